@@ -1,0 +1,68 @@
+# Academy. `make run` serves a development copy; `make test` runs every test.
+# Installs are pinned by constraints.txt, so a fresh clone gets what CI tested.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app academy
+ALEMBIC := $(BIN)/alembic -c migrations/alembic.ini
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+CATALOGS := $(wildcard academy/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test check bench lock translations clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run           install, migrate, check the courses and serve on http://127.0.0.1:5000"
+	@echo "make test          install the test tools and run every test (unit, web, browser)"
+	@echo "make check         ruff, translations, course files, models against migrations"
+	@echo "make bench         benchmarks against gunicorn (not part of make test)"
+	@echo "make translations  extract messages and update the sv and nb catalogs"
+	@echo "make lock          re-pin constraints.txt after changing pyproject.toml"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(VENV)/.installed-app: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-app
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+%.mo: %.po $(VENV)/.installed-app
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+run: $(VENV)/.installed-app $(COMPILED)
+	$(ALEMBIC) upgrade head
+	$(FLASK) courses check
+	$(FLASK) admin create-link --unless-admin-exists
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-test $(COMPILED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-test $(COMPILED)
+	$(BIN)/ruff check .
+	$(FLASK) translations check
+	$(FLASK) courses check
+	$(ALEMBIC) check
+
+bench: $(VENV)/.installed-test $(COMPILED)
+	$(BIN)/python -m bench
+
+translations: $(VENV)/.installed-app
+	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file -F babel.cfg -k _l -o academy/translations/messages.pot academy
+	$(BIN)/pybabel update --no-location --omit-header -i academy/translations/messages.pot -d academy/translations
+
+lock: $(BIN)/python
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VENV)-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	rm -rf $(VENV)-lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

@@ -1,0 +1,72 @@
+"""Settings and their defaults.
+
+Layers, later wins: these defaults, ``instance/config.py``, ``ACADEMY_*`` environment
+variables (``ACADEMY_DATABASE_URL`` sets ``DATABASE_URL``; values are parsed as JSON when
+they can be), and the ``test_config`` passed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    # "development" or "production". Production refuses to start without SECRET_KEY.
+    "ENV": "development",
+    "SECRET_KEY": None,
+    # Empty means the SQLite file instance/academy.sqlite3.
+    "DATABASE_URL": "",
+    # The address users reach the site by; used in mails, QR codes and credentials.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # Stored times are UTC; they are shown in this zone unless an organisation sets its own.
+    "TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": ["en", "sv", "nb"],
+    "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
+    # Flask-Limiter: memory:// in development; redis://host:6379 in production so that
+    # every worker shares the counters.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    # Werkzeug method string; the tests use a cheap one.
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "PASSWORD_MIN_LENGTH": 10,
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "ADMIN_LINK_MAX_AGE": 3600,
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    "SESSION_PROTECTION": "basic",
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # SMTP. With no MAIL_SERVER, `flask mail send` prints mails instead of sending them.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_STARTTLS": False,
+    "MAIL_SSL": False,
+    "MAIL_TIMEOUT": 30,
+    "MAIL_FROM": "Academy <academy@localhost>",
+    "MAIL_MAX_ATTEMPTS": 8,
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    "PROXY_FIX": 0,
+}
+
+
+def load_or_create_secret(instance_path: str) -> str:
+    """Return the development secret key kept in the instance folder, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "academy.sqlite3")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+courses_cli = AppGroup("courses", help="Course files.")

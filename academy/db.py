@@ -1,0 +1,94 @@
+"""Engine per application, one Session per application context.
+
+Views and CLI commands call ``get_session()``; the session is closed when the app context
+ends. ``expire_on_commit=False`` keeps loaded objects usable after the one commit a view
+makes (for redirects and mails). Tests bind the sessionmaker to a connection that holds an
+outer transaction (``bind_to_connection``), so every test is rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION_KEY = "academy.db"
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings Academy relies on for each backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    # pre_ping lets the pool recover by itself after the database server restarts.
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite opens transactions lazily and not before DDL or SAVEPOINT; take control of
+    # BEGIN so that transactions and savepoints behave as on PostgreSQL.
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION_KEY] = Database(
+        engine=engine,
+        sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
+    )
+    app.teardown_appcontext(_close_session)
+
+
+def _database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    return _database(app).engine
+
+
+def get_session() -> Session:
+    """The session of the current application context, created on first use."""
+    if "db_session" not in g:
+        g.db_session = _database().sessionmaker()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def bind_to_connection(app: Flask, connection: Connection | None) -> None:
+    """Make every new session use ``connection`` inside savepoints (tests), or undo that."""
+    database = _database(app)
+    if connection is None:
+        database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
+    else:
+        database.sessionmaker.configure(
+            bind=connection, join_transaction_mode="create_savepoint"
+        )

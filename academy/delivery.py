@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+mail_cli = AppGroup("mail", help="The mail outbox.")

@@ -1,0 +1,57 @@
+"""Language choice: the user's setting, then the session, then Accept-Language, then English."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål"}
+
+
+def supported_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = supported_languages()
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if request:
+        best = request.accept_languages.best_match(_accept_aliases(languages))
+        if best:
+            return _ACCEPT_ALIASES.get(best, best)
+    return "en"
+
+
+# Browsers send "no" or "nn" for Norwegian as often as "nb"; Bokmål is the closest we have.
+_ACCEPT_ALIASES = {"no": "nb", "nn": "nb"}
+
+
+def _accept_aliases(languages: list[str]) -> list[str]:
+    aliases = [alias for alias, target in _ACCEPT_ALIASES.items() if target in languages]
+    return languages + aliases
+
+
+def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+    """A stored UTC time shown in ``tz`` (an organisation's zone) or the site's TIMEZONE."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+def current_locale() -> str:
+    return str(get_locale())
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localtime, "localtime")
+    app.add_template_global(current_locale, "current_locale")

@@ -1,0 +1,49 @@
+"""Every model, imported here so that Alembic and ``create_all`` see every table."""
+
+from .audit import AuditEvent
+from .base import Base, utcnow
+from .certificate import Certificate
+from .cohort import Attendance, Cohort, Enrolment, LiveSession
+from .invitation import Invitation
+from .mail import OutboxMail
+from .organisation import Organisation, Organizer, Place
+from .progress import AssignmentSubmission, LessonProgress, PartCompletion, QuizAttempt
+from .types import (
+    AudienceRole,
+    CertificateStatus,
+    EnrolmentStatus,
+    InvitationPurpose,
+    MailStatus,
+    OrganisationKind,
+    SubmissionStatus,
+)
+from .user import User, normalize_email
+
+__all__ = [
+    "AssignmentSubmission",
+    "Attendance",
+    "AudienceRole",
+    "AuditEvent",
+    "Base",
+    "Certificate",
+    "CertificateStatus",
+    "Cohort",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Invitation",
+    "InvitationPurpose",
+    "LessonProgress",
+    "LiveSession",
+    "MailStatus",
+    "Organisation",
+    "OrganisationKind",
+    "Organizer",
+    "OutboxMail",
+    "PartCompletion",
+    "Place",
+    "QuizAttempt",
+    "SubmissionStatus",
+    "User",
+    "normalize_email",
+    "utcnow",
+]

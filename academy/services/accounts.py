@@ -1,0 +1,132 @@
+"""Accounts: creating users, checking passwords, ending sessions, password resets."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import User, normalize_email, utcnow
+from .mail import absolute_url, queue_mail
+
+_RESET_SALT = "academy.password-reset"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email_normalized == normalize_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    certificate_name: str | None = None,
+    locale: str = "en",
+    password: str | None = None,
+    is_admin: bool = False,
+) -> User:
+    user = User(
+        email=email.strip(),
+        email_normalized=normalize_email(email),
+        name=name.strip(),
+        certificate_name=(certificate_name or name).strip(),
+        locale=locale,
+        password_hash=hash_password(password) if password else None,
+        is_admin=is_admin,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, or None.
+
+    Hashes a password even for an unknown address so that the answer takes as long
+    either way and does not tell which addresses have accounts.
+    """
+    user = find_user_by_email(session, email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not a password", method=method)
+    return _dummy_hashes[method]
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every existing session and remember cookie of this user invalid."""
+    user.session_version += 1
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password; every other session of the user ends."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Changes whenever the password or the session version does, which makes a reset
+    # link single-use without storing it.
+    material = f"{user.password_hash}:{user.session_version}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "f": _reset_fingerprint(user)})
+
+
+def user_for_reset_token(session: Session, token: str) -> User | None:
+    """The user a reset link is for, or None when it is forged, expired or used."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = session.get(User, data["u"])
+    if user is None or data.get("f") != _reset_fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Queue a reset mail if the address has an account; do nothing visible otherwise."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        return
+    queue_mail(
+        session,
+        user.email,
+        "password_reset",
+        user.locale,
+        user=user,
+        link=absolute_url("account.reset_password", token=make_reset_token(user)),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )

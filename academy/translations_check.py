@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+translations_cli = AppGroup("translations", help="Message catalogs.")

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+from sqlalchemy import func, select
+
+from ...db import get_session
+from ...models import InvitationPurpose, MailStatus, OutboxMail
+from ...services import accounts, invitations
+from ..access import admin_required
+from .forms import CreateAdminForm
+
+bp = Blueprint("admin", __name__)
+
+MAILS_PER_PAGE = 50
+
+LINK_PROBLEMS = {
+    invitations.LinkState.EXPIRED: _l(
+        "This link has expired. Ask the person who runs the server for a new one "
+        "(flask --app academy admin create-link)."
+    ),
+    invitations.LinkState.USED: _l("This link has already been used. Log in instead."),
+    invitations.LinkState.REPLACED: _l("This link has been replaced by a newer one."),
+    invitations.LinkState.UNKNOWN: _l("This link is not valid. Check that it was copied whole."),
+}
+
+
+MAIL_STATUS_LABELS = {
+    MailStatus.QUEUED: _l("Waiting"),
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.FAILED: _l("Gave up"),
+    MailStatus.BOUNCED: _l("Rejected by the receiving server"),
+}
+
+
+@bp.context_processor
+def labels():
+    return {"mail_status_label": MAIL_STATUS_LABELS.get}
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def create_admin(token: str):
+    session = get_session()
+    found = invitations.look_up(session, token[:512], InvitationPurpose.ADMINISTRATOR)
+    if found.state is not invitations.LinkState.VALID:
+        return render_template(
+            "admin/link_problem.html", message=LINK_PROBLEMS[found.state]
+        ), 404
+    form = CreateAdminForm()
+    if form.validate_on_submit():
+        if accounts.find_user_by_email(session, form.email.data):
+            form.email.errors.append(_("An account with this address exists already."))
+        else:
+            user = invitations.accept_admin_link(
+                session,
+                found.invitation,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                locale=form.locale.data,
+            )
+            session.commit()
+            login_user(user)
+            flash(_("Welcome! Your administrator account is ready."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/create_admin.html", form=form)
+
+
+@bp.get("/admin/")
+@admin_required
+def index():
+    session = get_session()
+    queued = session.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.status == MailStatus.QUEUED)
+    )
+    return render_template(
+        "admin/index.html", queued=queued, smtp=bool(current_app.config["MAIL_SERVER"])
+    )
+
+
+@bp.get("/admin/mail/")
+@bp.get("/admin/mail/page/<int:page>")
+@admin_required
+def mail_list(page: int = 1):
+    session = get_session()
+    total = session.scalar(select(func.count()).select_from(OutboxMail))
+    pages = max(1, -(-total // MAILS_PER_PAGE))
+    if page > pages:
+        abort(404)
+    mails = session.scalars(
+        select(OutboxMail)
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        .limit(MAILS_PER_PAGE)
+        .offset((page - 1) * MAILS_PER_PAGE)
+    ).all()
+    return render_template("admin/mail_list.html", mails=mails, page=page, pages=pages)
+
+
+@bp.get("/admin/mail/<int:mail_id>")
+@admin_required
+def mail_detail(mail_id: int):
+    mail = get_session().get(OutboxMail, mail_id)
+    if mail is None:
+        abort(404)
+    return render_template("admin/mail_detail.html", mail=mail)

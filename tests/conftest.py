@@ -1,0 +1,155 @@
+"""Test fixtures: one app and schema per run, one rolled-back transaction per test.
+
+The database is a temporary SQLite file unless ACADEMY_DATABASE_URL names another (CI
+runs the whole suite again on PostgreSQL that way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from academy import create_app
+from academy.db import bind_to_connection, get_engine
+from academy.extensions import limiter
+from academy.models import Base
+
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def test_config(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": database_url,
+        # A cheap hash keeps the suite fast; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        "BASE_URL": "http://academy.test",
+        "MAIL_SERVER": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("ACADEMY_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(test_config(database_url))
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    engine = get_engine(app)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield app
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(app):
+    """A connection whose outer transaction is rolled back after the test."""
+    engine = get_engine(app)
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        bind_to_connection(app, connection)
+        try:
+            yield connection
+        finally:
+            bind_to_connection(app, None)
+            if transaction.is_active:
+                transaction.rollback()
+
+
+@pytest.fixture
+def db(app, connection) -> Iterator[Session]:
+    """A session for arranging and checking data; commits only release a savepoint."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    with app.app_context():
+        yield session
+    session.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits(app):
+    with app.app_context():
+        limiter.reset()
+    yield
+
+
+class Client:
+    """The Flask test client plus helpers for CSRF tokens and logging in."""
+
+    def __init__(self, app, flask_client):
+        self.app = app
+        self.flask = flask_client
+
+    def __getattr__(self, name):
+        return getattr(self.flask, name)
+
+    def csrf_token(self) -> str:
+        with self.flask.session_transaction() as session:
+            raw = session.setdefault("csrf_token", os.urandom(20).hex())
+        return URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        """POST like the browser does: the form's fields plus a valid CSRF token."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.flask.post(url, data=data, **kwargs)
+
+    def login_as(self, user) -> None:
+        """Log in without the login form (the login form has its own tests)."""
+        with self.flask.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+
+@pytest.fixture
+def client(app, connection) -> Client:
+    return Client(app, app.test_client())
+
+
+@pytest.fixture
+def count_queries(app, connection):
+    """``with count_queries() as counter: ...`` then ``counter.count`` statements ran."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(connection, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(connection, "before_cursor_execute", counter)
+
+    return counting
+
+
+class QueryCounter:
+    _IGNORED = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK TO)", re.IGNORECASE)
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        if not self._IGNORED.match(statement):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

@@ -1,0 +1,101 @@
+"""Factories: plain functions that add a row with sensible defaults and flush."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from academy.models import (
+    AudienceRole,
+    Cohort,
+    Enrolment,
+    Organisation,
+    OrganisationKind,
+    Organizer,
+    Place,
+    User,
+    normalize_email,
+)
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+_sequence = itertools.count(1)
+
+
+def make_user(session: Session, **overrides) -> User:
+    n = next(_sequence)
+    email = overrides.pop("email", f"person{n}@example.org")
+    values = {
+        "email": email,
+        "email_normalized": normalize_email(email),
+        "name": f"Person {n}",
+        "certificate_name": overrides.get("name", f"Person {n}"),
+        "locale": "en",
+        "password_hash": _PASSWORD_HASH,
+    }
+    values.update(overrides)
+    user = User(**values)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_organisation(session: Session, **overrides) -> Organisation:
+    n = next(_sequence)
+    values = {"name": f"Municipality {n}", "kind": OrganisationKind.MUNICIPALITY}
+    values.update(overrides)
+    organisation = Organisation(**values)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def make_organizer(session: Session, organisation: Organisation, user: User | None = None):
+    organizer = Organizer(organisation=organisation, user=user or make_user(session))
+    session.add(organizer)
+    session.flush()
+    return organizer
+
+
+def make_place(session: Session, organisation: Organisation, **overrides) -> Place:
+    n = next(_sequence)
+    values = {"organisation": organisation, "name": f"Station area {n}"}
+    values.update(overrides)
+    place = Place(**values)
+    session.add(place)
+    session.flush()
+    return place
+
+
+def make_cohort(session: Session, organisation: Organisation | None = None, **overrides) -> Cohort:
+    n = next(_sequence)
+    values = {
+        "organisation": organisation or make_organisation(session),
+        "course_slug": "safer-places",
+        "name": f"Spring round {n}",
+        "starts_on": date(2026, 3, 1),
+        "ends_on": date(2026, 5, 31),
+        "deadline": date(2026, 6, 15),
+    }
+    values.update(overrides)
+    cohort = Cohort(**values)
+    session.add(cohort)
+    session.flush()
+    return cohort
+
+
+def make_enrolment(session: Session, cohort: Cohort | None = None, user: User | None = None,
+                   **overrides) -> Enrolment:
+    values = {
+        "cohort": cohort or make_cohort(session),
+        "user": user or make_user(session),
+        "role": AudienceRole.OFFICIAL,
+    }
+    values.update(overrides)
+    enrolment = Enrolment(**values)
+    session.add(enrolment)
+    session.flush()
+    return enrolment
