@@ -87,8 +87,8 @@ def bind_to_connection(app: Flask, connection: Connection | None) -> None:
     """Make every new session use ``connection`` inside savepoints (tests), or undo that."""
     database = _database(app)
     if connection is None:
-        database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
-    else:
         database.sessionmaker.configure(
-            bind=connection, join_transaction_mode="create_savepoint"
+            bind=database.engine, join_transaction_mode="conservative_savepoint"
         )
+    else:
+        database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")

@@ -8,20 +8,33 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: (_l("Something in that request was wrong"),
-          _l("The page could not understand what was sent. Go back and try again.")),
+    400: (
+        _l("Something in that request was wrong"),
+        _l("The page could not understand what was sent. Go back and try again."),
+    ),
     403: (_l("Not allowed"), _l("You do not have access to this page.")),
-    404: (_l("Page not found"),
-          _l("There is no page at this address. Check the address, or start from the home page.")),
+    404: (
+        _l("Page not found"),
+        _l("There is no page at this address. Check the address, or start from the home page."),
+    ),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
-    413: (_l("File too large"),
-          _l("What you sent is larger than the 5 MB this site accepts. "
-             "Make it smaller and try again.")),
-    429: (_l("Too many attempts"),
-          _l("There were too many attempts in a short time. Wait a quarter of an hour and try "
-             "again.")),
-    500: (_l("Something went wrong on our side"),
-          _l("The error has been logged. Try again in a moment; nothing you saved was lost.")),
+    413: (
+        _l("File too large"),
+        _l(
+            "What you sent is larger than the 5 MB this site accepts. "
+            "Make it smaller and try again."
+        ),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l(
+            "There were too many attempts in a short time. Wait a quarter of an hour and try again."
+        ),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("The error has been logged. Try again in a moment; nothing you saved was lost."),
+    ),
 }
 
 
@@ -34,9 +47,7 @@ def init_app(app: Flask) -> None:
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
     return (
-        render_template(
-            "errors/error.html", code=code, title=title, message=detail or message
-        ),
+        render_template("errors/error.html", code=code, title=title, message=detail or message),
         code,
     )
 

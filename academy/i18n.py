@@ -9,8 +9,16 @@ from babel.dates import format_datetime
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from wtforms import SelectChoice
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål"}
+
+
+def language_choices() -> list[SelectChoice]:
+    """Choices for a language select, each option marked with its own language."""
+    return [
+        SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()
+    ]
 
 
 def supported_languages() -> list[str]:

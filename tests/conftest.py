@@ -39,6 +39,9 @@ def test_config(database_url: str, **overrides) -> dict:
     return config
 
 
+test_config.__test__ = False  # a helper, not a test, wherever it is imported
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("ACADEMY_DATABASE_URL")
@@ -76,12 +79,25 @@ def connection(app):
 
 @pytest.fixture
 def db(app, connection) -> Iterator[Session]:
-    """A session for arranging and checking data; commits only release a savepoint."""
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
-    with app.app_context():
-        yield session
+    """A session for arranging and checking data; commits only release a savepoint.
+
+    It holds no application context: Flask would reuse an outer one for every request
+    of the test client, sharing ``g`` (and the logged-in user) between requests. Tests
+    that call services directly ask for ``app_context`` too.
+    """
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
     session.close()
+
+
+@pytest.fixture
+def app_context(app, connection):
+    """An application context for calling services and CLI helpers directly (not with
+    the test client in the same test)."""
+    with app.app_context() as context:
+        yield context
 
 
 @pytest.fixture(autouse=True)

@@ -87,8 +87,9 @@ def make_cohort(session: Session, organisation: Organisation | None = None, **ov
     return cohort
 
 
-def make_enrolment(session: Session, cohort: Cohort | None = None, user: User | None = None,
-                   **overrides) -> Enrolment:
+def make_enrolment(
+    session: Session, cohort: Cohort | None = None, user: User | None = None, **overrides
+) -> Enrolment:
     values = {
         "cohort": cohort or make_cohort(session),
         "user": user or make_user(session),

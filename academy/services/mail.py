@@ -18,7 +18,9 @@ def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
-def queue_mail(session: Session, to_address: str, template: str, locale: str, **context) -> OutboxMail:
+def queue_mail(
+    session: Session, to_address: str, template: str, locale: str, **context
+) -> OutboxMail:
     """Render ``email/<template>.txt`` in ``locale`` and add it to the outbox.
 
     The template's first line is the subject; the rest, after one blank line, the body.

@@ -30,9 +30,7 @@ def email_field(label=None) -> StringField:
 def _password_length(form, field) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
-        raise ValidationError(
-            _l("Use at least %(count)d characters.", count=minimum)
-        )
+        raise ValidationError(_l("Use at least %(count)d characters.", count=minimum))
 
 
 def new_password_fields(label=None) -> tuple[PasswordField, PasswordField]:

@@ -33,10 +33,13 @@ def _address_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, key_func=lambda: "login-address:" + client_address(),
-               methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"],
-               deduct_when=_login_failed)
+@limiter.limit(
+    _address_limit,
+    key_func=lambda: "login-address:" + client_address(),
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -77,8 +80,11 @@ def request_reset():
         session.commit()
         # The same answer whether or not the address has an account.
         flash(
-            _("If %(email)s has an account, a link to choose a new password is on its way. "
-              "It works for one hour.", email=form.email.data),
+            _(
+                "If %(email)s has an account, a link to choose a new password is on its way. "
+                "It works for one hour.",
+                email=form.email.data,
+            ),
             "info",
         )
         return redirect(url_for("account.login"))
@@ -109,10 +115,11 @@ def change_password():
         if not check_password_hash(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("That is not your current password."))
         else:
-            accounts.set_password(current_user, form.password.data)
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.password.data)
             get_session().commit()
             # Other sessions end with the old version; this one carries on with the new.
-            login_user(current_user)
+            login_user(user)
             flash(_("Your password is changed. You were logged out everywhere else."), "success")
             return redirect(url_for("main.index"))
     return render_template("account/change_password.html", form=form)

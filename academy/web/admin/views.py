@@ -45,9 +45,7 @@ def create_admin(token: str):
     session = get_session()
     found = invitations.look_up(session, token[:512], InvitationPurpose.ADMINISTRATOR)
     if found.state is not invitations.LinkState.VALID:
-        return render_template(
-            "admin/link_problem.html", message=LINK_PROBLEMS[found.state]
-        ), 404
+        return render_template("admin/link_problem.html", message=LINK_PROBLEMS[found.state]), 404
     form = CreateAdminForm()
     if form.validate_on_submit():
         if accounts.find_user_by_email(session, form.email.data):

@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
-from ...i18n import LANGUAGE_NAMES
+from ...i18n import language_choices
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(choices=language_choices())
     next = HiddenField()

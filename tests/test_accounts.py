@@ -1,0 +1,222 @@
+"""Login, logout, sessions, password change and reset."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from academy.models import OutboxMail, User
+from tests.factories import PASSWORD, make_user
+
+NEW_PASSWORD = "a much longer new passphrase"
+
+
+def login_form(client, email, password, **extra):
+    return client.post_form("/login", {"email": email, "password": password, **extra})
+
+
+def test_login_with_the_form_logs_in_and_redirects_home(client, db):
+    user = make_user(db, email="Åsa.Nærø@Example.org")
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="csrf_token"' in response.data
+
+    response = login_form(client, "åsa.nærø@example.org", PASSWORD)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert b"Person" in client.get("/").data
+    db.refresh(user)
+    assert user.last_login_at is not None
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(client, db):
+    make_user(db, email="known@example.org")
+    wrong = login_form(client, "known@example.org", "not the password")
+    unknown = login_form(client, "nobody@example.org", "not the password")
+    assert wrong.status_code == unknown.status_code == 200
+    message = b"That e-mail and password do not match an account."
+    assert message in wrong.data and message in unknown.data
+    assert client.get("/account/password").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client, db):
+    user = make_user(db)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert b"The form had expired" in response.data
+
+
+def test_login_follows_a_local_next_but_never_another_site(client, db):
+    user = make_user(db)
+    response = login_form(client, user.email, PASSWORD, next="/account/password")
+    assert response.headers["Location"] == "/account/password"
+
+    other = make_user(db)
+    client.post_form("/logout")
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        response = login_form(client, other.email, PASSWORD, next=target)
+        assert response.headers["Location"] == "/"
+        client.post_form("/logout")
+
+
+def test_logout_is_post_only(client, db):
+    client.login_as(make_user(db))
+    assert client.get("/logout").status_code == 405
+    assert client.get("/account/password").status_code == 200
+
+
+def test_session_cookie_replayed_after_logout_gets_the_login_page(app, client, db):
+    user = make_user(db)
+    login_form(client, user.email, PASSWORD)
+    stolen = client.get_cookie("session").value
+
+    client.post_form("/logout")
+
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/account/password")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_remember_cookie_replayed_after_logout_is_useless(app, client, db):
+    user = make_user(db)
+    login_form(client, user.email, PASSWORD, remember="y")
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    assert remember.expires is not None
+
+    client.post_form("/logout")
+
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember.value)
+    response = thief.get("/account/password")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_password_change_ends_other_sessions_but_not_this_one(app, client, db):
+    user = make_user(db)
+    login_form(client, user.email, PASSWORD)
+    phone = app.test_client()
+    phone.set_cookie("session", client.get_cookie("session").value)
+    assert phone.get("/account/password").status_code == 200
+
+    response = client.post_form(
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+
+    assert response.headers["Location"] == "/"
+    assert client.get("/account/password").status_code == 200
+    assert phone.get("/account/password").status_code == 302
+    client.post_form("/logout")
+    assert login_form(client, user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_password_change_checks_current_password_and_length(client, db):
+    user = make_user(db)
+    client.login_as(user)
+    wrong = client.post_form(
+        "/account/password",
+        {"current_password": "wrong one!", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert b"That is not your current password." in wrong.data
+    short = client.post_form(
+        "/account/password",
+        {"current_password": PASSWORD, "password": "short", "confirm": "short"},
+    )
+    assert b"Use at least 10 characters." in short.data
+    differ = client.post_form(
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"},
+    )
+    assert b"The two passwords differ." in differ.data
+
+
+def _reset_link(db, address: str) -> str:
+    mail = db.scalars(select(OutboxMail).where(OutboxMail.to_address == address)).one()
+    match = re.search(r"http://academy\.test(/password/reset/\S+)", mail.body_text)
+    assert match, mail.body_text
+    return match.group(1)
+
+
+def test_password_reset_by_mail_works_once(client, db):
+    user = make_user(db, email="reset@example.org", locale="sv")
+    response = client.post_form("/password/reset", {"email": "RESET@example.org"})
+    assert response.headers["Location"] == "/login"
+    link = _reset_link(db, "reset@example.org")
+
+    assert client.get(link).status_code == 200
+    response = client.post_form(link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.headers["Location"] == "/login"
+    assert login_form(client, user.email, NEW_PASSWORD).status_code == 302
+
+    client.post_form("/logout")
+    again = client.get(link)
+    assert again.status_code == 404
+    assert b"This link does not work" in again.data
+
+
+def test_password_reset_answers_the_same_for_unknown_addresses(client, db):
+    known = client.post_form(
+        "/password/reset", {"email": "nobody@example.org"}, follow_redirects=True
+    )
+    assert b"If nobody@example.org has an account" in known.data
+    assert db.scalars(select(OutboxMail)).all() == []
+
+
+def test_expired_and_forged_reset_links_are_refused(app, client, db):
+    make_user(db, email="late@example.org")
+    client.post_form("/password/reset", {"email": "late@example.org"})
+    link = _reset_link(db, "late@example.org")
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    try:
+        assert client.get(link).status_code == 404
+    finally:
+        app.config["PASSWORD_RESET_MAX_AGE"] = 3600
+    assert client.get(link[:-3] + "abc").status_code == 404
+    assert client.get("/password/reset/nonsense").status_code == 404
+
+
+def test_failed_logins_are_limited_per_account_with_a_reset_offer(client, db):
+    user = make_user(db)
+    for _ in range(10):
+        assert login_form(client, user.email, "wrong password").status_code == 200
+    response = login_form(client, user.email, PASSWORD)
+    assert response.status_code == 429
+    assert b"/password/reset" in response.data
+    # Another account from the same address is not locked by this one.
+    other = make_user(db)
+    assert login_form(client, other.email, PASSWORD).status_code == 302
+
+
+def test_failed_logins_are_limited_per_address(client, db):
+    for n in range(30):
+        assert login_form(client, f"someone{n}@example.org", "wrong password").status_code == 200
+    assert login_form(client, "another@example.org", "wrong password").status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_limit(client, db):
+    user = make_user(db)
+    for _ in range(12):
+        assert login_form(client, user.email, PASSWORD).status_code == 302
+        client.post_form("/logout")
+
+
+def test_emails_are_unique_whatever_their_case(db):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    make_user(db, email="Kari@Example.no")
+    with pytest.raises(IntegrityError):
+        make_user(db, email="kari@example.NO ")
+
+
+def test_user_repr_and_id_carry_the_session_version(db):
+    user = make_user(db)
+    assert user.get_id() == f"{user.id}:1"
+    assert "User" in repr(user)
+    assert db.get(User, user.id) is user
