@@ -82,6 +82,7 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_outbox_mail_to_address"), ["to_address"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_mail_created_at"), ["created_at"], unique=False)
 
     op.create_table(
         "user",
@@ -188,6 +189,7 @@ def downgrade() -> None:
     op.drop_table("user")
     with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_mail_to_address"))
+        batch_op.drop_index(batch_op.f("ix_outbox_mail_created_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_mail_status_next_attempt_at"))
 
     op.drop_table("outbox_mail")
