@@ -60,11 +60,13 @@ check: $(VENV)/.installed-test $(COMPILED)
 bench: $(VENV)/.installed-test $(COMPILED)
 	$(BIN)/python -m bench
 
-# babel.cfg's patterns are relative to the project root, so extraction starts at ".".
-# The template carries no locations, so the updated catalogs have none either. Headers are
-# omitted to keep diffs small: Swedish and Bokmål use gettext's default plural rule (n != 1).
+# babel.cfg's patterns are relative to the project root, so extraction starts at ".";
+# --ignore-dirs drops Babel's default of also skipping "_*" folders (templates/_macros).
+# `flask translations check` extracts the same way. The template carries no locations, so
+# the updated catalogs have none either. Headers are omitted to keep diffs small: Swedish
+# and Bokmål use gettext's default plural rule (n != 1).
 translations: $(VENV)/.installed-app
-	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file -F babel.cfg -k _l -o academy/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file --ignore-dirs='.*' -F babel.cfg -k _l -o academy/translations/messages.pot .
 	$(BIN)/pybabel update --omit-header -i academy/translations/messages.pot -d academy/translations
 
 lock: $(BIN)/python

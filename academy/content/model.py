@@ -181,6 +181,4 @@ class Catalog:
         return sum(len(part.lessons) for course in self for part in course.parts)
 
     def count_quiz_items(self) -> int:
-        return sum(
-            len(part.quiz.items) for course in self for part in course.parts if part.quiz
-        )
+        return sum(len(part.quiz.items) for course in self for part in course.parts if part.quiz)
