@@ -71,7 +71,8 @@ def handle_http_exception(error: HTTPException):
 def handle_unexpected(error: Exception):
     from flask import current_app
 
-    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS", True):
+    # Tests see the traceback unless they ask for the error page.
+    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
         raise error
     current_app.logger.error("Unhandled error on %s", request.path, exc_info=error)
     return render_error(InternalServerError.code)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,7 @@ from academy.extensions import limiter
 from academy.models import Base
 
 TEST_SECRET = "test-secret-key-not-for-production"
+FIXTURE_COURSES = Path(__file__).resolve().parent / "data" / "courses" / "valid"
 
 
 def test_config(database_url: str, **overrides) -> dict:
@@ -34,6 +36,8 @@ def test_config(database_url: str, **overrides) -> dict:
         "BASE_URL": "http://academy.test",
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # A small, stable fixture course; the real course has its own tests.
+        "COURSES_DIR": str(FIXTURE_COURSES),
     }
     config.update(overrides)
     return config

@@ -74,7 +74,7 @@ def make_cohort(session: Session, organisation: Organisation | None = None, **ov
     n = next(_sequence)
     values = {
         "organisation": organisation or make_organisation(session),
-        "course_slug": "safer-places",
+        "course_slug": "safer-streets",
         "name": f"Spring round {n}",
         "starts_on": date(2026, 3, 1),
         "ends_on": date(2026, 5, 31),

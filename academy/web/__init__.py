@@ -4,10 +4,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import labels
+
+    labels.init_app(app)
     from .account.views import bp as account_bp
     from .admin.views import bp as admin_bp
+    from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(learn_bp)

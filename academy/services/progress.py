@@ -1,0 +1,330 @@
+"""A participant's progress through a course: lessons read, quizzes taken, assignments
+written, and the completion they add up to.
+
+Completion is recorded in the same transaction as the step that finishes it. Code that
+must act when a course is completed (the certificate) registers with
+``on_course_completed`` and runs inside that transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..content import Course, Part, Quiz
+from ..models import (
+    AssignmentSubmission,
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    LessonProgress,
+    PartCompletion,
+    QuizAttempt,
+    SubmissionStatus,
+    utcnow,
+)
+
+
+class ProgressError(ValueError):
+    """A submission that does not fit the course (tampered or stale form)."""
+
+
+@dataclass
+class PartProgress:
+    lessons_done: set[str] = field(default_factory=set)
+    best_score: int | None = None
+    max_score: int | None = None
+    quiz_passed: bool = False
+    attempts: int = 0
+    submission_status: SubmissionStatus | None = None
+    reviewer_comment: str = ""
+    completed: bool = False
+
+
+@dataclass
+class Progress:
+    """Everything the pages need about one enrolment, loaded in a fixed number of queries."""
+
+    parts: dict[str, PartProgress] = field(default_factory=lambda: defaultdict(PartProgress))
+    sessions_attended: int = 0
+
+    def part(self, slug: str) -> PartProgress:
+        return self.parts[slug]
+
+
+def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, Progress]:
+    """Progress for many enrolments: four queries whatever their number."""
+    ids = list(enrolment_ids)
+    result: dict[int, Progress] = {enrolment_id: Progress() for enrolment_id in ids}
+    if not ids:
+        return result
+    for enrolment_id, part, lesson in session.execute(
+        select(
+            LessonProgress.enrolment_id, LessonProgress.part_slug, LessonProgress.lesson_slug
+        ).where(LessonProgress.enrolment_id.in_(ids))
+    ):
+        result[enrolment_id].part(part).lessons_done.add(lesson)
+    for enrolment_id, part, best, maximum, passed, attempts in session.execute(
+        select(
+            QuizAttempt.enrolment_id,
+            QuizAttempt.part_slug,
+            func.max(QuizAttempt.score),
+            func.max(QuizAttempt.max_score),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.count(),
+        )
+        .where(QuizAttempt.enrolment_id.in_(ids))
+        .group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug)
+    ):
+        progress = result[enrolment_id].part(part)
+        progress.best_score, progress.max_score = best, maximum
+        progress.quiz_passed, progress.attempts = bool(passed), attempts
+    for submission in session.scalars(
+        select(AssignmentSubmission).where(AssignmentSubmission.enrolment_id.in_(ids))
+    ):
+        progress = result[submission.enrolment_id].part(submission.part_slug)
+        progress.submission_status = submission.status
+        progress.reviewer_comment = submission.reviewer_comment
+    for enrolment_id, part in session.execute(
+        select(PartCompletion.enrolment_id, PartCompletion.part_slug).where(
+            PartCompletion.enrolment_id.in_(ids)
+        )
+    ):
+        result[enrolment_id].part(part).completed = True
+    return result
+
+
+def complete_lesson(
+    session: Session, enrolment: Enrolment, course: Course, part: Part, lesson_slug: str
+) -> None:
+    """Mark a lesson as read (idempotent) and record any completion it finishes."""
+    if part.lesson(lesson_slug) is None:
+        raise ProgressError(f"no lesson {lesson_slug!r} in {part.slug!r}")
+    exists = session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.enrolment_id == enrolment.id,
+            LessonProgress.part_slug == part.slug,
+            LessonProgress.lesson_slug == lesson_slug,
+        )
+    )
+    if exists is None:
+        session.add(
+            LessonProgress(enrolment_id=enrolment.id, part_slug=part.slug, lesson_slug=lesson_slug)
+        )
+        session.flush()
+    _start(enrolment)
+    update_completion(session, enrolment, course)
+
+
+def _start(enrolment: Enrolment) -> None:
+    if enrolment.status == EnrolmentStatus.INVITED:
+        enrolment.status = EnrolmentStatus.ACTIVE
+
+
+def shuffled_choices(quiz: Quiz, nonce: str) -> dict[str, list[str]]:
+    """The choice order for one showing of a quiz: reshuffled on every attempt, stable
+    for a given form (the nonce seeds it) so a re-shown form keeps its order."""
+    rng = random.Random(nonce)  # noqa: S311 - order of answers, not a secret
+    order = {}
+    for item in quiz.items:
+        slugs = [choice.slug for choice in item.choices]
+        rng.shuffle(slugs)
+        order[item.slug] = slugs
+    return order
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    attempt: QuizAttempt
+    duplicate: bool
+
+
+def submit_quiz(
+    session: Session,
+    enrolment: Enrolment,
+    course: Course,
+    part: Part,
+    answers: Mapping[str, str],
+    nonce: str,
+) -> QuizResult:
+    """Score one quiz attempt. Every item must be answered with one of its own choices;
+    a repeated nonce (double submit) returns the attempt already recorded."""
+    quiz = part.quiz
+    if quiz is None:
+        raise ProgressError(f"part {part.slug!r} has no quiz")
+    earlier = session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
+    if earlier is not None:
+        if earlier.enrolment_id != enrolment.id or earlier.part_slug != part.slug:
+            raise ProgressError("that form belongs to another quiz")
+        return QuizResult(earlier, duplicate=True)
+    if set(answers) != {item.slug for item in quiz.items}:
+        raise ProgressError("the answers do not match the quiz items")
+    score = 0
+    for item in quiz.items:
+        choice = item.choice(answers[item.slug])
+        if choice is None:
+            raise ProgressError(f"{answers[item.slug]!r} is not a choice of {item.slug!r}")
+        score += choice.correct
+    maximum = len(quiz.items)
+    attempt = QuizAttempt(
+        enrolment_id=enrolment.id,
+        part_slug=part.slug,
+        content_version=course.content_version,
+        nonce=nonce,
+        answers=dict(answers),
+        score=score,
+        max_score=maximum,
+        passed=score * 100 >= quiz.pass_mark * maximum,
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # Two identical submissions raced; the first one counts.
+        session.expunge(attempt)
+        earlier = session.scalar(select(QuizAttempt).where(QuizAttempt.nonce == nonce))
+        if earlier is None:
+            raise
+        return QuizResult(earlier, duplicate=True)
+    _start(enrolment)
+    update_completion(session, enrolment, course)
+    return QuizResult(attempt, duplicate=False)
+
+
+def get_submission(
+    session: Session, enrolment: Enrolment, part: Part
+) -> AssignmentSubmission | None:
+    return session.scalar(
+        select(AssignmentSubmission).where(
+            AssignmentSubmission.enrolment_id == enrolment.id,
+            AssignmentSubmission.part_slug == part.slug,
+        )
+    )
+
+
+def save_assignment(
+    session: Session,
+    enrolment: Enrolment,
+    course: Course,
+    part: Part,
+    answers: dict[str, Any],
+    *,
+    submit: bool,
+) -> AssignmentSubmission:
+    """Save a draft, or submit (the caller has validated the answers against the form)."""
+    submission = get_submission(session, enrolment, part)
+    if submission is None:
+        submission = AssignmentSubmission(
+            enrolment_id=enrolment.id, part_slug=part.slug, content_version=course.content_version
+        )
+        session.add(submission)
+    elif submission.status == SubmissionStatus.APPROVED:
+        raise ProgressError("an approved assignment cannot be changed")
+    submission.answers = answers
+    submission.content_version = course.content_version
+    submission.updated_at = utcnow()
+    if submit:
+        submission.status = SubmissionStatus.SUBMITTED
+        submission.submitted_at = utcnow()
+    elif submission.status != SubmissionStatus.SUBMITTED:
+        submission.status = (
+            SubmissionStatus.RETURNED
+            if submission.status == SubmissionStatus.RETURNED
+            else SubmissionStatus.DRAFT
+        )
+    session.flush()
+    _start(enrolment)
+    update_completion(session, enrolment, course)
+    return submission
+
+
+CompletionHook = Callable[[Session, Enrolment, Course], None]
+_completion_hooks: list[CompletionHook] = []
+
+
+def on_course_completed(hook: CompletionHook) -> CompletionHook:
+    """Register ``hook(session, enrolment, course)`` to run in the completing transaction."""
+    _completion_hooks.append(hook)
+    return hook
+
+
+def part_is_complete(part: Part, progress: PartProgress, needs_approval: bool) -> bool:
+    lessons = all(lesson.slug in progress.lessons_done for lesson in part.lessons)
+    quiz = part.quiz is None or progress.quiz_passed
+    accepted = (
+        {SubmissionStatus.APPROVED}
+        if needs_approval
+        else {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED}
+    )
+    assignment = part.assignment is None or progress.submission_status in accepted
+    return lessons and quiz and assignment
+
+
+def update_completion(session: Session, enrolment: Enrolment, course: Course) -> None:
+    """Record newly completed parts and, when everything is done, the course."""
+    progress = load_progress(session, [enrolment.id])[enrolment.id]
+    cohort = enrolment.cohort
+    now = utcnow()
+    for part in course.parts:
+        state = progress.part(part.slug)
+        if not state.completed and part_is_complete(part, state, cohort.assignments_need_approval):
+            session.add(
+                PartCompletion(enrolment_id=enrolment.id, part_slug=part.slug, completed_at=now)
+            )
+            state.completed = True
+    session.flush()
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        return
+    if not all(progress.part(part.slug).completed for part in course.parts):
+        return
+    if cohort.attendance_required and attended(session, enrolment) < cohort.required_sessions:
+        return
+    enrolment.status = EnrolmentStatus.COMPLETED
+    enrolment.completed_at = now
+    session.flush()
+    for hook in _completion_hooks:
+        hook(session, enrolment, course)
+
+
+def attended(session: Session, enrolment: Enrolment) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .where(Attendance.enrolment_id == enrolment.id, Attendance.present.is_(True))
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    kind: str  # "lesson", "quiz", "assignment" or "done"
+    part: Part | None = None
+    lesson_slug: str | None = None
+    lesson_number: int | None = None
+
+
+def next_step(course: Course, progress: Progress) -> NextStep:
+    """The first unfinished step of the course, in order."""
+    for part in course.parts:
+        state = progress.part(part.slug)
+        for number, lesson in enumerate(part.lessons, start=1):
+            if lesson.slug not in state.lessons_done:
+                return NextStep("lesson", part, lesson.slug, number)
+        if part.quiz is not None and not state.quiz_passed:
+            return NextStep("quiz", part)
+        if part.assignment is not None and state.submission_status not in (
+            SubmissionStatus.SUBMITTED,
+            SubmissionStatus.APPROVED,
+        ):
+            return NextStep("assignment", part)
+    return NextStep("done")

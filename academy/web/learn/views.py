@@ -1,0 +1,311 @@
+"""The participant's side: dashboard, lessons, quizzes and assignments."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ...content import Course, Part, get_course
+from ...db import get_session
+from ...extensions import csrf
+from ...i18n import current_locale
+from ...models import Cohort, Enrolment, EnrolmentStatus, QuizAttempt, SubmissionStatus
+from ...services import progress as progress_service
+from ..forms import ButtonForm
+from .forms import (
+    add_row,
+    answers_of,
+    assignment_form_class,
+    item_fields,
+    quiz_form_class,
+    validate_assignment,
+)
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    return None
+
+
+def my_enrolments():
+    return (
+        get_session()
+        .scalars(
+            select(Enrolment)
+            .options(
+                joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
+                joinedload(Enrolment.cohort).joinedload(Cohort.place),
+            )
+            .where(
+                Enrolment.user_id == current_user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+            )
+            .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+        )
+        .unique()
+        .all()
+    )
+
+
+def load_enrolment(enrolment_id: int) -> tuple[Enrolment, Course]:
+    """The current user's own enrolment and its course, or 404 (never someone else's)."""
+    enrolment = get_session().scalar(
+        select(Enrolment)
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.organisation))
+        .where(
+            Enrolment.id == enrolment_id,
+            Enrolment.user_id == current_user.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        )
+    )
+    if enrolment is None:
+        abort(404)
+    course = get_course(enrolment.cohort.course_slug)
+    if course is None:
+        abort(404)
+    return enrolment, course
+
+
+def load_part(course: Course, part_slug: str) -> Part:
+    part = course.part(part_slug)
+    if part is None:
+        abort(404)
+    return part
+
+
+@bp.get("/")
+def dashboard():
+    enrolments = my_enrolments()
+    progress = progress_service.load_progress(get_session(), [e.id for e in enrolments])
+    rows = []
+    for enrolment in enrolments:
+        course = get_course(enrolment.cohort.course_slug)
+        if course is None:
+            continue
+        state = progress[enrolment.id]
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": course,
+                "progress": state,
+                "next": progress_service.next_step(course, state),
+            }
+        )
+    return render_template("learn/dashboard.html", rows=rows)
+
+
+@bp.get("/<int:enrolment_id>/")
+def course_overview(enrolment_id: int):
+    enrolment, course = load_enrolment(enrolment_id)
+    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    return render_template(
+        "learn/course.html",
+        enrolment=enrolment,
+        course=course,
+        progress=state,
+        next=progress_service.next_step(course, state),
+    )
+
+
+@bp.get("/<int:enrolment_id>/continue")
+def resume(enrolment_id: int):
+    enrolment, course = load_enrolment(enrolment_id)
+    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    return redirect(step_url(enrolment, progress_service.next_step(course, state)))
+
+
+def step_url(enrolment: Enrolment, step: progress_service.NextStep) -> str:
+    if step.kind == "lesson":
+        return url_for(
+            "learn.lesson",
+            enrolment_id=enrolment.id,
+            part_slug=step.part.slug,
+            lesson_slug=step.lesson_slug,
+        )
+    if step.kind in ("quiz", "assignment"):
+        return url_for(f"learn.{step.kind}", enrolment_id=enrolment.id, part_slug=step.part.slug)
+    return url_for("learn.course_overview", enrolment_id=enrolment.id)
+
+
+@bp.get("/<int:enrolment_id>/<part_slug>/")
+def part_overview(enrolment_id: int, part_slug: str):
+    enrolment, course = load_enrolment(enrolment_id)
+    part = load_part(course, part_slug)
+    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    return render_template(
+        "learn/part.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        progress=state.part(part.slug),
+    )
+
+
+@bp.route("/<int:enrolment_id>/<part_slug>/<lesson_slug>", methods=["GET", "POST"])
+def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
+    enrolment, course = load_enrolment(enrolment_id)
+    part = load_part(course, part_slug)
+    current = part.lesson(lesson_slug)
+    if current is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        progress_service.complete_lesson(session, enrolment, course, part, lesson_slug)
+        session.commit()
+        state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
+        return redirect(step_url(enrolment, progress_service.next_step(course, state)))
+    index = part.lessons.index(current)
+    previous = part.lessons[index - 1] if index > 0 else None
+    following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
+    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    language = current_locale()
+    notes = [(role, html) for role, html in current.role_notes.get(language, {}).items()]
+    # The participant's own role first, then the others in the course's order.
+    notes.sort(key=lambda note: note[0] != enrolment.role.value)
+    return render_template(
+        "learn/lesson.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        lesson=current,
+        number=index + 1,
+        previous=previous,
+        following=following,
+        form=form,
+        notes=notes,
+        done=current.slug in state.part(part.slug).lessons_done,
+    )
+
+
+@bp.route("/<int:enrolment_id>/<part_slug>/quiz", methods=["GET", "POST"])
+def quiz(enrolment_id: int, part_slug: str):
+    enrolment, course = load_enrolment(enrolment_id)
+    part = load_part(course, part_slug)
+    if part.quiz is None:
+        abort(404)
+    language = current_locale()
+    nonce = request.form.get("nonce", "")[:64] if request.method == "POST" else ""
+    if not nonce:
+        nonce = secrets.token_urlsafe(24)
+    order = progress_service.shuffled_choices(part.quiz, nonce)
+    form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
+    if request.method == "POST":
+        known = {field.name for field in item_fields(form)}
+        unknown = {key for key in request.form if key.startswith("item_")} - known
+        if unknown:
+            abort(400)
+    if form.validate_on_submit():
+        answers = {field.name.removeprefix("item_"): field.data for field in item_fields(form)}
+        session = get_session()
+        try:
+            result = progress_service.submit_quiz(
+                session, enrolment, course, part, answers, form.nonce.data
+            )
+        except progress_service.ProgressError:
+            abort(400)
+        session.commit()
+        return redirect(
+            url_for(
+                "learn.quiz_result",
+                enrolment_id=enrolment.id,
+                part_slug=part.slug,
+                attempt_id=result.attempt.id,
+            )
+        )
+    return render_template(
+        "learn/quiz.html", enrolment=enrolment, course=course, part=part, form=form
+    )
+
+
+@bp.get("/<int:enrolment_id>/<part_slug>/quiz/<int:attempt_id>")
+def quiz_result(enrolment_id: int, part_slug: str, attempt_id: int):
+    enrolment, course = load_enrolment(enrolment_id)
+    part = load_part(course, part_slug)
+    attempt = get_session().get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.enrolment_id != enrolment.id or attempt.part_slug != part.slug:
+        abort(404)
+    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    return render_template(
+        "learn/quiz_result.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        attempt=attempt,
+        progress=state.part(part.slug),
+        next=progress_service.next_step(course, state),
+    )
+
+
+@bp.route("/<int:enrolment_id>/<part_slug>/assignment", methods=["GET", "POST"])
+# The form checks its own CSRF token, so that an expired token re-shows the form with
+# everything written instead of the generic error page (which would lose the text).
+@csrf.exempt
+def assignment(enrolment_id: int, part_slug: str):
+    enrolment, course = load_enrolment(enrolment_id)
+    part = load_part(course, part_slug)
+    if part.assignment is None:
+        abort(404)
+    session = get_session()
+    submission = progress_service.get_submission(session, enrolment, part)
+    form_class = assignment_form_class(part.assignment, current_locale())
+    if request.method == "POST":
+        form = form_class()
+        action = request.form.get("action", "draft")
+        if action.startswith("add:"):
+            # Only shows the form again with a spare row; nothing is saved.
+            add_row(form, action.removeprefix("add:"))
+            return render_template(
+                "learn/assignment.html",
+                enrolment=enrolment,
+                course=course,
+                part=part,
+                form=form,
+                submission=submission,
+                csrf_expired=False,
+            )
+        submit = action == "submit"
+        if validate_assignment(form, part.assignment, draft=not submit):
+            if submission is not None and submission.status == SubmissionStatus.APPROVED:
+                abort(409)
+            progress_service.save_assignment(
+                session, enrolment, course, part, answers_of(form, part.assignment), submit=submit
+            )
+            session.commit()
+            if submit:
+                flash(_("Your assignment is submitted."), "success")
+                state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
+                return redirect(step_url(enrolment, progress_service.next_step(course, state)))
+            flash(_("Your draft is saved."), "success")
+            return redirect(
+                url_for("learn.assignment", enrolment_id=enrolment.id, part_slug=part.slug)
+            )
+        # An expired CSRF token must not lose what was written: show it all again.
+        csrf_expired = "csrf_token" in form.errors
+        page = render_template(
+            "learn/assignment.html",
+            enrolment=enrolment,
+            course=course,
+            part=part,
+            form=form,
+            submission=submission,
+            csrf_expired=csrf_expired,
+        )
+        return page, 400 if csrf_expired else 200
+    form = form_class(data=submission.answers if submission else None)
+    return render_template(
+        "learn/assignment.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        form=form,
+        submission=submission,
+        csrf_expired=False,
+    )
