@@ -1,0 +1,186 @@
+"""``python -m bench``: build a database, start gunicorn, measure every target, report.
+
+Exit status: 0 when every target is met, 1 when one is not, 2 when the benchmark could
+not run (gunicorn did not start, logging in failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.database import LOGIN_EMAIL, LOGIN_PASSWORD, create_database
+from bench.load import Measurement, login, measure
+from bench.server import BenchError, gunicorn
+from bench.targets import TARGETS, Target
+
+WORKERS = 2
+# Enough rows that look-ups go through the indexes as on a real installation.
+USERS = 300
+# Each URL's time is split into this many slices, measured in turns with the other URLs;
+# its rate is that of its best slice. A burst of other work on the machine (a test run)
+# then spoils a slice or two of each URL instead of the whole of whichever URL ran at
+# that moment.
+ROUNDS = 5
+
+
+@dataclass
+class Result:
+    target: Target
+    measurement: Measurement
+    ratio: float
+
+    @property
+    def passed(self) -> bool:
+        if self.measurement.errors or not self.measurement.requests:
+            return False
+        # Judged on the ratio as printed, so that "0.50 >= 0.50" never reads FAIL.
+        return self.target.min_ratio is None or round(self.ratio, 2) >= self.target.min_ratio
+
+    def as_dict(self) -> dict:
+        m = self.measurement
+        return {
+            "path": self.target.path,
+            "login": self.target.login,
+            "requests": m.requests,
+            "errors": dict(m.errors),
+            "seconds": round(m.seconds, 3),
+            "requests_per_second": round(m.requests_per_second, 1),
+            "mean_requests_per_second": round(m.mean_requests_per_second, 1),
+            "slice_requests_per_second": [round(rate, 1) for rate in m.slice_rates],
+            "p50_ms": round(m.percentile_ms(50), 2),
+            "p95_ms": round(m.percentile_ms(95), 2),
+            "ratio_to_baseline": round(self.ratio, 3),
+            "min_ratio": self.target.min_ratio,
+            "passed": self.passed,
+        }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark Academy under gunicorn against targets relative to /healthz.",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=3.0, help="seconds of measured load per URL (default: 3)"
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=8,
+        help="concurrent clients, one connection each (default: 8)",
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH"
+    )
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.clients < 1:
+        parser.error("--duration must be positive and --clients at least 1")
+    return args
+
+
+def run(args: argparse.Namespace) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
+        print(f"creating a database with {USERS} users ...", flush=True)
+        database_url = create_database(Path(directory), users=USERS)
+        log_path = Path(directory) / "gunicorn.log"
+        print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
+        with gunicorn(database_url, workers=WORKERS, log_path=log_path) as server:
+            session_headers = None
+            if any(target.login for target in TARGETS):
+                session_headers = login(server, LOGIN_EMAIL, LOGIN_PASSWORD)
+
+            def run_target(target: Target, duration: float) -> Measurement:
+                return measure(
+                    server,
+                    target.path,
+                    clients=args.clients,
+                    duration=duration,
+                    headers=session_headers if target.login else None,
+                    expected_status=target.expected_status,
+                )
+
+            # Long enough for every worker to load its templates and open its connections.
+            warmup = min(1.0, args.duration / 3)
+            for target in TARGETS:
+                run_target(target, warmup)
+            slices: dict[Target, list[Measurement]] = {target: [] for target in TARGETS}
+            for round_number in range(1, ROUNDS + 1):
+                print(f"round {round_number} of {ROUNDS} ...", flush=True)
+                for target in TARGETS:
+                    slices[target].append(run_target(target, args.duration / ROUNDS))
+
+    measurements = [Measurement.combine(slices[target]) for target in TARGETS]
+    baseline = measurements[0].requests_per_second
+    return [
+        Result(target, measurement, measurement.requests_per_second / baseline if baseline else 0)
+        for target, measurement in zip(TARGETS, measurements, strict=True)
+    ]
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    lines = [
+        f"{args.clients} clients, {args.duration:g} s per URL, gunicorn with {WORKERS} workers;",
+        f"req/s is the best of {ROUNDS} slices, p50 and p95 are over all of them",
+        "",
+        f"{'URL':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}  {'target':<8} result",
+    ]
+    for result in results:
+        m = result.measurement
+        target = result.target
+        wanted = f">= {target.min_ratio:.2f}" if target.min_ratio is not None else "baseline"
+        verdict = "PASS" if result.passed else "FAIL"
+        if m.errors:
+            verdict += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
+        lines.append(
+            f"{target.label:<22} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
+            f"{m.percentile_ms(95):>8.2f} {result.ratio:>6.2f}  {wanted:<8} {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: list[Result], args: argparse.Namespace) -> None:
+    document = {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "clients": args.clients,
+        "duration": args.duration,
+        "workers": WORKERS,
+        "baseline": TARGETS[0].path,
+        "passed": all(result.passed for result in results),
+        "results": [result.as_dict() for result in results],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    # Turn SIGTERM into SystemExit, so that the finally blocks stop gunicorn.
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        results = run(args)
+    except BenchError as error:
+        print(f"benchmark could not run: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; gunicorn is stopped", file=sys.stderr)
+        return 130
+    print()
+    print(report(results, args))
+    if args.json:
+        write_json(args.json, results, args)
+        print(f"\nresults written to {args.json}")
+    return 0 if all(result.passed for result in results) else 1

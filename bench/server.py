@@ -1,0 +1,144 @@
+"""gunicorn in its own process group, started on a free port and always stopped."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.database import HASH_METHOD, ROOT
+
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT = 30.0
+# gunicorn's --graceful-timeout; after it (and a little more) the group is killed.
+GRACEFUL_TIMEOUT = 5
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run; the message says why."""
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    log_path: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(database_url: str) -> dict[str, str]:
+    """The environment minus any ACADEMY_* settings of the shell, plus the benchmark's.
+
+    Inherited settings (another database, Redis for the limiter) would make runs differ
+    from machine to machine.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ACADEMY_")}
+    env.update(
+        {
+            "ACADEMY_DATABASE_URL": database_url,
+            # "bench-" keeps the value from parsing as JSON (ACADEMY_* values are JSON when
+            # they can be).
+            "ACADEMY_SECRET_KEY": "bench-" + secrets.token_urlsafe(32),
+            "ACADEMY_PASSWORD_HASH_METHOD": HASH_METHOD,
+        }
+    )
+    return env
+
+
+@contextmanager
+def gunicorn(database_url: str, *, workers: int, log_path: Path) -> Iterator[Server]:
+    """Serve ``academy:create_app()`` with gunicorn until the block ends, however it ends."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "--graceful-timeout",
+        str(GRACEFUL_TIMEOUT),
+        "academy:create_app()",
+    ]
+    with log_path.open("wb") as log:
+        # A session of its own: the master and its workers form one process group that
+        # can be stopped together, and a Ctrl-C in the terminal reaches only this process,
+        # which then stops the group in order.
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=server_environment(database_url),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            server = Server(HOST, port, log_path)
+            wait_until_healthy(server, process)
+            yield server
+        finally:
+            stop(process)
+
+
+def wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(
+                f"gunicorn exited with status {process.returncode}:\n{log_tail(server)}"
+            )
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.1)
+    raise BenchError(
+        f"/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s:\n{log_tail(server)}"
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the group (gunicorn's graceful stop), then SIGKILL to what is left."""
+    _signal_group(process, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=GRACEFUL_TIMEOUT + 5)
+    # The master if it hung, or a worker that outlived it.
+    _signal_group(process, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    # ProcessLookupError: the whole group is gone already.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
+def log_tail(server: Server, lines: int = 30) -> str:
+    try:
+        text = server.log_path.read_text(errors="replace")
+    except OSError:
+        return "(no gunicorn log)"
+    return "\n".join(text.splitlines()[-lines:])
