@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from academy.content import (
     get_catalog,
     get_course,
     load_courses,
+    set_image_href,
     set_lesson_href,
 )
 from tests.conftest import test_config as config_for_tests
@@ -28,6 +30,7 @@ LANGUAGES = ("en", "sv", "nb")
 COURSE = "safer-streets"
 PART_ONE = "safer-streets/situational-prevention"
 PART_TWO = "safer-streets/safe-design"
+TRIANGLE = f"{PART_ONE}/images/crime-triangle.svg"
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +173,31 @@ def test_content_is_immutable(catalog):
     assert isinstance(lesson.objectives["en"], tuple)
 
 
+def test_diagrams_are_loaded_and_rendered(catalog):
+    part = catalog.get(COURSE).part("situational-prevention")
+    image = part.image("crime-triangle")
+    data = (VALID / TRIANGLE).read_bytes()
+    assert (image.name, image.file_name, image.media_type) == (
+        "crime-triangle",
+        "crime-triangle.svg",
+        "image/svg+xml",
+    )
+    assert image.data == data
+    assert image.sha256 == hashlib.sha256(data).hexdigest()
+    assert list(part.images) == ["crime-triangle"]
+    assert dict(catalog.get(COURSE).part("safe-design").images) == {}
+    html = part.lesson("opportunity").body_html["nb"]
+    assert (
+        '<img src="../situational-prevention/images/crime-triangle.svg" '
+        'alt="Kriminalitetstriangelet: en motivert gjerningsperson og et egnet mål møtes der '
+        'ingen kapabel vokter er til stede." />'
+    ) in html
+    with pytest.raises(TypeError):
+        part.images["other"] = image  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        image.data = b""  # type: ignore[misc]
+
+
 # -- content version --------------------------------------------------------------------
 
 
@@ -184,6 +212,14 @@ def test_content_version_is_stable_and_independent_of_location(catalog, courses)
 def test_content_version_changes_with_any_file(catalog, courses):
     version = catalog.get(COURSE).content_version
     edit(courses / PART_TWO / "lessons/natural-surveillance.sv.md", "gott om den", "gott om sådan")
+    changed, problems = load_courses(courses, LANGUAGES)
+    assert problems == []
+    assert changed.get(COURSE).content_version != version
+
+
+def test_content_version_changes_with_a_diagram(catalog, courses):
+    version = catalog.get(COURSE).content_version
+    edit(courses / TRIANGLE, "#e63946", "#d62828")
     changed, problems = load_courses(courses, LANGUAGES)
     assert problems == []
     assert changed.get(COURSE).content_version != version
@@ -237,6 +273,33 @@ def test_lesson_href_can_be_chosen(courses):
     assert 'href="/learn/safer-streets/situational-prevention/opportunity"' in html
 
 
+def test_image_src_can_be_chosen(courses):
+    def src(course: str, part: str, name: str) -> str:
+        return f"/media/{course}/{part}/{name}.svg"
+
+    loaded, _ = load_courses(courses, LANGUAGES, image_src=src)
+    html = loaded.get(COURSE).lesson("situational-prevention", "opportunity").body_html["en"]
+    assert '<img src="/media/safer-streets/situational-prevention/crime-triangle.svg"' in html
+
+
+def test_diagrams_in_role_notes_and_assignments_count_as_used(courses):
+    edit(courses / f"{PART_ONE}/lessons/opportunity.en.md", "\n![The crime triangle", "\n![x")
+    for language in LANGUAGES:
+        lesson = courses / f"{PART_ONE}/lessons/opportunity.{language}.md"
+        text = lesson.read_text(encoding="utf-8")
+        lesson.write_text(text[: text.rindex("\n![")] + "\n", encoding="utf-8")
+    edit(
+        courses / f"{PART_ONE}/lessons/opportunity.en.md",
+        "decisions you take.",
+        "decisions you take.\n\n![The triangle](images/crime-triangle.svg)",
+    )
+    loaded, problems = load_courses(courses, LANGUAGES)
+    assert problems == []
+    lesson = loaded.get(COURSE).lesson("situational-prevention", "opportunity")
+    assert "crime-triangle.svg" in lesson.notes_for("en", "official")
+    assert "<img" not in lesson.body_html["en"]
+
+
 # -- problems ---------------------------------------------------------------------------
 
 # Every deliberate mistake in tests/data/courses/broken: (file, line, part of the message).
@@ -274,6 +337,56 @@ BROKEN_PROBLEMS = {
         23,
         "type must be one of text, textarea, choice, repeat, not 'dropdown'",
     ),
+    "DOCTYPE in a diagram": (
+        "broken-course/first-part/images/entity.svg",
+        2,
+        "<!DOCTYPE is not allowed in a diagram",
+    ),
+    "diagram without viewBox": (
+        "broken-course/first-part/images/no-viewbox.svg",
+        1,
+        "the <svg> element needs a viewBox",
+    ),
+    "diagram without title": (
+        "broken-course/first-part/images/no-viewbox.svg",
+        1,
+        "the diagram needs a <title> inside <svg>",
+    ),
+    "not a diagram in images/": (
+        "broken-course/first-part/images/photo.png",
+        1,
+        "images/ holds diagrams only: <name>.svg files",
+    ),
+    "script in a diagram": (
+        "broken-course/first-part/images/unsafe.svg",
+        3,
+        "<script> is not allowed in a diagram",
+    ),
+    "event attribute in a diagram": (
+        "broken-course/first-part/images/unsafe.svg",
+        4,
+        "event attribute 'onclick' is not allowed",
+    ),
+    "external href in a diagram": (
+        "broken-course/first-part/images/unsafe.svg",
+        5,
+        "href='https://example.org/tracker.png' points outside the diagram",
+    ),
+    "external url() in a style attribute": (
+        "broken-course/first-part/images/unsafe.svg",
+        6,
+        "url(https://example.org/paint.svg#p) in attribute 'style' points outside the diagram",
+    ),
+    "external url() in a <style> element": (
+        "broken-course/first-part/images/unsafe.svg",
+        7,
+        "url(https://example.org/paint.svg#q) in <style> points outside the diagram",
+    ),
+    "unused diagram": (
+        "broken-course/first-part/images/unused.svg",
+        1,
+        "diagram not used in any lesson or assignment of first-part",
+    ),
     "lesson file not listed": (
         "broken-course/first-part/lessons/orphan.en.md",
         1,
@@ -285,6 +398,21 @@ BROKEN_PROBLEMS = {
         "broken lesson link 'lesson:first-part/nowhere'",
     ),
     "unknown role": ("broken-course/first-part/lessons/welcome.en.md", 9, "unknown role 'mayor'"),
+    "image without text alternative": (
+        "broken-course/first-part/lessons/welcome.en.md",
+        17,
+        "image 'images/unsafe.svg' has no text alternative",
+    ),
+    "image file missing": (
+        "broken-course/first-part/lessons/welcome.en.md",
+        19,
+        "image 'images/missing-map.svg' not found: no first-part/images/missing-map.svg",
+    ),
+    "external image": (
+        "broken-course/first-part/lessons/welcome.en.md",
+        21,
+        "external image 'https://example.org/photo.jpg': course content never loads anything",
+    ),
     "malformed lesson link": (
         "broken-course/first-part/lessons/welcome.nb.md",
         7,
@@ -527,6 +655,154 @@ EDITS = {
         9,
         "broken lesson link 'lesson:situational-prevention/six-techniques'",
     ),
+    "image not found": (
+        f"{PART_ONE}/lessons/opportunity.sv.md",
+        "](images/crime-triangle.svg)",
+        "](images/crime-square.svg)",
+        30,
+        "image 'images/crime-square.svg' not found",
+    ),
+    "empty text alternative": (
+        f"{PART_ONE}/lessons/opportunity.nb.md",
+        "![Kriminalitetstriangelet: en motivert gjerningsperson og et egnet mål møtes der "
+        "ingen kapabel vokter er til stede.]",
+        "![  ]",
+        30,
+        "has no text alternative",
+    ),
+    "image by network path": (
+        f"{PART_TWO}/lessons/natural-surveillance.en.md",
+        "has plenty.\n",
+        "has plenty.\n\n![A street](//example.org/street.svg)\n",
+        15,
+        "external image '//example.org/street.svg'",
+    ),
+    "data: image": (
+        f"{PART_TWO}/lessons/natural-surveillance.en.md",
+        "has plenty.\n",
+        "has plenty.\n\n![A dot](data:image/png;base64,iVBORw0KGgo=)\n",
+        15,
+        "external image 'data:image/png;base64,iVBORw0KGgo='",
+    ),
+    "image of another part": (
+        f"{PART_TWO}/lessons/natural-surveillance.en.md",
+        "has plenty.\n",
+        "has plenty.\n\n![A triangle](../situational-prevention/images/crime-triangle.svg)\n",
+        15,
+        "write images/<name>.svg for a diagram in safe-design/images/",
+    ),
+    "image in assignment instructions": (
+        f"{PART_ONE}/assignment.yaml",
+        "choose one of the five techniques.",
+        "choose one of the five techniques. ![](images/crime-triangle.svg)",
+        9,
+        "image 'images/crime-triangle.svg' has no text alternative",
+    ),
+    "script in a diagram": (
+        TRIANGLE,
+        "  <polygon",
+        "  <script>fetch('/steal')</script>\n  <polygon",
+        10,
+        "<script> is not allowed in a diagram",
+    ),
+    "foreignObject in a diagram": (
+        TRIANGLE,
+        "  <polygon",
+        "  <foreignObject><p>HTML</p></foreignObject>\n  <polygon",
+        10,
+        "<foreignObject> is not allowed in a diagram",
+    ),
+    "event attribute in a diagram": (
+        TRIANGLE,
+        '<circle cx="160"',
+        '<circle onMouseOver="steal()" cx="160"',
+        12,
+        "event attribute 'onMouseOver' is not allowed in a diagram",
+    ),
+    "external xlink:href in a diagram": (
+        TRIANGLE,
+        '<circle cx="160" cy="40" r="8" fill="#1d3557"/>',
+        '<use xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="https://example.org/"/>',
+        12,
+        "href='https://example.org/' points outside the diagram",
+    ),
+    "external url() in a style attribute": (
+        TRIANGLE,
+        'class="centre"',
+        'class="centre" style="fill: url(\'https://example.org/p.svg#fill\')"',
+        18,
+        "url(https://example.org/p.svg#fill) in attribute 'style' points outside the diagram",
+    ),
+    "external url() in a presentation attribute": (
+        TRIANGLE,
+        'fill="#f1faee"',
+        'fill="url(https://example.org/p.svg#fill)"',
+        10,
+        "url(https://example.org/p.svg#fill) in attribute 'fill' points outside the diagram",
+    ),
+    "@import in a <style> element": (
+        TRIANGLE,
+        "    text {",
+        "    @import 'https://example.org/fonts.css';\n    text {",
+        6,
+        "@import in <style> is not allowed in a diagram",
+    ),
+    "entity declaration": (
+        TRIANGLE,
+        "<svg xmlns",
+        '<!ENTITY a "b">\n<svg xmlns',
+        1,
+        "<!ENTITY is not allowed in a diagram",
+    ),
+    "lowercase doctype": (
+        TRIANGLE,
+        "<svg xmlns",
+        "<!doctype svg>\n<svg xmlns",
+        1,
+        "<!doctype is not allowed in a diagram",
+    ),
+    "processing instruction": (
+        TRIANGLE,
+        "<svg xmlns",
+        '<?xml-stylesheet href="https://example.org/a.css"?>\n<svg xmlns',
+        1,
+        "processing instructions (<?...?>) are not allowed",
+    ),
+    "animated href": (
+        TRIANGLE,
+        "  <polygon",
+        '  <a href="#title"><set attributeName="href" to="https://example.org"/></a>\n  <polygon',
+        10,
+        "animating 'href' is not allowed in a diagram",
+    ),
+    "missing viewBox": (
+        TRIANGLE,
+        ' viewBox="0 0 320 270"',
+        "",
+        1,
+        "the <svg> element needs a viewBox",
+    ),
+    "missing title": (
+        TRIANGLE,
+        '<title id="title">The crime triangle</title>',
+        "",
+        1,
+        "the diagram needs a <title> inside <svg>",
+    ),
+    "root outside the SVG namespace": (
+        TRIANGLE,
+        ' xmlns="http://www.w3.org/2000/svg"',
+        "",
+        1,
+        'the root element must be <svg xmlns="http://www.w3.org/2000/svg">',
+    ),
+    "diagram that is not well-formed": (
+        TRIANGLE,
+        "</desc>",
+        "</description>",
+        5,
+        "the diagram is not well-formed XML: mismatched tag",
+    ),
 }
 
 
@@ -567,10 +843,47 @@ def test_unexpected_files_and_bad_encoding(courses):
         (
             f"{PART_ONE}/notes.txt",
             1,
-            "unexpected file: a part folder holds part.yaml, quiz.yaml, assignment.yaml and "
-            "lessons/",
+            "unexpected file: a part folder holds part.yaml, quiz.yaml, assignment.yaml, "
+            "lessons/ and images/",
         ),
     ]
+
+
+def test_image_folder_holds_used_svg_files_only(courses):
+    images = courses / PART_ONE / "images"
+    shutil.copy(images / "crime-triangle.svg", images / "spare.svg")
+    shutil.copy(images / "crime-triangle.svg", images / "Crime_Square.svg")
+    (images / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (images / "drafts").mkdir()
+    (images / "drafts/old.svg").write_text("<svg/>", encoding="utf-8")
+    assert problems_in(courses) == [
+        (
+            f"{PART_ONE}/images/Crime_Square.svg",
+            1,
+            "diagram file name: invalid slug 'Crime_Square': "
+            "use lowercase letters, digits and single hyphens (e.g. 'safety-walk')",
+        ),
+        (
+            f"{PART_ONE}/images/drafts/old.svg",
+            1,
+            "unexpected file: a part folder holds part.yaml, quiz.yaml, assignment.yaml, "
+            "lessons/ and images/",
+        ),
+        (f"{PART_ONE}/images/photo.jpg", 1, "images/ holds diagrams only: <name>.svg files"),
+        (
+            f"{PART_ONE}/images/spare.svg",
+            1,
+            "diagram not used in any lesson or assignment of situational-prevention",
+        ),
+    ]
+
+
+def test_a_diagram_over_200_kb_is_refused(courses):
+    edit(courses / TRIANGLE, "</svg>", f"<!-- {'x' * 200 * 1024} -->\n</svg>")
+    found = problems_in(courses)
+    assert len(found) == 1
+    assert found[0][:2] == (TRIANGLE, 1)
+    assert "at most 204800 (200 KB)" in found[0][2]
 
 
 def test_empty_and_missing_directories(tmp_path):
@@ -636,3 +949,12 @@ def test_set_lesson_href_before_the_first_load(database_url):
     assert 'href="/courses/safer-streets/situational-prevention/opportunity"' in html
     with pytest.raises(RuntimeError, match="already loaded"):
         set_lesson_href(app, lambda course, part, lesson: "#")
+
+
+def test_set_image_href_before_the_first_load(database_url):
+    app = make_app(database_url, VALID)
+    set_image_href(app, lambda course, part, name: f"/courses/{course}/{part}/images/{name}.svg")
+    html = get_course(COURSE, app).lesson("situational-prevention", "opportunity").body_html["en"]
+    assert 'src="/courses/safer-streets/situational-prevention/images/crime-triangle.svg"' in html
+    with pytest.raises(RuntimeError, match="set the image href before that"):
+        set_image_href(app, lambda course, part, name: "#")

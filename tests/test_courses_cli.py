@@ -44,6 +44,10 @@ def test_check_prints_every_problem_and_fails(run):
         f"{BROKEN}/broken-course/second-part/assignment.yaml:4: "
         "YAML syntax error: mapping values are not allowed here"
     ) in lines
+    assert (
+        f"{BROKEN}/broken-course/first-part/images/unsafe.svg:3: "
+        "<script> is not allowed in a diagram"
+    ) in lines
 
 
 def test_check_empty_directory(run, tmp_path):

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 
 from .checks import Problem
 from .loader import content_version, load_courses
-from .markdown import LessonHref, lesson_href
+from .markdown import ImageHref, LessonHref, image_href, lesson_href
 from .model import (
     ROLES,
     Assignment,
@@ -24,6 +24,7 @@ from .model import (
     Choice,
     Course,
     FieldChoice,
+    Image,
     Lesson,
     Part,
     Quiz,
@@ -39,6 +40,8 @@ __all__ = [
     "Course",
     "CourseError",
     "FieldChoice",
+    "Image",
+    "ImageHref",
     "Lesson",
     "LessonHref",
     "Part",
@@ -48,14 +51,17 @@ __all__ = [
     "content_version",
     "get_catalog",
     "get_course",
+    "image_href",
     "init_app",
     "lesson_href",
     "load_courses",
+    "set_image_href",
     "set_lesson_href",
 ]
 
 EXTENSION_KEY = "academy.courses"
 LESSON_HREF_KEY = "academy.courses.lesson_href"
+IMAGE_HREF_KEY = "academy.courses.image_href"
 _load_lock = threading.Lock()
 
 
@@ -74,15 +80,31 @@ class CourseError(RuntimeError):
 
 
 def init_app(app: Flask) -> None:
-    """Register the default link function; the files are read on first ``get_catalog()``."""
+    """Register the default link functions; the files are read on first ``get_catalog()``."""
     app.extensions.setdefault(LESSON_HREF_KEY, lesson_href)
+    app.extensions.setdefault(IMAGE_HREF_KEY, image_href)
 
 
 def set_lesson_href(app: Flask, href: LessonHref) -> None:
     """Let the web layer choose the ``href`` of ``lesson:`` links (before the first load)."""
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("the courses are already loaded; set the lesson href before that")
+    _before_first_load(app, "lesson href")
     app.extensions[LESSON_HREF_KEY] = href
+
+
+def set_image_href(app: Flask, href: ImageHref) -> None:
+    """Let the web layer choose the ``src`` of diagrams (before the first load).
+
+    ``href(course_slug, part_slug, name)`` returns the URL of ``<part>/images/<name>.svg``,
+    which the web layer serves from ``Part.images[name]``.
+    """
+    _before_first_load(app, "image href")
+    app.extensions[IMAGE_HREF_KEY] = href
+
+
+def _before_first_load(app: Flask, what: str) -> None:
+    # The HTML is rendered once, at load time; a later change would never show.
+    if EXTENSION_KEY in app.extensions:
+        raise RuntimeError(f"the courses are already loaded; set the {what} before that")
 
 
 def get_catalog(app: Flask | None = None) -> Catalog:
@@ -98,6 +120,7 @@ def get_catalog(app: Flask | None = None) -> Catalog:
                     app.config["COURSES_DIR"],
                     app.config["LANGUAGES"],
                     href=app.extensions.get(LESSON_HREF_KEY, lesson_href),
+                    image_src=app.extensions.get(IMAGE_HREF_KEY, image_href),
                 )
                 app.extensions[EXTENSION_KEY] = loaded
     catalog, problems = loaded

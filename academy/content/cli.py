@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import LESSON_HREF_KEY
+from . import IMAGE_HREF_KEY, LESSON_HREF_KEY
 from .checks import Problem
 from .loader import load_courses
-from .markdown import lesson_href
+from .markdown import image_href, lesson_href
 from .model import Catalog
 
 courses_cli = AppGroup("courses", help="Course files.")
@@ -67,6 +67,7 @@ def _load(courses_dir: Path | None) -> tuple[Path, Catalog, list[Problem]]:
         directory,
         current_app.config["LANGUAGES"],
         href=current_app.extensions.get(LESSON_HREF_KEY, lesson_href),
+        image_src=current_app.extensions.get(IMAGE_HREF_KEY, image_href),
     )
     return directory, catalog, problems
 

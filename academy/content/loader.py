@@ -16,12 +16,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
-from .checks import EMPTY, Problem, Report, Section, check_unique
+from .checks import EMPTY, Problem, Report, Section, check_unique, slug_problem
 from .markdown import (
+    ImageHref,
+    ImageRef,
     LessonHref,
     Link,
+    image_href,
     lesson_href,
     make_markdown,
+    parse_image_src,
     parse_link_target,
     render,
     split_front_matter,
@@ -39,18 +43,22 @@ from .model import (
     Course,
     FieldChoice,
     FieldType,
+    Image,
     Lesson,
     Part,
     Quiz,
     QuizItem,
     QuizKind,
 )
+from .svg import svg_problems
 from .yamlsource import LineDict, YamlSyntaxError, parse_yaml
 
 __all__ = ["content_version", "load_courses"]
 
 PART_FILES = ("part.yaml", "quiz.yaml", "assignment.yaml")
 LESSON_FILE = re.compile(r"(?P<slug>[^.]+)\.(?P<language>[^.]+)\.md\Z")
+# A scheme (http:, data:, ...) or a network path (//host/...): anything fetched from elsewhere.
+EXTERNAL_SRC = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//")
 MAX_MINUTES = 600
 # Defaults and ceilings for assignment answers: every stored field is bounded.
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000}
@@ -71,11 +79,13 @@ def load_courses(
     languages: Sequence[str],
     *,
     href: LessonHref = lesson_href,
+    image_src: ImageHref = image_href,
 ) -> tuple[Catalog, list[Problem]]:
     """Load every course folder of ``directory``; the catalog holds the courses without problems.
 
     ``languages`` are the codes every translated text must have. ``href`` gives the ``href``
-    of a ``lesson:`` link (see ``academy.content.markdown``).
+    of a ``lesson:`` link and ``image_src`` the ``src`` of a diagram (see
+    ``academy.content.markdown``).
     """
     root = Path(directory)
     report = Report()
@@ -91,7 +101,7 @@ def load_courses(
             if entry.name != "README.md":
                 report.add(entry.name, 1, "unexpected file: only course folders and README.md")
             continue
-        loader = _CourseLoader(report, entry, tuple(languages), href)
+        loader = _CourseLoader(report, entry, tuple(languages), href, image_src)
         course = loader.load()
         if loader.slug in first_files:
             report.add(
@@ -149,19 +159,26 @@ class _CourseLoader:
     """Loads one course folder from a snapshot of its files, so the content version matches."""
 
     def __init__(
-        self, report: Report, folder: Path, languages: tuple[str, ...], href: LessonHref
+        self,
+        report: Report,
+        folder: Path,
+        languages: tuple[str, ...],
+        href: LessonHref,
+        image_src: ImageHref,
     ) -> None:
         self.report = report
         self.name = folder.name
         self.files = _snapshot(folder)
         self.languages = languages
         self.href = href
+        self.image_src = image_src
         self.md = make_markdown()
         self.slug = ""
         self.slug_line = 1
         self.links: list[tuple[str, Link]] = []
         self.listed_lessons: set[tuple[str, str]] = set()
         self.assignment_slugs: list[tuple[str, str, int]] = []
+        self.used_images: set[str] = set()
 
     # -- files --------------------------------------------------------------------------
 
@@ -259,7 +276,7 @@ class _CourseLoader:
                     relative,
                     1,
                     "unexpected file: a part folder holds part.yaml, "
-                    "quiz.yaml, assignment.yaml and lessons/",
+                    "quiz.yaml, assignment.yaml, lessons/ and images/",
                 )
         for folder in unlisted:
             self.problem("course.yaml", parts_line, f"folder {folder}/ is not listed in parts")
@@ -291,12 +308,50 @@ class _CourseLoader:
             else:
                 first[slug] = file
 
-    def render(self, file: str, text: str, first_line: int) -> str:
+    def render(self, part: str, relative: str, text: str, first_line: int) -> str:
+        """HTML of Markdown in ``relative`` (a file of ``part``), its links and images checked."""
         rendered = render(
-            self.md, text, first_line, lambda part, lesson: self.href(self.slug, part, lesson)
+            self.md,
+            text,
+            first_line,
+            lambda target_part, lesson: self.href(self.slug, target_part, lesson),
+            lambda name: self.image_src(self.slug, part, name),
         )
-        self.links.extend((file, link) for link in rendered.links)
+        self.links.extend((self.path(relative), link) for link in rendered.links)
+        for image in rendered.images:
+            self.check_image_ref(part, relative, image)
         return rendered.html
+
+    def check_image_ref(self, part: str, relative: str, image: ImageRef) -> None:
+        if EXTERNAL_SRC.match(image.src):
+            self.problem(
+                relative,
+                image.line,
+                f"external image {image.src!r}: course content never loads anything from "
+                f"elsewhere; draw the diagram as SVG in {part}/images/",
+            )
+            return
+        name = parse_image_src(image.src)
+        if name is None:
+            self.problem(
+                relative,
+                image.line,
+                f"image {image.src!r}: write images/<name>.svg for a diagram in {part}/images/",
+            )
+            return
+        self.used_images.add(f"{part}/images/{name}.svg")
+        if f"{part}/images/{name}.svg" not in self.files:
+            self.problem(
+                relative, image.line, f"image {image.src!r} not found: no {part}/{image.src}"
+            )
+        if not image.alt:
+            # The diagram carries meaning, so readers who cannot see it need the text.
+            self.problem(
+                relative,
+                image.line,
+                f"image {image.src!r} has no text alternative: write "
+                f"![what the diagram shows]({image.src})",
+            )
 
     # -- parts --------------------------------------------------------------------------
 
@@ -325,13 +380,17 @@ class _CourseLoader:
         )
         lessons = [self.load_lesson(slug, lesson, line) for lesson, line in lesson_entries]
         self.check_lesson_files(slug, {lesson for lesson, _ in lesson_entries})
+        quiz = self.load_quiz(slug, pass_mark, s.line("pass_mark"))
+        assignment = self.load_assignment(slug)
         return Part(
             slug=slug,
             title=title,
             summary=summary,
             lessons=tuple(lesson for lesson in lessons if lesson is not None),
-            quiz=self.load_quiz(slug, pass_mark, s.line("pass_mark")),
-            assignment=self.load_assignment(slug),
+            quiz=quiz,
+            assignment=assignment,
+            # After the lessons and the assignment: they tell which diagrams are used.
+            images=self.load_images(slug),
         )
 
     def check_lesson_files(self, part: str, listed: set[str]) -> None:
@@ -351,6 +410,37 @@ class _CourseLoader:
                 )
             elif match["slug"] not in listed:
                 self.problem(relative, 1, f"lesson file not listed in {part}/part.yaml lessons")
+
+    def load_images(self, part: str) -> MappingProxyType[str, Image]:
+        """The diagrams in ``<part>/images/``, each checked and used by the part's Markdown."""
+        prefix = f"{part}/images/"
+        images: dict[str, Image] = {}
+        for relative, data in self.files.items():
+            if not relative.startswith(prefix) or "/" in relative[len(prefix) :]:
+                continue
+            name = self.image_name(relative[len(prefix) :], relative)
+            if name is None:
+                continue
+            problems = svg_problems(data)
+            for line, message in problems:
+                self.problem(relative, line, message)
+            if relative not in self.used_images:
+                self.problem(relative, 1, f"diagram not used in any lesson or assignment of {part}")
+            if not problems:
+                images[name] = Image(name, data, hashlib.sha256(data).hexdigest())
+        return MappingProxyType(images)
+
+    def image_name(self, file_name: str, relative: str) -> str | None:
+        """The name of a diagram file (``<name>.svg``); None after reporting a bad name."""
+        name, dot, extension = file_name.rpartition(".")
+        if not dot or extension != "svg":
+            self.problem(relative, 1, "images/ holds diagrams only: <name>.svg files")
+            return None
+        problem = slug_problem(name)
+        if problem:
+            self.problem(relative, 1, f"diagram file name: {problem}")
+            return None
+        return name
 
     # -- lessons ------------------------------------------------------------------------
 
@@ -378,7 +468,7 @@ class _CourseLoader:
                 f"lesson {slug!r} has no {language} file: lessons/{slug}.{language}.md",
             )
         versions = {
-            language: self.load_lesson_file(self.lesson_path(part, slug, language))
+            language: self.load_lesson_file(part, self.lesson_path(part, slug, language))
             for language in self.languages
             if language not in missing
         }
@@ -402,7 +492,7 @@ class _CourseLoader:
             ),
         )
 
-    def load_lesson_file(self, relative: str) -> _LessonFile | None:
+    def load_lesson_file(self, part: str, relative: str) -> _LessonFile | None:
         text = self.decode(relative)
         if text is None:
             return None
@@ -433,7 +523,7 @@ class _CourseLoader:
                 objectives.append(objective.strip())
             else:
                 s.problem(line, "each objective must be non-empty text")
-        body_html, notes = self.render_body(relative, split.body, split.body_first_line)
+        body_html, notes = self.render_body(part, relative, split.body, split.body_first_line)
         return _LessonFile(
             file=relative,
             title=s.text("title"),
@@ -446,7 +536,7 @@ class _CourseLoader:
         )
 
     def render_body(
-        self, relative: str, body: str, first_line: int
+        self, part: str, relative: str, body: str, first_line: int
     ) -> tuple[str, Mapping[str, tuple[str, int]]]:
         """The body and role notes as HTML; problems of the ``::: role`` blocks are reported."""
         split = split_role_notes(body, first_line)
@@ -465,9 +555,9 @@ class _CourseLoader:
                     f"a second note for role {note.role!r} (first at line {notes[note.role][1]})",
                 )
             else:
-                html = self.render(self.path(relative), note.text, note.line + 1)
+                html = self.render(part, relative, note.text, note.line + 1)
                 notes[note.role] = (html, note.line)
-        return self.render(self.path(relative), split.body, first_line), notes
+        return self.render(part, relative, split.body, first_line), notes
 
     def compare_translations(self, versions: Mapping[str, _LessonFile]) -> None:
         """The language versions of a lesson must agree on minutes, objectives and notes."""
@@ -607,7 +697,8 @@ class _CourseLoader:
         lines = s.raw("instructions")
         instructions_html = {
             language: self.render(
-                self.path(relative),
+                part,
+                relative,
                 text,
                 lines.text_line(language) if isinstance(lines, LineDict) else s.line(),
             )
@@ -727,8 +818,8 @@ class _CourseLoader:
 def _is_part_file(segments: list[str]) -> bool:
     if len(segments) == 2:
         return segments[1] in PART_FILES
-    # Files in lessons/ are checked against part.yaml by check_lesson_files.
-    return len(segments) == 3 and segments[1] == "lessons"
+    # Files in lessons/ and images/ are checked by check_lesson_files and load_images.
+    return len(segments) == 3 and segments[1] in ("lessons", "images")
 
 
 def _proxy(mapping: Mapping[str, Any]) -> MappingProxyType[str, Any]:

@@ -8,6 +8,12 @@ The loader checks that the target exists and asks a ``LessonHref`` function for 
 ``href`` to write. The default, ``lesson_href``, gives ``../<part>/<lesson>``: relative to
 a page at ``.../<course>/<part>/<page>``, the URL shape of lesson pages, whatever prefix the
 web layer mounts them under. ``academy.content.set_lesson_href`` replaces it.
+
+Diagrams are written ``![text alternative](images/<name>.svg)``, relative to the part
+folder. The loader checks them and asks an ``ImageHref`` function for the ``src``; the
+default, ``image_href``, gives ``../<part>/images/<name>.svg``, which a lesson page at
+``.../<course>/<part>/<lesson>`` resolves to ``.../<course>/<part>/images/<name>.svg``.
+``academy.content.set_image_href`` replaces it.
 """
 
 from __future__ import annotations
@@ -22,8 +28,12 @@ from markdown_it.token import Token
 LessonHref = Callable[[str, str, str], str]
 """``(course_slug, part_slug, lesson_slug) -> href`` for ``lesson:`` links."""
 
+ImageHref = Callable[[str, str, str], str]
+"""``(course_slug, part_slug, image_name) -> src`` for ``images/<name>.svg`` diagrams."""
+
 LINK_SCHEME = "lesson:"
 _LINK_TARGET = re.compile(r"lesson:([^/]+)/([^/]+)\Z")
+_IMAGE_SRC = re.compile(r"images/([^/]+)\.svg\Z")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ROLE_OPEN = re.compile(r":{3,}\s*role\s+(\S+)\s*\Z")
 _ROLE_CLOSE = re.compile(r":{3,}\s*\Z")
@@ -33,6 +43,17 @@ _DIRECTIVE = re.compile(r":{3,}")
 def lesson_href(course: str, part: str, lesson: str) -> str:
     """The default href of a ``lesson:`` link: relative to another lesson page of the course."""
     return f"../{part}/{lesson}"
+
+
+def image_href(course: str, part: str, name: str) -> str:
+    """The default src of a diagram: relative to a lesson page, like ``lesson_href``."""
+    return f"../{part}/images/{name}.svg"
+
+
+def parse_image_src(src: str) -> str | None:
+    """``images/<name>.svg`` -> name; None for any other src."""
+    match = _IMAGE_SRC.match(src)
+    return match[1] if match else None
 
 
 def parse_link_target(href: str) -> tuple[str, str] | None:
@@ -54,36 +75,69 @@ class Link:
     line: int
 
 
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image found while rendering: its src as written, its alt text and its line."""
+
+    src: str
+    alt: str
+    line: int
+
+
 @dataclass(slots=True)
 class Rendered:
     html: str
-    links: list[Link]
+    links: list[Link] = field(default_factory=list)
+    images: list[ImageRef] = field(default_factory=list)
 
 
-def render(md: MarkdownIt, text: str, first_line: int, href: Callable[[str, str], str]) -> Rendered:
-    """Render ``text`` (starting at ``first_line`` of its file), rewriting ``lesson:`` links."""
+def render(
+    md: MarkdownIt,
+    text: str,
+    first_line: int,
+    href: Callable[[str, str], str],
+    src: Callable[[str], str] = lambda name: f"images/{name}.svg",
+) -> Rendered:
+    """Render ``text`` (starting at ``first_line`` of its file), rewriting links and images.
+
+    ``href(part, lesson)`` gives the href of a ``lesson:`` link, ``src(name)`` the src of an
+    ``images/<name>.svg`` diagram; both are collected for the loader to check.
+    """
     tokens = md.parse(text)
-    links: list[Link] = []
+    rendered = Rendered("")
     for token in tokens:
         if token.type == "inline" and token.children:
-            start = token.map[0] if token.map else 0
-            links.extend(_rewrite_links(token.children, first_line + start, href))
-    return Rendered(md.renderer.render(tokens, md.options, {}), links)
+            start = first_line + (token.map[0] if token.map else 0)
+            _rewrite_inline(md, token.children, start, (href, src), rendered)
+    rendered.html = md.renderer.render(tokens, md.options, {})
+    return rendered
 
 
-def _rewrite_links(children: list[Token], line: int, href: Callable[[str, str], str]) -> list[Link]:
-    links: list[Link] = []
+def _rewrite_inline(
+    md: MarkdownIt,
+    children: list[Token],
+    line: int,
+    targets: tuple[Callable[[str, str], str], Callable[[str], str]],
+    rendered: Rendered,
+) -> None:
+    href, src = targets
     for child in children:
         if child.type in ("softbreak", "hardbreak"):
             line += 1
         elif child.type == "link_open":
             target = str(child.attrs.get("href", ""))
             if target.startswith(LINK_SCHEME):
-                links.append(Link(target, line))
+                rendered.links.append(Link(target, line))
                 parsed = parse_link_target(target)
                 if parsed:
                     child.attrs["href"] = href(*parsed)
-    return links
+        elif child.type == "image":
+            written = str(child.attrs.get("src", ""))
+            alt = md.renderer.renderInlineAsText(child.children, md.options, {})
+            rendered.images.append(ImageRef(written, alt.strip(), line))
+            name = parse_image_src(written)
+            if name:
+                child.attrs["src"] = src(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ Translated text is a mapping from language code (``en``, ``sv``, ``nb``) to text
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar, Literal
 
 ROLES: tuple[str, ...] = ("official", "politician", "property_owner", "trader", "police", "other")
 QUIZ_KINDS: tuple[str, ...] = ("scenario", "recall")
@@ -122,8 +123,29 @@ class Lesson:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A diagram of a part: ``<part>/images/<name>.svg``, checked safe to serve as it is.
+
+    ``sha256`` (hex) suits an ``ETag``; serve ``data`` with ``media_type``.
+    """
+
+    media_type: ClassVar[str] = "image/svg+xml"
+
+    name: str
+    data: bytes = field(repr=False)
+    sha256: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.svg"
+
+
+@dataclass(frozen=True, slots=True)
 class Part:
-    """A part of a course: lessons in order, then an optional quiz and assignment."""
+    """A part of a course: lessons in order, then an optional quiz and assignment.
+
+    ``images`` maps the name of each diagram (the file name without ``.svg``) to the image.
+    """
 
     slug: str
     title: Translated
@@ -131,9 +153,13 @@ class Part:
     lessons: tuple[Lesson, ...]
     quiz: Quiz | None
     assignment: Assignment | None
+    images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
 
     def lesson(self, slug: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+
+    def image(self, name: str) -> Image | None:
+        return self.images.get(name)
 
 
 @dataclass(frozen=True, slots=True)
