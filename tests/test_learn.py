@@ -332,3 +332,25 @@ def test_dashboard_and_lesson_statement_counts_do_not_grow_with_cohorts(
         client.get(lesson_path)
     assert one_dashboard.count == many_dashboard.count
     assert one_lesson.count == many_lesson.count
+
+
+def test_diagrams_are_served_to_the_participant_only(client, db, enrolment, course):
+    part = next(p for p in course.parts if p.images)
+    name = next(iter(part.images))
+    lesson_html = "".join(lesson.body_html["en"] for lesson in part.lessons)
+    assert f'src="../{part.slug}/images/{name}.svg"' in lesson_html
+    path = url(enrolment, part.slug, "images", f"{name}.svg")
+    client.login_as(enrolment.user)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.content_type == "image/svg+xml"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.data == part.images[name].data
+    assert (
+        client.get(path, headers={"If-None-Match": f'"{part.images[name].sha256}"'}).status_code
+        == 304
+    )
+    assert client.get(url(enrolment, part.slug, "images", "nope.svg")).status_code == 404
+    client.login_as(make_user(db))
+    assert client.get(path).status_code == 404

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -309,3 +318,19 @@ def assignment(enrolment_id: int, part_slug: str):
         submission=submission,
         csrf_expired=False,
     )
+
+
+@bp.get("/<int:enrolment_id>/<part_slug>/images/<name>.svg")
+def image(enrolment_id: int, part_slug: str, name: str):
+    _enrolment, course = load_enrolment(enrolment_id)
+    diagram = load_part(course, part_slug).image(name)
+    if diagram is None:
+        abort(404)
+    response = make_response(diagram.data)
+    response.content_type = diagram.media_type
+    response.set_etag(diagram.sha256)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
