@@ -47,6 +47,8 @@ DEFAULTS: dict[str, object] = {
     "MAIL_TIMEOUT": 30,
     "MAIL_FROM": "Academy <academy@localhost>",
     "MAIL_MAX_ATTEMPTS": 8,
+    # Who answers questions about personal data (shown on the privacy notice).
+    "PRIVACY_CONTACT": "the organizer of your course round",
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_FIX": 0,
 }

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -32,6 +32,10 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    # A page may know better than the browser, e.g. an invitation in the invited language.
+    hint = g.get("locale_hint")
+    if hint in languages:
+        return hint
     if request:
         best = request.accept_languages.best_match(_accept_aliases(languages))
         if best:

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     labels.init_app(app)
     from .account.views import bp as account_bp
     from .admin.views import bp as admin_bp
+    from .invite.views import bp as invite_bp
     from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
 
@@ -16,3 +17,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(invite_bp)

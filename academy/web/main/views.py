@@ -18,6 +18,11 @@ def index():
     return render_template("main/index.html")
 
 
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()

@@ -1,0 +1,89 @@
+"""Accepting an invitation to a cohort: nothing happens on GET (mail scanners open links)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from werkzeug.security import check_password_hash
+
+from ...db import get_session
+from ...extensions import limiter
+from ...models import InvitationPurpose
+from ...services import enrolments, invitations
+from .forms import ExistingAccountForm, NewParticipantForm
+
+bp = Blueprint("invite", __name__)
+
+PROBLEMS = {
+    invitations.LinkState.EXPIRED: _l(
+        "This invitation has expired. Ask your organizer to send it again."
+    ),
+    invitations.LinkState.USED: _l(
+        "This invitation has already been accepted. Log in to continue the course."
+    ),
+    invitations.LinkState.REPLACED: _l(
+        "A newer invitation has been sent to you. Use the link in the latest mail."
+    ),
+    invitations.LinkState.UNKNOWN: _l(
+        "This invitation link is not valid. Check that the whole link was copied."
+    ),
+}
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per 15 minutes", methods=["POST"])
+def accept(token: str):
+    session = get_session()
+    found = invitations.look_up(session, token[:512], InvitationPurpose.ENROLMENT)
+    if found.state is not invitations.LinkState.VALID:
+        return render_template(
+            "invite/problem.html", message=PROBLEMS[found.state], state=found.state.value
+        ), 404
+    invitation = found.invitation
+    enrolment = invitation.enrolment
+    user = enrolment.user
+    if current_user.is_authenticated and current_user.id != user.id:
+        return render_template("invite/someone_else.html", invitation=invitation), 409
+    # The page is in the invited language until the participant chooses another.
+    g.locale_hint = invitation.locale
+    existing = user.has_password
+    form = (
+        ExistingAccountForm()
+        if existing
+        else NewParticipantForm(
+            name=user.name, certificate_name=user.certificate_name, locale=invitation.locale
+        )
+    )
+    if form.validate_on_submit():
+        if existing and not check_password_hash(user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not the password of this account."))
+        else:
+            if existing:
+                enrolments.accept_invitation(session, invitation, user)
+            else:
+                enrolments.accept_invitation(
+                    session,
+                    invitation,
+                    user,
+                    name=form.name.data,
+                    certificate_name=form.certificate_name.data,
+                    locale=form.locale.data,
+                    password=form.password.data,
+                )
+            session.commit()
+            login_user(user)
+            with force_locale(user.locale):
+                flash(_("Welcome to %(cohort)s!", cohort=enrolment.cohort.name), "success")
+            return redirect(url_for("learn.dashboard"))
+    return render_template(
+        "invite/accept.html",
+        invitation=invitation,
+        enrolment=enrolment,
+        cohort=enrolment.cohort,
+        user=user,
+        form=form,
+        existing=existing,
+    )
