@@ -354,3 +354,49 @@ def test_diagrams_are_served_to_the_participant_only(client, db, enrolment, cour
     assert client.get(url(enrolment, part.slug, "images", "nope.svg")).status_code == 404
     client.login_as(make_user(db))
     assert client.get(path).status_code == 404
+
+
+def test_dashboard_lists_upcoming_live_sessions_and_a_calendar(client, db, enrolment):
+    from datetime import timedelta
+
+    from academy.models import LiveSession, utcnow
+
+    soon = utcnow() + timedelta(days=3)
+    db.add_all(
+        [
+            LiveSession(
+                cohort_id=enrolment.cohort_id,
+                title="Trygghetsvandring vid stationen",
+                starts_at=soon,
+                ends_at=soon + timedelta(hours=2),
+                location="Resecentrum, Vänersborg",
+                video_url="",
+            ),
+            LiveSession(
+                cohort_id=enrolment.cohort_id,
+                title="Past session",
+                starts_at=soon - timedelta(days=30),
+                ends_at=soon - timedelta(days=30, hours=-1),
+            ),
+            LiveSession(
+                cohort_id=enrolment.cohort_id,
+                title="Video",
+                starts_at=soon,
+                ends_at=soon + timedelta(hours=1),
+                video_url="javascript:alert(1)",
+            ),
+        ]
+    )
+    db.flush()
+    client.login_as(enrolment.user)
+    page = client.get("/learn/").data.decode()
+    assert "Trygghetsvandring vid stationen" in page and "Resecentrum, Vänersborg" in page
+    assert "Past session" not in page
+    assert "javascript:" not in page
+    ics = client.get(url(enrolment, "live-sessions.ics"))
+    assert ics.content_type == "text/calendar; charset=utf-8"
+    text = ics.data.decode()
+    assert text.count("BEGIN:VEVENT") == 3
+    assert "Trygghetsvandring vid stationen" in text
+    client.login_as(make_user(db))
+    assert client.get(url(enrolment, "live-sessions.ics")).status_code == 404

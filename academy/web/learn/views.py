@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -23,8 +25,18 @@ from ...content import Course, Part, get_course
 from ...db import get_session
 from ...extensions import csrf
 from ...i18n import current_locale
-from ...models import Cohort, Enrolment, EnrolmentStatus, QuizAttempt, SubmissionStatus
+from ...models import (
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    LiveSession,
+    QuizAttempt,
+    SubmissionStatus,
+    utcnow,
+)
 from ...services import progress as progress_service
+from ...services.calendar import live_sessions_ics
+from ...services.mail import absolute_url
 from ..forms import ButtonForm
 from .forms import (
     add_row,
@@ -89,10 +101,24 @@ def load_part(course: Course, part_slug: str) -> Part:
     return part
 
 
+def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
+    """Live sessions not yet over, per cohort, in one query."""
+    by_cohort: dict[int, list[LiveSession]] = {cohort_id: [] for cohort_id in cohort_ids}
+    if cohort_ids:
+        for live in get_session().scalars(
+            select(LiveSession)
+            .where(LiveSession.cohort_id.in_(cohort_ids), LiveSession.ends_at >= utcnow())
+            .order_by(LiveSession.starts_at)
+        ):
+            by_cohort[live.cohort_id].append(live)
+    return by_cohort
+
+
 @bp.get("/")
 def dashboard():
     enrolments = my_enrolments()
     progress = progress_service.load_progress(get_session(), [e.id for e in enrolments])
+    sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
     rows = []
     for enrolment in enrolments:
         course = get_course(enrolment.cohort.course_slug)
@@ -105,9 +131,34 @@ def dashboard():
                 "course": course,
                 "progress": state,
                 "next": progress_service.next_step(course, state),
+                "sessions": sessions[enrolment.cohort_id],
             }
         )
     return render_template("learn/dashboard.html", rows=rows)
+
+
+@bp.get("/<int:enrolment_id>/live-sessions.ics")
+def live_sessions_calendar(enrolment_id: int):
+    enrolment, _course = load_enrolment(enrolment_id)
+    sessions = (
+        get_session()
+        .scalars(
+            select(LiveSession)
+            .where(LiveSession.cohort_id == enrolment.cohort_id)
+            .order_by(LiveSession.starts_at)
+        )
+        .all()
+    )
+    body = live_sessions_ics(
+        enrolment.cohort,
+        sessions,
+        domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
+        link=absolute_url("learn.course_overview", enrolment_id=enrolment.id),
+    )
+    response = make_response(body)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="live-sessions.ics"'
+    return response
 
 
 @bp.get("/<int:enrolment_id>/")
