@@ -130,3 +130,49 @@ def request_password_reset(session: Session, email: str) -> None:
         link=absolute_url("account.reset_password", token=make_reset_token(user)),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
+
+
+_EMAIL_SALT = "academy.email-change"
+
+
+def make_email_change_token(user: User, new_email: str) -> str:
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_EMAIL_SALT)
+    return serializer.dumps({"u": user.id, "e": new_email, "f": _reset_fingerprint(user)})
+
+
+def email_change_for_token(session: Session, token: str) -> tuple[User, str] | None:
+    """The user and the new address a confirmation link is for, or None."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_EMAIL_SALT)
+    try:
+        data = serializer.loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = session.get(User, data["u"])
+    if user is None or data.get("f") != _reset_fingerprint(user) or not data.get("e"):
+        return None
+    return user, data["e"]
+
+
+def request_email_change(session: Session, user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address; nothing changes until it is used."""
+    queue_mail(
+        session,
+        new_email,
+        "email_change",
+        user.locale,
+        user=user,
+        link=absolute_url("account.confirm_email", token=make_email_change_token(user, new_email)),
+    )
+
+
+def change_email(session: Session, user: User, new_email: str) -> bool:
+    """Switch to the confirmed address; False if another account has it meanwhile."""
+    if find_user_by_email(session, new_email) is not None:
+        return False
+    user.email = new_email.strip()
+    user.email_normalized = normalize_email(new_email)
+    user.email_bounced_at = None
+    end_all_sessions(user)
+    return True

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import email_field, new_password_fields
+from ...i18n import language_choices
+from ..forms import email_field, name_field, new_password_fields
 
 
 class LoginForm(FlaskForm):
@@ -40,3 +41,39 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = name_field(_l("Your name"))
+    certificate_name = StringField(
+        _l("Your name as it should appear on certificates"),
+        validators=[
+            DataRequired(message=_l("Enter the name for the certificate.")),
+            Length(max=200, message=_l("A name is at most 200 characters.")),
+        ],
+    )
+    locale = SelectField(_l("Language"), choices=language_choices())
+
+
+class EmailChangeForm(FlaskForm):
+    email = email_field(_l("New e-mail address"))
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Enter your password.")),
+            Length(max=200, message=_l("A password is at most 200 characters.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Enter your password.")),
+            Length(max=200, message=_l("A password is at most 200 characters.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    withdraw_certificates = BooleanField(_l("Also withdraw my certificates"))

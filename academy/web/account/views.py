@@ -1,6 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
@@ -8,9 +19,17 @@ from werkzeug.security import check_password_hash
 from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import normalize_email
-from ...services import accounts
+from ...services import accounts, privacy
 from ..forms import ButtonForm, safe_next
-from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm
+from .forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 
 bp = Blueprint("account", __name__)
 
@@ -123,3 +142,95 @@ def change_password():
             flash(_("Your password is changed. You were logged out everywhere else."), "success")
             return redirect(url_for("main.index"))
     return render_template("account/change_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        user.name = form.name.data.strip()
+        user.certificate_name = form.certificate_name.data.strip()
+        user.locale = form.locale.data
+        flask_session["locale"] = user.locale
+        get_session().commit()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    user = current_user._get_current_object()
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        if not check_password_hash(user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not your current password."))
+        else:
+            db_session = get_session()
+            # Mailed whether or not the address is taken: the answer must not tell.
+            accounts.request_email_change(db_session, user, form.email.data)
+            db_session.commit()
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=form.email.data,
+                ),
+                "info",
+            )
+            return redirect(url_for("account.profile"))
+    return render_template("account/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    db_session = get_session()
+    found = accounts.email_change_for_token(db_session, token[:1024])
+    if found is None:
+        return render_template("account/link_invalid.html"), 404
+    user, new_email = found
+    form = ButtonForm()
+    if form.validate_on_submit():
+        if not accounts.change_email(db_session, user, new_email):
+            flash(_("Another account uses that address already, so nothing changed."), "error")
+            return redirect(url_for("account.login"))
+        db_session.commit()
+        logout_user()
+        flash(
+            _("Your e-mail address is now %(email)s. Log in with it.", email=new_email), "success"
+        )
+        return redirect(url_for("account.login"))
+    return render_template("account/confirm_email.html", form=form, new_email=new_email)
+
+
+@bp.get("/account/data.zip")
+@login_required
+def export_data():
+    archive = privacy.export_user_data(get_session(), current_user._get_current_object())
+    response = make_response(archive)
+    response.content_type = "application/zip"
+    response.headers["Content-Disposition"] = 'attachment; filename="my-academy-data.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not check_password_hash(user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not your current password."))
+        else:
+            db_session = get_session()
+            privacy.erase_account(
+                db_session, user, withdraw_certificates=form.withdraw_certificates.data
+            )
+            db_session.commit()
+            logout_user()
+            flash(_("Your account and your data are deleted."), "info")
+            return redirect(url_for("main.index"))
+    return render_template("account/delete.html", form=form)
