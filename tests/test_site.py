@@ -99,3 +99,10 @@ def test_base_layout_has_landmarks_and_a_skip_link(client):
         assert landmark in page
     assert 'rel="stylesheet" href="/static/css/academy.css"' in page
     assert "https://" not in page.split("<body>")[0]
+
+
+@pytest.mark.parametrize("path", ["/privacy", "/accessibility"])
+def test_privacy_and_accessibility_pages_are_linked_from_every_page(client, path):
+    page = client.get(path)
+    assert page.status_code == 200
+    assert f'href="{path}"'.encode() in client.get("/login").data

@@ -23,6 +23,11 @@ def privacy():
     return render_template("main/privacy.html")
 
 
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()
