@@ -73,3 +73,25 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or "\\" in target:
         return None
     return target
+
+
+def current_password_field(label=None) -> PasswordField:
+    """The password of the logged-in person, asked again before a sensitive change."""
+    return PasswordField(
+        label or _l("Password"),
+        validators=[
+            DataRequired(message=_l("Enter your password.")),
+            Length(max=200, message=_l("A password is at most 200 characters.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def certificate_name_field(label) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message=_l("Enter the name for the certificate.")),
+            Length(max=200, message=_l("A name is at most 200 characters.")),
+        ],
+    )

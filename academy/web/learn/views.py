@@ -316,40 +316,9 @@ def assignment(enrolment_id: int, part_slug: str):
     session = get_session()
     submission = progress_service.get_submission(session, enrolment, part)
     form_class = assignment_form_class(part.assignment, current_locale())
-    if request.method == "POST":
-        form = form_class()
-        action = request.form.get("action", "draft")
-        if action.startswith("add:"):
-            # Only shows the form again with a spare row; nothing is saved.
-            add_row(form, action.removeprefix("add:"))
-            return render_template(
-                "learn/assignment.html",
-                enrolment=enrolment,
-                course=course,
-                part=part,
-                form=form,
-                submission=submission,
-                csrf_expired=False,
-            )
-        submit = action == "submit"
-        if validate_assignment(form, part.assignment, draft=not submit):
-            if submission is not None and submission.status == SubmissionStatus.APPROVED:
-                abort(409)
-            progress_service.save_assignment(
-                session, enrolment, course, part, answers_of(form, part.assignment), submit=submit
-            )
-            session.commit()
-            if submit:
-                flash(_("Your assignment is submitted."), "success")
-                state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
-                return redirect(step_url(enrolment, progress_service.next_step(course, state)))
-            flash(_("Your draft is saved."), "success")
-            return redirect(
-                url_for("learn.assignment", enrolment_id=enrolment.id, part_slug=part.slug)
-            )
-        # An expired CSRF token must not lose what was written: show it all again.
-        csrf_expired = "csrf_token" in form.errors
-        page = render_template(
+
+    def page(form, csrf_expired=False):
+        return render_template(
             "learn/assignment.html",
             enrolment=enrolment,
             course=course,
@@ -358,17 +327,32 @@ def assignment(enrolment_id: int, part_slug: str):
             submission=submission,
             csrf_expired=csrf_expired,
         )
-        return page, 400 if csrf_expired else 200
-    form = form_class(data=submission.answers if submission else None)
-    return render_template(
-        "learn/assignment.html",
-        enrolment=enrolment,
-        course=course,
-        part=part,
-        form=form,
-        submission=submission,
-        csrf_expired=False,
+
+    if request.method == "GET":
+        return page(form_class(data=submission.answers if submission else None))
+    form = form_class()
+    action = request.form.get("action", "draft")
+    if action.startswith("add:"):
+        # Only shows the form again with a spare row; nothing is saved.
+        add_row(form, action.removeprefix("add:"))
+        return page(form)
+    submit = action == "submit"
+    if not validate_assignment(form, part.assignment, draft=not submit):
+        # An expired CSRF token must not lose what was written: show it all again.
+        csrf_expired = "csrf_token" in form.errors
+        return page(form, csrf_expired), 400 if csrf_expired else 200
+    if submission is not None and submission.status == SubmissionStatus.APPROVED:
+        abort(409)
+    progress_service.save_assignment(
+        session, enrolment, course, part, answers_of(form, part.assignment), submit=submit
     )
+    session.commit()
+    if submit:
+        flash(_("Your assignment is submitted."), "success")
+        state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
+        return redirect(step_url(enrolment, progress_service.next_step(course, state)))
+    flash(_("Your draft is saved."), "success")
+    return redirect(url_for("learn.assignment", enrolment_id=enrolment.id, part_slug=part.slug))
 
 
 @bp.get("/<int:enrolment_id>/<part_slug>/images/<name>.svg")
