@@ -286,6 +286,9 @@ def check_command() -> None:
     entries and for placeholders that differ from the source text. Exits with status 1
     when there is anything to fix.
     """
+    if not (PROJECT_ROOT / "babel.cfg").exists():
+        # An installed package has no babel.cfg or templates' sources to extract from.
+        raise click.ClickException(f"No babel.cfg in {PROJECT_ROOT}: run this in a checkout.")
     locales = translated_locales(current_app.config["LANGUAGES"])
     # The paths are read here rather than bound as defaults so that tests can point the
     # command at a small project.
@@ -294,8 +297,9 @@ def check_command() -> None:
         click.echo(str(problem))
     sizes = ", ".join(f"{locale} {size}" for locale, size in report.entries.items())
     if report.problems:
+        count = len(report.problems)
         click.echo(
-            f"{len(report.problems)} translation problem(s) "
+            f"{count} translation problem{'' if count == 1 else 's'} "
             f"({report.messages} messages in the code; catalogs: {sizes})."
         )
         raise click.exceptions.Exit(1)

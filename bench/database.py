@@ -1,8 +1,16 @@
-"""A fresh SQLite database for one benchmark run: migrated with Alembic, then users."""
+"""A fresh SQLite database for one benchmark run: migrated with Alembic, then filled.
+
+Everything is inserted in bulk (a Core ``insert()`` with a list of rows per table), so
+building the database takes well under a second however many rows it gets.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -10,8 +18,27 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from academy.content import AssignmentField, Course, Part
 from academy.db import make_engine
-from academy.models import User, normalize_email
+from academy.models import (
+    AssignmentSubmission,
+    AudienceRole,
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    LessonProgress,
+    LiveSession,
+    Organisation,
+    OrganisationKind,
+    PartCompletion,
+    Place,
+    QuizAttempt,
+    SubmissionStatus,
+    User,
+    normalize_email,
+    utcnow,
+)
+from academy.services.progress import PartProgress, part_is_complete
 
 ROOT = Path(__file__).resolve().parent.parent
 # A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
@@ -21,6 +48,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HASH_METHOD = "pbkdf2:sha256:1"
 LOGIN_EMAIL = "bench@example.org"
 LOGIN_PASSWORD = "benchmark password"  # noqa: S105 (an account in a throwaway database)
+# The organisation's rounds of the course, oldest first; the bench user is in CURRENT.
+ROUNDS = 5
+CURRENT = 3
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    url: str
+    # What the path templates of bench/targets.py are filled with, e.g. "enrolment_id".
+    path_values: dict[str, str]
 
 
 def migrate(database_url: str) -> None:
@@ -35,16 +72,31 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-def create_database(directory: Path, users: int) -> str:
-    """Create, migrate and fill ``directory/bench.sqlite3``; return its URL.
+def create_database(directory: Path, users: int, course: Course) -> BenchDatabase:
+    """Create, migrate and fill ``directory/bench.sqlite3``.
 
-    The users make look-ups by e-mail and by id run against a table of realistic size; one
-    of them, ``LOGIN_EMAIL``, is the account the logged-in benchmarks use.
+    ``users`` accounts make look-ups by e-mail and by id run against a table of realistic
+    size; one of them, ``LOGIN_EMAIL``, is the account the logged-in benchmarks use. All of
+    them are enrolled in the current round of ``course`` with progress of their own, so
+    that the participant pages query tables of realistic size too (see ``fill_course``).
     """
     url = "sqlite:///" + str(directory / "bench.sqlite3")
     migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            user_ids = insert_users(session, users)
+            path_values = fill_course(session, course, user_ids)
+            session.commit()
+    finally:
+        engine.dispose()
+    return BenchDatabase(url, path_values)
+
+
+def insert_users(session: Session, count: int) -> list[int]:
+    """``count`` users, ``LOGIN_EMAIL`` first; returns their ids in that order."""
     password_hash = generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
-    emails = [LOGIN_EMAIL] + [f"person{n}@example.org" for n in range(1, users)]
+    emails = [LOGIN_EMAIL] + [f"person{n}@example.org" for n in range(1, count)]
     rows = [
         {
             "email": email,
@@ -56,11 +108,249 @@ def create_database(directory: Path, users: int) -> str:
         }
         for n, email in enumerate(emails)
     ]
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            session.execute(insert(User), rows)
-            session.commit()
-    finally:
-        engine.dispose()
-    return url
+    return _insert(session, User, rows)
+
+
+def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in one statement; return the new ids in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
+
+
+@dataclass
+class ProgressRows:
+    """Rows of the progress tables, collected for one bulk insert per table."""
+
+    lessons: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    completions: list[dict[str, Any]] = field(default_factory=list)
+
+    def tables(self) -> list[tuple[type, list[dict[str, Any]]]]:
+        return [
+            (LessonProgress, self.lessons),
+            (QuizAttempt, self.attempts),
+            (AssignmentSubmission, self.submissions),
+            (PartCompletion, self.completions),
+        ]
+
+    def extend(self, other: ProgressRows, enrolment_id: int) -> None:
+        """Add ``other``'s rows (one participant's, made before the enrolment existed)."""
+        for (_model, mine), (_same, theirs) in zip(self.tables(), other.tables(), strict=True):
+            mine.extend({**row, "enrolment_id": enrolment_id} for row in theirs)
+
+    def insert(self, session: Session) -> None:
+        for model, rows in self.tables():
+            _insert(session, model, rows)
+
+
+def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[str, str]:
+    """One organisation running ``course`` in rounds, everyone enrolled in the current one.
+
+    The bench user (``user_ids[0]``) is an official in the middle of the course: every
+    lesson of the first part read and its quiz passed, the lessons of the second part read
+    up to the middle one (the one the lesson benchmark shows), an assignment draft saved,
+    two live sessions ahead. The others are spread evenly from not started to finished.
+    Returns the values of the path templates in bench/targets.py.
+    """
+    now = utcnow()
+    today = now.date()
+    [organisation_id] = _insert(
+        session,
+        Organisation,
+        [{"name": "Bench Municipality", "kind": OrganisationKind.MUNICIPALITY}],
+    )
+    [place_id] = _insert(
+        session,
+        Place,
+        [{"organisation_id": organisation_id, "name": "Station square"}],
+    )
+    # Earlier rounds (archived), the current one and a planned one, 120 days apart.
+    cohort_rows = []
+    for number in range(ROUNDS):
+        starts_on = today + timedelta(days=120 * (number - CURRENT) - 30)
+        ends_on = starts_on + timedelta(days=90)
+        cohort_rows.append(
+            {
+                "organisation_id": organisation_id,
+                "course_slug": course.slug,
+                "name": f"Station square, round {number + 1}",
+                "place_id": place_id,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "deadline": ends_on,
+                "archived_at": (
+                    datetime.combine(ends_on, datetime.min.time(), now.tzinfo) + timedelta(days=30)
+                    if number < CURRENT
+                    else None
+                ),
+            }
+        )
+    cohort_ids = _insert(session, Cohort, cohort_rows)
+    cohort_id = cohort_ids[CURRENT]
+    _insert(session, LiveSession, live_session_rows(cohort_ids, now))
+
+    second = course.parts[1]
+    lesson = second.lessons[len(second.lessons) // 2]
+    # The bench user has read every lesson before the one measured.
+    lessons_before = len(course.parts[0].lessons) + second.lessons.index(lesson)
+    total = sum(len(part.lessons) for part in course.parts)
+    roles = list(AudienceRole)
+    # Lessons read per participant: the bench user's first, then the others spread evenly.
+    positions = [lessons_before] + [(n * 7) % (total + 1) for n in range(1, len(user_ids))]
+    started = now - timedelta(days=30)
+    progress = [
+        participant_progress(course, position, started, draft=n == 0, retry=n % 3 == 1)
+        for n, position in enumerate(positions)
+    ]
+    enrolment_rows = [
+        {
+            "cohort_id": cohort_id,
+            "user_id": user_id,
+            "role": AudienceRole.OFFICIAL if n == 0 else roles[n % len(roles)],
+            "employer": "Bench Municipality",
+            "place_id": place_id,
+            "status": (
+                EnrolmentStatus.COMPLETED
+                if finished
+                else EnrolmentStatus.ACTIVE
+                if position
+                else EnrolmentStatus.INVITED
+            ),
+            "created_at": started - timedelta(days=10),
+            "accepted_at": started if position else None,
+            "completed_at": now - timedelta(days=1) if finished else None,
+        }
+        for n, (user_id, position, (_rows, finished)) in enumerate(
+            zip(user_ids, positions, progress, strict=True)
+        )
+    ]
+    enrolment_ids = _insert(session, Enrolment, enrolment_rows)
+    everyone = ProgressRows()
+    for enrolment_id, (rows, _finished) in zip(enrolment_ids, progress, strict=True):
+        everyone.extend(rows, enrolment_id)
+    everyone.insert(session)
+    return {
+        "course_slug": course.slug,
+        "enrolment_id": str(enrolment_ids[0]),
+        "part_slug": second.slug,
+        "lesson_slug": lesson.slug,
+    }
+
+
+def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:
+    """Four meetings per round, two weeks apart; the current round has two still ahead."""
+    first_meeting = now - timedelta(days=120 * CURRENT + 25)
+    rows = []
+    for number, cohort_id in enumerate(cohort_ids):
+        for meeting in range(4):
+            starts_at = first_meeting + timedelta(days=120 * number + 14 * meeting)
+            # The current round: two meetings held, the next two on days 7 and 21 from now.
+            if number == CURRENT and meeting >= 2:
+                starts_at = now + timedelta(days=7 + 14 * (meeting - 2))
+            rows.append(
+                {
+                    "cohort_id": cohort_id,
+                    "title": f"Meeting {meeting + 1}",
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + timedelta(hours=2),
+                    "location": "Town hall, room 2",
+                    "video_url": "https://video.example.org/bench" if meeting % 2 else "",
+                }
+            )
+    return rows
+
+
+def participant_progress(
+    course: Course, lessons_read: int, started: datetime, *, draft: bool, retry: bool
+) -> tuple[ProgressRows, bool]:
+    """The progress of a participant who read the first ``lessons_read`` lessons in order.
+
+    A part whose lessons are all read has its quiz passed (after a failed try when
+    ``retry``) and its assignment submitted; with ``draft``, the first assignment of the
+    course is a draft instead, whether or not its part is read. Returns the rows (without
+    ``enrolment_id``) and whether the course is complete.
+    """
+    rows = ProgressRows()
+    when = started
+    left = lessons_read
+    drafted = False
+    complete = True
+    for part in course.parts:
+        state = PartProgress()
+        for lesson in part.lessons[:left]:
+            when += timedelta(hours=3)
+            rows.lessons.append(
+                {"part_slug": part.slug, "lesson_slug": lesson.slug, "completed_at": when}
+            )
+            state.lessons_done.add(lesson.slug)
+        read = left >= len(part.lessons)
+        left = max(0, left - len(part.lessons))
+        if read and part.quiz is not None:
+            for passed in [False, True] if retry else [True]:
+                when += timedelta(minutes=10)
+                rows.attempts.append(quiz_attempt(course, part, when, passed=passed))
+            state.quiz_passed = True
+        if part.assignment is not None and (read or (draft and not drafted)):
+            status = SubmissionStatus.DRAFT if draft and not drafted else SubmissionStatus.SUBMITTED
+            drafted = drafted or draft
+            when += timedelta(hours=1)
+            rows.submissions.append(
+                {
+                    "part_slug": part.slug,
+                    "content_version": course.content_version,
+                    "answers": {spec.slug: sample_answer(spec) for spec in part.assignment.fields},
+                    "status": status,
+                    "updated_at": when,
+                    "submitted_at": when if status == SubmissionStatus.SUBMITTED else None,
+                }
+            )
+            state.submission_status = status
+        if part_is_complete(part, state, needs_approval=False):
+            rows.completions.append({"part_slug": part.slug, "completed_at": when})
+        else:
+            complete = False
+    return rows, complete
+
+
+def quiz_attempt(course: Course, part: Part, when: datetime, *, passed: bool) -> dict[str, Any]:
+    """An attempt with every answer right, or (not ``passed``) with the first one wrong."""
+    quiz = part.quiz
+    assert quiz is not None
+    answers = {}
+    for number, item in enumerate(quiz.items):
+        right = passed or number > 0
+        answers[item.slug] = next(
+            (choice.slug for choice in item.choices if choice.correct == right),
+            item.choices[0].slug,
+        )
+    score = sum(item.choice(answers[item.slug]).correct for item in quiz.items)
+    maximum = len(quiz.items)
+    return {
+        "part_slug": part.slug,
+        "content_version": course.content_version,
+        "nonce": secrets.token_urlsafe(24),
+        "answers": answers,
+        "score": score,
+        "max_score": maximum,
+        "passed": score * 100 >= quiz.pass_mark * maximum,
+        "submitted_at": when,
+    }
+
+
+def sample_answer(spec: AssignmentField) -> Any:
+    """A plausible answer to an assignment field, within its length limits."""
+    if spec.type == "repeat":
+        return [{sub.slug: sample_answer(sub) for sub in spec.fields} for _ in range(2)]
+    if spec.type == "choice":
+        return spec.choices[0].slug if spec.choices else ""
+    if spec.type == "textarea":
+        text = (
+            "People wait for the last bus behind the kiosk, where nobody can see them from the "
+            "square. The lamp by the bike stand has been out since October. "
+        ) * 3
+    else:
+        text = "Station square, north side"
+    return text[: spec.max_length] if spec.max_length else text

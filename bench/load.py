@@ -200,3 +200,15 @@ def login(server: Server, email: str, password: str) -> dict[str, str]:
     finally:
         connection.close()
     return headers
+
+
+def fetch_status(server: Server, path: str, headers: dict[str, str] | None = None) -> int:
+    """The status of one GET of ``path``."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.course import DEFAULT_COURSES_DIR, pick_course
 from bench.database import LOGIN_EMAIL, LOGIN_PASSWORD, create_database
-from bench.load import Measurement, login, measure
-from bench.server import BenchError, gunicorn
+from bench.load import Measurement, fetch_status, login, measure
+from bench.server import BenchError, gunicorn, log_tail
 from bench.targets import TARGETS, Target
 
 WORKERS = 2
@@ -34,6 +35,8 @@ ROUNDS = 5
 @dataclass
 class Result:
     target: Target
+    # The path requested: the target's template filled in.
+    url: str
     measurement: Measurement
     ratio: float
 
@@ -48,6 +51,7 @@ class Result:
         m = self.measurement
         return {
             "path": self.target.path,
+            "url": self.url,
             "login": self.target.login,
             "requests": m.requests,
             "errors": dict(m.errors),
@@ -80,19 +84,43 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH"
     )
+    parser.add_argument(
+        "--courses-dir",
+        type=Path,
+        default=DEFAULT_COURSES_DIR,
+        metavar="DIR",
+        help="the course folders gunicorn serves (default: the repository's courses/)",
+    )
+    parser.add_argument(
+        "--course",
+        metavar="SLUG",
+        help="the course the participant is enrolled in (default: the first in DIR)",
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.clients < 1:
         parser.error("--duration must be positive and --clients at least 1")
+    args.courses_dir = args.courses_dir.resolve()
     return args
 
 
-def run(args: argparse.Namespace) -> list[Result]:
+@dataclass
+class Outcome:
+    results: list[Result]
+    course_slug: str
+    content_version: str
+
+
+def run(args: argparse.Namespace) -> Outcome:
+    course = pick_course(args.courses_dir, args.course)
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
-        print(f"creating a database with {USERS} users ...", flush=True)
-        database_url = create_database(Path(directory), users=USERS)
+        print(f"creating a database with {USERS} users in course {course.slug!r} ...", flush=True)
+        database = create_database(Path(directory), users=USERS, course=course)
+        urls = {target: target.url(database.path_values) for target in TARGETS}
         log_path = Path(directory) / "gunicorn.log"
         print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
-        with gunicorn(database_url, workers=WORKERS, log_path=log_path) as server:
+        with gunicorn(
+            database.url, courses_dir=args.courses_dir, workers=WORKERS, log_path=log_path
+        ) as server:
             session_headers = None
             if any(target.login for target in TARGETS):
                 session_headers = login(server, LOGIN_EMAIL, LOGIN_PASSWORD)
@@ -100,13 +128,24 @@ def run(args: argparse.Namespace) -> list[Result]:
             def run_target(target: Target, duration: float) -> Measurement:
                 return measure(
                     server,
-                    target.path,
+                    urls[target],
                     clients=args.clients,
                     duration=duration,
                     headers=session_headers if target.login else None,
                     expected_status=target.expected_status,
                 )
 
+            # One request each first: a page that fails outright (a 500 from course files
+            # the app refuses, a 404 from a wrong template) stops the run with gunicorn's
+            # log rather than showing up as a rate of errors.
+            for target in TARGETS:
+                headers = session_headers if target.login else None
+                status = fetch_status(server, urls[target], headers=headers)
+                if status != target.expected_status:
+                    raise BenchError(
+                        f"GET {urls[target]} answered {status}, not {target.expected_status}; "
+                        f"the end of gunicorn's log:\n{log_tail(server)}"
+                    )
             # Long enough for every worker to load its templates and open its connections.
             warmup = min(1.0, args.duration / 3)
             for target in TARGETS:
@@ -119,18 +158,28 @@ def run(args: argparse.Namespace) -> list[Result]:
 
     measurements = [Measurement.combine(slices[target]) for target in TARGETS]
     baseline = measurements[0].requests_per_second
-    return [
-        Result(target, measurement, measurement.requests_per_second / baseline if baseline else 0)
+    results = [
+        Result(
+            target,
+            urls[target],
+            measurement,
+            measurement.requests_per_second / baseline if baseline else 0,
+        )
         for target, measurement in zip(TARGETS, measurements, strict=True)
     ]
+    return Outcome(results, course.slug, course.content_version)
 
 
-def report(results: list[Result], args: argparse.Namespace) -> str:
+def report(outcome: Outcome, args: argparse.Namespace) -> str:
+    results = outcome.results
+    width = max(len("URL"), *(len(result.target.label) for result in results))
     lines = [
         f"{args.clients} clients, {args.duration:g} s per URL, gunicorn with {WORKERS} workers;",
         f"req/s is the best of {ROUNDS} slices, p50 and p95 are over all of them",
+        f"course {outcome.course_slug} ({outcome.content_version}) from {args.courses_dir}",
         "",
-        f"{'URL':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}  {'target':<8} result",
+        f"{'URL':<{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}  "
+        f"{'target':<8} result",
     ]
     for result in results:
         m = result.measurement
@@ -140,13 +189,18 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         if m.errors:
             verdict += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
         lines.append(
-            f"{target.label:<22} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
+            f"{target.label:<{width}} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
             f"{m.percentile_ms(95):>8.2f} {result.ratio:>6.2f}  {wanted:<8} {verdict}"
         )
+    templated = [result for result in results if result.url != result.target.path]
+    if templated:
+        lines.append("")
+        lines.extend(f"{result.target.path} is {result.url}" for result in templated)
     return "\n".join(lines)
 
 
-def write_json(path: Path, results: list[Result], args: argparse.Namespace) -> None:
+def write_json(path: Path, outcome: Outcome, args: argparse.Namespace) -> None:
+    results = outcome.results
     document = {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -154,6 +208,9 @@ def write_json(path: Path, results: list[Result], args: argparse.Namespace) -> N
         "clients": args.clients,
         "duration": args.duration,
         "workers": WORKERS,
+        "courses_dir": str(args.courses_dir),
+        "course": outcome.course_slug,
+        "content_version": outcome.content_version,
         "baseline": TARGETS[0].path,
         "passed": all(result.passed for result in results),
         "results": [result.as_dict() for result in results],
@@ -171,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        results = run(args)
+        outcome = run(args)
     except BenchError as error:
         print(f"benchmark could not run: {error}", file=sys.stderr)
         return 2
@@ -179,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; gunicorn is stopped", file=sys.stderr)
         return 130
     print()
-    print(report(results, args))
+    print(report(outcome, args))
     if args.json:
-        write_json(args.json, results, args)
+        write_json(args.json, outcome, args)
         print(f"\nresults written to {args.json}")
-    return 0 if all(result.passed for result in results) else 1
+    return 0 if all(result.passed for result in outcome.results) else 1

@@ -40,7 +40,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(database_url: str) -> dict[str, str]:
+def server_environment(database_url: str, courses_dir: Path) -> dict[str, str]:
     """The environment minus any ACADEMY_* settings of the shell, plus the benchmark's.
 
     Inherited settings (another database, Redis for the limiter) would make runs differ
@@ -50,6 +50,8 @@ def server_environment(database_url: str) -> dict[str, str]:
     env.update(
         {
             "ACADEMY_DATABASE_URL": database_url,
+            # An absolute path, so it never parses as JSON and does not depend on the cwd.
+            "ACADEMY_COURSES_DIR": str(courses_dir.resolve()),
             # "bench-" keeps the value from parsing as JSON (ACADEMY_* values are JSON when
             # they can be).
             "ACADEMY_SECRET_KEY": "bench-" + secrets.token_urlsafe(32),
@@ -60,7 +62,9 @@ def server_environment(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int, log_path: Path) -> Iterator[Server]:
+def gunicorn(
+    database_url: str, *, courses_dir: Path, workers: int, log_path: Path
+) -> Iterator[Server]:
     """Serve ``academy:create_app()`` with gunicorn until the block ends, however it ends."""
     port = free_port()
     command = [
@@ -82,7 +86,7 @@ def gunicorn(database_url: str, *, workers: int, log_path: Path) -> Iterator[Ser
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=server_environment(database_url),
+            env=server_environment(database_url, courses_dir),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

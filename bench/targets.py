@@ -7,11 +7,17 @@ the same targets hold on a laptop and in CI. Add a URL with one line in ``TARGET
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
 class Target:
+    # The path, or a template of it: "{name}" is replaced by the value of that name in the
+    # dict the database step returns (bench.database.BenchDatabase.path_values), so a URL
+    # can name rows made for the run, e.g. "/learn/{enrolment_id}/".
     path: str
     # Least requests/s as a share of the baseline's; None for the baseline itself.
     min_ratio: float | None
@@ -22,6 +28,18 @@ class Target:
     @property
     def label(self) -> str:
         return f"{self.path} (logged in)" if self.login else self.path
+
+    @property
+    def fields(self) -> set[str]:
+        """The names the path template needs."""
+        return {name for _text, name, _spec, _conv in string.Formatter().parse(self.path) if name}
+
+    def url(self, values: Mapping[str, str]) -> str:
+        """The path with its fields filled in (each quoted as one path segment)."""
+        missing = self.fields - values.keys()
+        if missing:
+            raise KeyError(f"{self.path}: no value for {', '.join(sorted(missing))}")
+        return self.path.format_map({name: quote(str(values[name]), safe="") for name in values})
 
 
 # The first entry is the baseline: routing, the request and response machinery, one
@@ -42,4 +60,6 @@ TARGETS: list[Target] = [
     Target("/healthz", None),
     Target("/login", 0.2),
     Target("/", 0.25, login=True),
+    Target("/learn/", 0.20, login=True),
+    Target("/learn/{enrolment_id}/{part_slug}/{lesson_slug}", 0.30, login=True),
 ]
