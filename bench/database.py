@@ -48,15 +48,18 @@ ROOT = Path(__file__).resolve().parent.parent
 HASH_METHOD = "pbkdf2:sha256:1"
 LOGIN_EMAIL = "bench@example.org"
 LOGIN_PASSWORD = "benchmark password"  # noqa: S105 (an account in a throwaway database)
-# The organisation's rounds of the course, oldest first; the bench user is in CURRENT.
-ROUNDS = 5
+# The organisation's rounds (cohorts) of the course, oldest first; the bench user is in
+# the one at index CURRENT.
+COHORTS = 5
 CURRENT = 3
 
 
 @dataclass(frozen=True)
 class BenchDatabase:
     url: str
-    # What the path templates of bench/targets.py are filled with, e.g. "enrolment_id".
+    # What the path templates of bench/targets.py are filled with: "enrolment" (the bench
+    # user's enrolment id), "course", and "part" and "lesson" (the slugs of the lesson in
+    # the middle of the second part, where the bench user has read up to).
     path_values: dict[str, str]
 
 
@@ -169,7 +172,7 @@ def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[s
     )
     # Earlier rounds (archived), the current one and a planned one, 120 days apart.
     cohort_rows = []
-    for number in range(ROUNDS):
+    for number in range(COHORTS):
         starts_on = today + timedelta(days=120 * (number - CURRENT) - 30)
         ends_on = starts_on + timedelta(days=90)
         cohort_rows.append(
@@ -233,10 +236,10 @@ def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[s
         everyone.extend(rows, enrolment_id)
     everyone.insert(session)
     return {
-        "course_slug": course.slug,
-        "enrolment_id": str(enrolment_ids[0]),
-        "part_slug": second.slug,
-        "lesson_slug": lesson.slug,
+        "course": course.slug,
+        "enrolment": str(enrolment_ids[0]),
+        "part": second.slug,
+        "lesson": lesson.slug,
     }
 
 

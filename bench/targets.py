@@ -17,7 +17,7 @@ from urllib.parse import quote
 class Target:
     # The path, or a template of it: "{name}" is replaced by the value of that name in the
     # dict the database step returns (bench.database.BenchDatabase.path_values), so a URL
-    # can name rows made for the run, e.g. "/learn/{enrolment_id}/".
+    # can name rows made for the run, e.g. "/learn/{enrolment}/".
     path: str
     # Least requests/s as a share of the baseline's; None for the baseline itself.
     min_ratio: float | None
@@ -38,7 +38,7 @@ class Target:
         """The path with its fields filled in (each quoted as one path segment)."""
         missing = self.fields - values.keys()
         if missing:
-            raise KeyError(f"{self.path}: no value for {', '.join(sorted(missing))}")
+            raise ValueError(f"{self.path}: no value for {', '.join(sorted(missing))}")
         return self.path.format_map({name: quote(str(values[name]), safe="") for name in values})
 
 
@@ -56,10 +56,26 @@ class Target:
 # so noise does not trip it, while a page that costs about 1.7 times as much per request
 # as today does (a query per row, a file read per request, a slow hash on a GET).
 # Raise a target when its page gets faster on purpose.
+#
+# The participant's pages, as the bench user of bench/database.py sees them (mid-course
+# in a cohort of 300, see fill_course), carry the issue's targets instead, which the app
+# does not meet yet. Same machine, nine runs with courses/safer-places (three with the
+# test course gave the same): /healthz 1500-1620 req/s; /learn/ 0.18-0.22 of it, p95
+# 29-47 ms; the lesson 0.22-0.25, p95 26-43 ms. In-process (Flask test client, best of
+# five), against 0.7 ms for /healthz and 2.0 ms for /:
+# - /learn/ takes 5.2-5.4 ms: its enrolments with cohort, organisation and place 0.7,
+#   load_progress 1.35 (four queries), the upcoming sessions 0.4, the template 1.4-1.6.
+#   It meets 0.20 in about half the runs; a safe margin needs about 1 ms less.
+# - The lesson takes 4.4-4.8 ms: the enrolment 0.6-0.7, load_progress 1.35 (four queries,
+#   only to show whether this one lesson is read), the template 1.1-1.2. 0.30 needs it
+#   at about 3.3 ms. With the "read" check as one query (tried outside the repository)
+#   it reached 0.27-0.29 in runs where /learn/ fell to 0.17-0.18, so 0.30 is within
+#   reach but not safely without a cheaper enrolment load or template as well.
+# Lower them only on purpose; 0.14 and 0.18 would be a fifth below the lowest seen.
 TARGETS: list[Target] = [
     Target("/healthz", None),
     Target("/login", 0.2),
     Target("/", 0.25, login=True),
     Target("/learn/", 0.20, login=True),
-    Target("/learn/{enrolment_id}/{part_slug}/{lesson_slug}", 0.30, login=True),
+    Target("/learn/{enrolment}/{part}/{lesson}", 0.30, login=True),
 ]
