@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -61,7 +62,13 @@ def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium"
 
 
 def current_locale() -> str:
-    return str(get_locale())
+    """The request's language code; templates call this often, so the string is cached."""
+    return _language_code(get_locale())
+
+
+@lru_cache(maxsize=32)
+def _language_code(locale) -> str:
+    return str(locale)
 
 
 def init_app(app: Flask) -> None:

@@ -86,12 +86,18 @@ def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, P
         progress = result[enrolment_id].part(part)
         progress.best_score, progress.max_score = best, maximum
         progress.quiz_passed, progress.attempts = bool(passed), attempts
-    for submission in session.scalars(
-        select(AssignmentSubmission).where(AssignmentSubmission.enrolment_id.in_(ids))
+    # Columns, not objects: the answers themselves (JSON, often long) are not needed here.
+    for enrolment_id, part, status, comment in session.execute(
+        select(
+            AssignmentSubmission.enrolment_id,
+            AssignmentSubmission.part_slug,
+            AssignmentSubmission.status,
+            AssignmentSubmission.reviewer_comment,
+        ).where(AssignmentSubmission.enrolment_id.in_(ids))
     ):
-        progress = result[submission.enrolment_id].part(submission.part_slug)
-        progress.submission_status = submission.status
-        progress.reviewer_comment = submission.reviewer_comment
+        progress = result[enrolment_id].part(part)
+        progress.submission_status = status
+        progress.reviewer_comment = comment
     for enrolment_id, part in session.execute(
         select(PartCompletion.enrolment_id, PartCompletion.part_slug).where(
             PartCompletion.enrolment_id.in_(ids)
@@ -101,20 +107,26 @@ def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, P
     return result
 
 
+def lesson_is_done(session: Session, enrolment_id: int, part_slug: str, lesson_slug: str) -> bool:
+    return (
+        session.scalar(
+            select(LessonProgress.id).where(
+                LessonProgress.enrolment_id == enrolment_id,
+                LessonProgress.part_slug == part_slug,
+                LessonProgress.lesson_slug == lesson_slug,
+            )
+        )
+        is not None
+    )
+
+
 def complete_lesson(
     session: Session, enrolment: Enrolment, course: Course, part: Part, lesson_slug: str
 ) -> None:
     """Mark a lesson as read (idempotent) and record any completion it finishes."""
     if part.lesson(lesson_slug) is None:
         raise ProgressError(f"no lesson {lesson_slug!r} in {part.slug!r}")
-    exists = session.scalar(
-        select(LessonProgress.id).where(
-            LessonProgress.enrolment_id == enrolment.id,
-            LessonProgress.part_slug == part.slug,
-            LessonProgress.lesson_slug == lesson_slug,
-        )
-    )
-    if exists is None:
+    if not lesson_is_done(session, enrolment.id, part.slug, lesson_slug):
         session.add(
             LessonProgress(enrolment_id=enrolment.id, part_slug=part.slug, lesson_slug=lesson_slug)
         )
@@ -254,6 +266,22 @@ def on_course_completed(hook: CompletionHook) -> CompletionHook:
     """Register ``hook(session, enrolment, course)`` to run in the completing transaction."""
     _completion_hooks.append(hook)
     return hook
+
+
+def part_steps(part: Part, progress: PartProgress) -> tuple[int, int]:
+    """(steps done, steps in all) of a part: its lessons, its quiz and its assignment."""
+    done = sum(lesson.slug in progress.lessons_done for lesson in part.lessons)
+    total = len(part.lessons)
+    if part.quiz is not None:
+        total += 1
+        done += progress.quiz_passed
+    if part.assignment is not None:
+        total += 1
+        done += progress.submission_status in (
+            SubmissionStatus.SUBMITTED,
+            SubmissionStatus.APPROVED,
+        )
+    return done, total
 
 
 def part_is_complete(part: Part, progress: PartProgress, needs_approval: bool) -> bool:

@@ -50,6 +50,11 @@ from .forms import (
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
 
+@bp.app_template_global()
+def part_steps(part, state) -> tuple[int, int]:
+    return progress_service.part_steps(part, state)
+
+
 @bp.before_request
 @login_required
 def require_login():
@@ -225,7 +230,6 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     index = part.lessons.index(current)
     previous = part.lessons[index - 1] if index > 0 else None
     following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
-    state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
     language = current_locale()
     notes = [(role, html) for role, html in current.role_notes.get(language, {}).items()]
     # The participant's own role first, then the others in the course's order.
@@ -241,7 +245,7 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
         following=following,
         form=form,
         notes=notes,
-        done=current.slug in state.part(part.slug).lessons_done,
+        done=progress_service.lesson_is_done(get_session(), enrolment.id, part.slug, current.slug),
     )
 
 
