@@ -1,0 +1,70 @@
+"""Every lesson, quiz and assignment page of the real course, in every language, fits a
+360 px phone without scrolling sideways (long Nordic compounds and tables included)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from academy.content import get_course
+from academy.db import get_session
+from academy.models import AudienceRole
+from academy.services import accounts, cohorts, enrolments
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def enrolled(live_server):
+    """One participant per language, enrolled in a round of the real course."""
+    found = {}
+    with live_server.app.app_context():
+        session = get_session()
+        organisation = cohorts.get_or_create_organisation(session, "Sarpsborg kommune")
+        cohort = cohorts.create_cohort(
+            session, organisation, course_slug="safer-places", name="Tryggere sentrum"
+        )
+        for language in ("en", "sv", "nb"):
+            enrolment, _token = enrolments.invite_participant(
+                session,
+                cohort,
+                email=f"phone-{language}@example.no",
+                name="Kari",
+                role=AudienceRole.TRADER,
+                locale=language,
+            )
+            accounts.set_password(enrolment.user, PASSWORD)
+            enrolment.user.locale = language
+            found[language] = enrolment.id
+        session.commit()
+        course = get_course("safer-places")
+    return course, found
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/")
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "nb"])
+def test_every_course_page_fits_a_phone(page: Page, enrolled, language):
+    course, enrolment_ids = enrolled
+    page.set_viewport_size({"width": 360, "height": 780})
+    log_in(page, f"phone-{language}@example.no")
+    too_wide = []
+    for part in course.parts:
+        base = f"/learn/{enrolment_ids[language]}/{part.slug}"
+        paths = [f"{base}/{lesson.slug}" for lesson in part.lessons]
+        paths += [f"{base}/quiz", f"{base}/assignment", f"{base}/"]
+        for path in paths:
+            response = page.goto(path)
+            assert response.status == 200, path
+            assert page.locator("html").get_attribute("lang") == language
+            if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+                too_wide.append(path)
+    assert too_wide == []
