@@ -12,9 +12,13 @@ def register_blueprints(app: Flask) -> None:
     from .invite.views import bp as invite_bp
     from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
+    from .organize import bp as organize_bp
+    from .organize import register_views as register_organize_views
 
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(invite_bp)
+    register_organize_views()
+    app.register_blueprint(organize_bp)

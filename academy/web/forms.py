@@ -95,3 +95,13 @@ def certificate_name_field(label) -> StringField:
             Length(max=200, message=_l("A name is at most 200 characters.")),
         ],
     )
+
+
+def bounded_text(label, *, required: bool = True, max_length: int = 200, hint=None) -> StringField:
+    """A one-line text with a length limit (and optionally required)."""
+    validators = [
+        Length(max=max_length, message=_l("Write at most %(count)d characters.", count=max_length)),
+    ]
+    if required:
+        validators.insert(0, DataRequired(message=_l("This needs an answer.")))
+    return StringField(label, validators=validators, description=hint or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from ..models import AudienceRole
+from ..models import AudienceRole, EnrolmentStatus
 
 ROLE_LABELS = {
     AudienceRole.OFFICIAL: _l("Municipal officials"),
@@ -17,9 +17,35 @@ ROLE_LABELS = {
 }
 
 
+ENROLMENT_LABELS = {
+    EnrolmentStatus.INVITED: _l("Invited"),
+    EnrolmentStatus.ACTIVE: _l("Taking the course"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+INVITATION_LABELS = {
+    "not-sent": _l("Not sent"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "expired": _l("Expired"),
+    "bounced": _l("Address rejected"),
+}
+
+
+def enrolment_label(status: str) -> str:
+    return str(ENROLMENT_LABELS.get(EnrolmentStatus(status), status))
+
+
+def invitation_label(state: str) -> str:
+    return str(INVITATION_LABELS.get(state, state))
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(AudienceRole(role), role))
 
 
 def init_app(app: Flask) -> None:
     app.add_template_global(role_label, "role_label")
+    app.add_template_global(enrolment_label, "enrolment_label")
+    app.add_template_global(invitation_label, "invitation_label")

@@ -1,0 +1,61 @@
+"""Who may organize what: an organizer their own organisations, an administrator all."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...db import get_session
+from ...models import Cohort, Organisation, Organizer
+
+
+def organizer_required(view):
+    """Organizers and administrators only; anyone else gets 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_admin or organisation_ids()):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def organisation_ids() -> list[int] | None:
+    """The organisations the current user organizes; None means all (administrator)."""
+    if current_user.is_admin:
+        return None
+    return list(
+        get_session().scalars(
+            select(Organizer.organisation_id).where(Organizer.user_id == current_user.id)
+        )
+    )
+
+
+def visible_organisations():
+    query = select(Organisation).order_by(Organisation.name)
+    allowed = organisation_ids()
+    if allowed is not None:
+        query = query.where(Organisation.id.in_(allowed))
+    return get_session().scalars(query).all()
+
+
+def load_organisation(organisation_id: int) -> Organisation:
+    organisation = get_session().get(Organisation, organisation_id)
+    allowed = organisation_ids()
+    if organisation is None or (allowed is not None and organisation.id not in allowed):
+        abort(404)
+    return organisation
+
+
+def load_cohort(cohort_id: int) -> Cohort:
+    """A cohort of one of the current user's organisations, or 404."""
+    cohort = get_session().get(Cohort, cohort_id)
+    allowed = organisation_ids()
+    if cohort is None or (allowed is not None and cohort.organisation_id not in allowed):
+        abort(404)
+    return cohort

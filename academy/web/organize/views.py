@@ -1,0 +1,543 @@
+"""Organizer pages: organisations, cohorts, live sessions and participants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
+
+from ...content import get_catalog
+from ...db import get_session
+from ...i18n import current_locale
+from ...models import (
+    AudienceRole,
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    Invitation,
+    InvitationPurpose,
+    LiveSession,
+    Organisation,
+    OrganisationKind,
+    Organizer,
+    utcnow,
+)
+from ...services import accounts, audit, cohorts, enrolments, invitations, organizers
+from ...services.calendar import live_sessions_ics
+from ...services.mail import absolute_url
+from ..access import admin_required
+from ..forms import ButtonForm
+from ..invite.forms import ExistingAccountForm, NewParticipantForm
+from ..invite.views import PROBLEMS
+from . import bp
+from .access import (
+    load_cohort,
+    load_organisation,
+    organizer_required,
+    visible_organisations,
+)
+from .forms import (
+    CohortForm,
+    LiveSessionForm,
+    OrganisationForm,
+    OrganizerInviteForm,
+    ParticipantForm,
+)
+
+
+def zone_of(organisation: Organisation) -> ZoneInfo:
+    return ZoneInfo(organisation.timezone or current_app.config["TIMEZONE"])
+
+
+@bp.get("/")
+@organizer_required
+def index():
+    session = get_session()
+    organisations = visible_organisations()
+    ids = [organisation.id for organisation in organisations]
+    all_cohorts = (
+        session.scalars(
+            select(Cohort)
+            .where(Cohort.organisation_id.in_(ids))
+            .order_by(Cohort.archived_at.is_not(None), Cohort.starts_on.desc(), Cohort.id.desc())
+        ).all()
+        if ids
+        else []
+    )
+    counts = cohorts.cohort_counts(session, [cohort.id for cohort in all_cohorts])
+    by_organisation: dict[int, list[Cohort]] = {organisation_id: [] for organisation_id in ids}
+    for cohort in all_cohorts:
+        by_organisation[cohort.organisation_id].append(cohort)
+    return render_template(
+        "organize/index.html",
+        organisations=organisations,
+        by_organisation=by_organisation,
+        counts=counts,
+        courses=get_catalog().courses,
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@admin_required
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        session = get_session()
+        if organizers.organisation_name_taken(session, form.name.data):
+            form.name.errors.append(_("An organisation with this name exists already."))
+        else:
+            organisation = organizers.create_organisation(
+                session,
+                name=form.name.data,
+                kind=OrganisationKind(form.kind.data),
+                timezone=form.timezone.data,
+                created_by_id=current_user.id,
+            )
+            session.commit()
+            flash(
+                _("%(name)s is created. Invite its organizers.", name=organisation.name), "success"
+            )
+            return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+    return render_template("organize/organisation_form.html", form=form)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@organizer_required
+def organisation(organisation_id: int):
+    session = get_session()
+    organisation = load_organisation(organisation_id)
+    form = OrganizerInviteForm()
+    if form.validate_on_submit():
+        if not current_user.is_admin:
+            abort(404)
+        organizers.invite_organizer(
+            session,
+            organisation,
+            email=form.email.data,
+            locale=form.locale.data,
+            invited_by_id=current_user.id,
+        )
+        session.commit()
+        flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
+        return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+    members = session.scalars(
+        select(Organizer)
+        .options(joinedload(Organizer.user))
+        .where(Organizer.organisation_id == organisation.id)
+    ).all()
+    pending = session.scalars(
+        select(Invitation).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.purpose == InvitationPurpose.ORGANIZER,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    ).all()
+    round_list = session.scalars(
+        select(Cohort)
+        .where(Cohort.organisation_id == organisation.id)
+        .order_by(Cohort.archived_at.is_not(None), Cohort.id.desc())
+    ).all()
+    return render_template(
+        "organize/organisation.html",
+        organisation=organisation,
+        members=members,
+        pending=pending,
+        cohorts=round_list,
+        form=form,
+        button=ButtonForm(),
+    )
+
+
+@bp.post("/organizers/<int:organizer_id>/remove")
+@admin_required
+def remove_organizer(organizer_id: int):
+    session = get_session()
+    organizer = session.get(Organizer, organizer_id)
+    if organizer is None:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        organisation_id = organizer.organisation_id
+        organizers.remove_organizer(session, organizer, removed_by_id=current_user.id)
+        session.commit()
+        flash(_("The organizer is removed."), "info")
+        return redirect(url_for("organize.organisation", organisation_id=organisation_id))
+    abort(400)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    """Accept an invitation to organize: log in, or create the account."""
+    session = get_session()
+    found = invitations.look_up(session, token[:512], InvitationPurpose.ORGANIZER)
+    if found.state is not invitations.LinkState.VALID:
+        return render_template("invite/problem.html", message=PROBLEMS[found.state]), 404
+    invitation = found.invitation
+    user = accounts.find_user_by_email(session, invitation.email)
+    if current_user.is_authenticated and (user is None or current_user.id != user.id):
+        return render_template("invite/someone_else.html", invitation=invitation), 409
+    existing = user is not None and user.has_password
+    if existing:
+        form = ExistingAccountForm()
+    else:
+        form = NewParticipantForm(locale=invitation.locale, name=user.name if user else "")
+        del form.certificate_name
+    if form.validate_on_submit():
+        if existing and not check_password_hash(user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not the password of this account."))
+        else:
+            if user is None:
+                user = accounts.create_user(
+                    session,
+                    email=invitation.email,
+                    name=form.name.data,
+                    locale=form.locale.data,
+                    password=form.password.data,
+                )
+            elif not existing:
+                user.name = form.name.data.strip()
+                user.certificate_name = user.name
+                user.locale = form.locale.data
+                accounts.set_password(user, form.password.data)
+            organizers.accept_organizer_invitation(session, invitation, user)
+            session.commit()
+            login_user(user)
+            flash(
+                _(
+                    "Welcome! You now organize courses for %(name)s.",
+                    name=invitation.organisation.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organize.index"))
+    return render_template(
+        "organize/join.html", invitation=invitation, form=form, existing=existing
+    )
+
+
+def course_choices() -> list[tuple[str, str]]:
+    language = current_locale()
+    return [(slug, course.title[language]) for slug, course in get_catalog().courses.items()]
+
+
+def cohort_values(form: CohortForm, organisation: Organisation) -> dict:
+    session = get_session()
+    place = (
+        cohorts.find_or_create_place(session, organisation, form.place.data)
+        if form.place.data and form.place.data.strip()
+        else None
+    )
+    return {
+        "course_slug": form.course.data,
+        "name": form.name.data.strip(),
+        "place_id": place.id if place else None,
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "deadline": form.deadline.data,
+        "attendance_required": form.attendance_required.data,
+        "required_sessions": form.required_sessions.data or 0,
+        "assignments_need_approval": form.assignments_need_approval.data,
+    }
+
+
+@bp.route("/organisations/<int:organisation_id>/cohorts/new", methods=["GET", "POST"])
+@organizer_required
+def new_cohort(organisation_id: int):
+    organisation = load_organisation(organisation_id)
+    form = CohortForm()
+    form.course.choices = course_choices()
+    if form.validate_on_submit():
+        session = get_session()
+        values = cohort_values(form, organisation)
+        cohort = Cohort(organisation=organisation, **values)
+        session.add(cohort)
+        session.flush()
+        audit.record(
+            session,
+            "cohort.created",
+            actor_id=current_user.id,
+            object_type="cohort",
+            object_id=cohort.id,
+            organisation_id=organisation.id,
+            name=cohort.name,
+        )
+        session.commit()
+        flash(_("The round %(name)s is created.", name=cohort.name), "success")
+        return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+    return render_template(
+        "organize/cohort_form.html", form=form, organisation=organisation, cohort=None
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_cohort(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    form = CohortForm(
+        obj=cohort, course=cohort.course_slug, place=cohort.place.name if cohort.place else ""
+    )
+    form.course.choices = course_choices()
+    if form.validate_on_submit():
+        session = get_session()
+        cohorts.update_cohort(
+            session,
+            cohort,
+            changed_by_id=current_user.id,
+            **cohort_values(form, cohort.organisation),
+        )
+        session.commit()
+        flash(_("The round is saved."), "success")
+        return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+    return render_template(
+        "organize/cohort_form.html", form=form, organisation=cohort.organisation, cohort=cohort
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/archive")
+@organizer_required
+def archive_cohort(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    cohorts.set_archived(session, cohort, cohort.archived_at is None, changed_by_id=current_user.id)
+    session.commit()
+    flash(
+        _("The round is archived.") if cohort.archived_at else _("The round is restored."), "info"
+    )
+    return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+
+
+def invitation_states(session, enrolment_ids: list[int]) -> dict[int, str]:
+    """not-sent, sent, accepted, expired or bounced for each enrolment, from its newest
+    invitation (one query)."""
+    states = {enrolment_id: "not-sent" for enrolment_id in enrolment_ids}
+    if not enrolment_ids:
+        return states
+    now = utcnow()
+    for invitation in session.scalars(
+        select(Invitation)
+        .where(Invitation.enrolment_id.in_(enrolment_ids))
+        .order_by(Invitation.created_at, Invitation.id)
+    ):
+        if invitation.accepted_at:
+            state = "accepted"
+        elif invitation.bounced_at:
+            state = "bounced"
+        elif invitation.expires_at <= now:
+            state = "expired"
+        elif invitation.sent_at:
+            state = "sent"
+        else:
+            state = "not-sent"
+        states[invitation.enrolment_id] = state
+    return states
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@organizer_required
+def cohort(cohort_id: int):
+    session = get_session()
+    cohort = load_cohort(cohort_id)
+    participants = session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.place))
+        .where(Enrolment.cohort_id == cohort.id)
+        .order_by(Enrolment.status == EnrolmentStatus.WITHDRAWN, Enrolment.id)
+    ).all()
+    sessions = session.scalars(
+        select(LiveSession)
+        .where(LiveSession.cohort_id == cohort.id)
+        .order_by(LiveSession.starts_at)
+    ).all()
+    course = get_catalog().get(cohort.course_slug)
+    return render_template(
+        "organize/cohort.html",
+        cohort=cohort,
+        course=course,
+        participants=participants,
+        states=invitation_states(session, [e.id for e in participants]),
+        sessions=sessions,
+        button=ButtonForm(),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/schedule.ics")
+@organizer_required
+def schedule(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    sessions = (
+        get_session()
+        .scalars(
+            select(LiveSession)
+            .where(LiveSession.cohort_id == cohort.id)
+            .order_by(LiveSession.starts_at)
+        )
+        .all()
+    )
+    body = live_sessions_ics(
+        cohort,
+        sessions,
+        domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
+        link=absolute_url("organize.cohort", cohort_id=cohort.id),
+    )
+    response = make_response(body)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="schedule.ics"'
+    return response
+
+
+def load_live_session(session_id: int) -> LiveSession:
+    live = get_session().get(LiveSession, session_id)
+    if live is None:
+        abort(404)
+    load_cohort(live.cohort_id)
+    return live
+
+
+def live_values(form: LiveSessionForm, zone: ZoneInfo) -> dict:
+    def utc(time) -> datetime:
+        return datetime.combine(form.day.data, time, tzinfo=zone).astimezone(UTC)
+
+    return {
+        "title": form.title.data.strip(),
+        "starts_at": utc(form.starts.data),
+        "ends_at": utc(form.ends.data),
+        "location": (form.location.data or "").strip(),
+        "video_url": (form.video_url.data or "").strip(),
+    }
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_live_session(cohort_id: int | None = None, session_id: int | None = None):
+    live = load_live_session(session_id) if session_id is not None else None
+    cohort = live.cohort if live is not None else load_cohort(cohort_id)
+    zone = zone_of(cohort.organisation)
+    form = LiveSessionForm()
+    if live is not None and not form.is_submitted():
+        start, end = live.starts_at.astimezone(zone), live.ends_at.astimezone(zone)
+        form = LiveSessionForm(obj=live, day=start.date(), starts=start.time(), ends=end.time())
+    if form.validate_on_submit():
+        session = get_session()
+        cohorts.save_live_session(
+            session, cohort, live, changed_by_id=current_user.id, **live_values(form, zone)
+        )
+        session.commit()
+        flash(_("The live session is saved."), "success")
+        return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+    return render_template(
+        "organize/live_session_form.html", form=form, cohort=cohort, live=live, zone=zone.key
+    )
+
+
+@bp.post("/sessions/<int:session_id>/delete")
+@organizer_required
+def delete_live_session(session_id: int):
+    live = load_live_session(session_id)
+    cohort_id = live.cohort_id
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    if cohorts.delete_live_session(session, live, changed_by_id=current_user.id):
+        session.commit()
+        flash(_("The live session is deleted."), "info")
+    else:
+        flash(_("Attendance is recorded for this session, so it cannot be deleted."), "error")
+    return redirect(url_for("organize.cohort", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/participants/new", methods=["GET", "POST"])
+@organizer_required
+def add_participant(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        session = get_session()
+        existing = accounts.find_user_by_email(session, form.email.data)
+        if existing is not None and session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.user_id == existing.id
+            )
+        ):
+            form.email.errors.append(_("This person is already in the round."))
+        else:
+            place = (
+                cohorts.find_or_create_place(session, cohort.organisation, form.place.data)
+                if form.place.data and form.place.data.strip()
+                else None
+            )
+            enrolments.invite_participant(
+                session,
+                cohort,
+                email=form.email.data,
+                name=form.name.data,
+                role=AudienceRole(form.role.data),
+                locale=form.locale.data,
+                employer=(form.employer.data or "").strip(),
+                place_id=place.id if place else None,
+                invited_by_id=current_user.id,
+            )
+            session.commit()
+            flash(
+                _("%(name)s is enrolled and the invitation is on its way.", name=form.name.data),
+                "success",
+            )
+            return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+    return render_template("organize/participant_form.html", form=form, cohort=cohort)
+
+
+def _resend(session, enrolment: Enrolment) -> bool:
+    invitation = session.scalar(
+        select(Invitation)
+        .where(Invitation.enrolment_id == enrolment.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        return False
+    enrolments.resend_invitation(session, invitation)
+    return True
+
+
+@bp.post("/enrolments/<int:enrolment_id>/resend")
+@organizer_required
+def resend(enrolment_id: int):
+    session = get_session()
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    load_cohort(enrolment.cohort_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if _resend(session, enrolment):
+        session.commit()
+        flash(_("The invitation is sent again; the old link no longer works."), "success")
+    else:
+        flash(_("This invitation has already been accepted."), "info")
+    return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/resend")
+@organizer_required
+def resend_all(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    pending = session.scalars(
+        select(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.INVITED
+        )
+    ).all()
+    sent = sum(_resend(session, enrolment) for enrolment in pending)
+    session.commit()
+    flash(_("%(count)d invitations sent again.", count=sent), "success")
+    return redirect(url_for("organize.cohort", cohort_id=cohort.id))

@@ -1,0 +1,316 @@
+"""Organizer pages: organisations, organizers, cohorts, live sessions, participants, access."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from academy.models import (
+    Attendance,
+    AuditEvent,
+    Cohort,
+    Enrolment,
+    Invitation,
+    LiveSession,
+    Organisation,
+    Organizer,
+    OutboxMail,
+    User,
+)
+from tests.factories import (
+    PASSWORD,
+    make_cohort,
+    make_enrolment,
+    make_organisation,
+    make_organizer,
+    make_user,
+)
+
+
+@pytest.fixture
+def organisation(db):
+    return make_organisation(db, name="Vänersborgs kommun", timezone="Europe/Stockholm")
+
+
+@pytest.fixture
+def organizer(db, organisation):
+    return make_organizer(db, organisation).user
+
+
+@pytest.fixture
+def cohort(db, organisation):
+    return make_cohort(db, organisation)
+
+
+def cohort_form(**overrides):
+    data = {
+        "course": "safer-streets",
+        "name": "Tryggare centrum 2027",
+        "place": "Torpa",
+        "starts_on": "2027-02-01",
+        "ends_on": "2027-05-31",
+        "deadline": "2027-05-15",
+        "required_sessions": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_an_organisation_and_invites_an_organizer(client, db):
+    admin = make_user(db, is_admin=True)
+    client.login_as(admin)
+    response = client.post_form(
+        "/organize/organisations/new",
+        {"name": "Kongsvinger kommune", "kind": "municipality", "timezone": "Europe/Oslo"},
+    )
+    organisation = db.scalars(select(Organisation)).one()
+    assert response.headers["Location"] == f"/organize/organisations/{organisation.id}"
+    again = client.post_form(
+        "/organize/organisations/new", {"name": "Kongsvinger kommune", "kind": "municipality"}
+    )
+    assert b"exists already" in again.data
+
+    client.post_form(
+        f"/organize/organisations/{organisation.id}", {"email": "Kari@Example.no", "locale": "nb"}
+    )
+    mail = db.scalars(select(OutboxMail)).one()
+    link = re.search(r"http://academy\.test(/organize/join/\S+)", mail.body_text).group(1)
+
+    client.post_form("/logout")
+    assert client.get(link).status_code == 200
+    response = client.post_form(
+        link,
+        {
+            "name": "Kari Nordmann",
+            "locale": "nb",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+        },
+    )
+    assert response.headers["Location"] == "/organize/"
+    user = db.scalars(select(User).where(User.email_normalized == "kari@example.no")).one()
+    assert db.scalar(select(Organizer).where(Organizer.user_id == user.id)) is not None
+    assert b"Kongsvinger kommune" in client.get("/organize/").data
+    assert client.get(link).status_code == 404
+
+
+def test_an_existing_account_accepts_an_organizer_invitation_with_its_password(client, db):
+    organisation = make_organisation(db)
+    existing = make_user(db, email="per@example.se")
+    admin = make_user(db, is_admin=True)
+    client.login_as(admin)
+    client.post_form(
+        f"/organize/organisations/{organisation.id}", {"email": "per@example.se", "locale": "sv"}
+    )
+    link = re.search(r"(/organize/join/\S+)", db.scalars(select(OutboxMail)).one().body_text)[1]
+    client.post_form("/logout")
+    assert client.post_form(link, {"password": "wrong one"}).status_code == 200
+    response = client.post_form(link, {"password": PASSWORD})
+    assert response.headers["Location"] == "/organize/"
+    assert db.scalar(select(Organizer).where(Organizer.user_id == existing.id)) is not None
+
+
+def test_only_administrators_create_organisations_and_invite(client, db, organizer, organisation):
+    client.login_as(organizer)
+    assert client.get("/organize/organisations/new").status_code == 404
+    response = client.post_form(
+        f"/organize/organisations/{organisation.id}", {"email": "x@example.se", "locale": "sv"}
+    )
+    assert response.status_code == 404
+    assert db.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_organizer_creates_edits_and_archives_a_cohort(client, db, organizer, organisation):
+    client.login_as(organizer)
+    response = client.post_form(
+        f"/organize/organisations/{organisation.id}/cohorts/new", cohort_form()
+    )
+    cohort = db.scalars(select(Cohort)).one()
+    assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
+    assert cohort.place.name == "Torpa"
+    page = client.get(f"/organize/cohorts/{cohort.id}").data.decode()
+    assert "Tryggare centrum 2027" in page and "Torpa" in page
+
+    client.post_form(
+        f"/organize/cohorts/{cohort.id}/edit",
+        cohort_form(
+            name="Tryggare centrum, våren",
+            place="torpa",
+            attendance_required="y",
+            required_sessions="2",
+        ),
+    )
+    db.refresh(cohort)
+    assert cohort.name == "Tryggare centrum, våren" and cohort.required_sessions == 2
+    assert db.scalar(select(func.count()).select_from(Cohort.place.property.mapper.class_)) == 1
+
+    client.post_form(f"/organize/cohorts/{cohort.id}/archive")
+    db.refresh(cohort)
+    assert cohort.archived_at is not None
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"cohort.created", "cohort.changed", "cohort.archived"} <= actions
+
+
+def test_cohort_form_rejects_bad_dates_unknown_courses_and_long_names(
+    client, db, organizer, organisation
+):
+    client.login_as(organizer)
+    url = f"/organize/organisations/{organisation.id}/cohorts/new"
+    bad = client.post_form(
+        url,
+        cohort_form(
+            ends_on="2027-01-01", course="no-such-course", name="x" * 201, required_sessions="99"
+        ),
+    )
+    assert bad.status_code == 200
+    text = bad.data.decode()
+    assert "cannot end before it starts" in text
+    assert "Not a valid choice" in text or "choice" in text
+    assert "at most 200 characters" in text
+    assert "from 0 to 50" in text
+    assert db.scalar(select(func.count()).select_from(Cohort)) == 0
+
+
+def test_live_sessions_in_the_organisations_time_zone_and_the_calendar(
+    client, db, organizer, cohort
+):
+    client.login_as(organizer)
+    response = client.post_form(
+        f"/organize/cohorts/{cohort.id}/sessions/new",
+        {
+            "title": "Trygghetsvandring",
+            "day": "2027-03-10",
+            "starts": "18:00",
+            "ends": "20:00",
+            "location": "Resecentrum",
+            "video_url": "",
+        },
+    )
+    assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
+    live = db.scalars(select(LiveSession)).one()
+    assert live.starts_at == datetime(2027, 3, 10, 17, 0, tzinfo=UTC)  # 18:00 CET
+    ics = client.get(f"/organize/cohorts/{cohort.id}/schedule.ics")
+    assert b"Trygghetsvandring" in ics.data and b"DTSTART" in ics.data
+
+    bad = client.post_form(
+        f"/organize/sessions/{live.id}/edit",
+        {
+            "title": "X",
+            "day": "2027-03-10",
+            "starts": "18:00",
+            "ends": "17:00",
+            "video_url": "javascript:alert(1)",
+        },
+    )
+    assert b"must end after it starts" in bad.data
+    assert b"https://" in bad.data
+
+    enrolment = make_enrolment(db, cohort=cohort)
+    db.add(Attendance(live_session_id=live.id, enrolment_id=enrolment.id))
+    db.flush()
+    client.post_form(f"/organize/sessions/{live.id}/delete")
+    assert db.scalar(select(func.count()).select_from(LiveSession)) == 1
+
+
+def test_adding_a_participant_invites_and_resending_rotates_the_link(client, db, organizer, cohort):
+    client.login_as(organizer)
+    data = {
+        "name": "Åsa Ödegård",
+        "email": "asa@example.se",
+        "role": "trader",
+        "employer": "Butiken AB",
+        "place": "Torget",
+        "locale": "sv",
+    }
+    response = client.post_form(f"/organize/cohorts/{cohort.id}/participants/new", data)
+    assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
+    enrolment = db.scalars(select(Enrolment)).one()
+    assert enrolment.employer == "Butiken AB" and enrolment.place.name == "Torget"
+    again = client.post_form(f"/organize/cohorts/{cohort.id}/participants/new", data)
+    assert b"already in the round" in again.data
+
+    old_hash = db.scalars(select(Invitation)).one().token_hash
+    client.post_form(f"/organize/enrolments/{enrolment.id}/resend")
+    invitation = db.scalars(select(Invitation)).one()
+    db.refresh(invitation)
+    assert invitation.token_hash != old_hash and invitation.previous_token_hash == old_hash
+    client.post_form(f"/organize/cohorts/{cohort.id}/resend")
+    assert db.scalar(select(func.count()).select_from(OutboxMail)) == 3
+    page = client.get(f"/organize/cohorts/{cohort.id}").data.decode()
+    assert "Åsa Ödegård" in page and "Sent" in page
+
+
+def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row):
+    """Every organizer route with ids of the given objects, built from the URL map."""
+    values = {
+        "cohort_id": cohort.id,
+        "organisation_id": organisation.id,
+        "session_id": live.id,
+        "enrolment_id": enrolment.id,
+        "organizer_id": organizer_row.id,
+    }
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("organize.") or rule.endpoint == "organize.join":
+            continue
+        if rule.endpoint in ("organize.index", "organize.new_organisation"):
+            continue
+        args = {name: values[name] for name in rule.arguments}
+        path = rule.build(args)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            urls.append((method, path))
+    return urls
+
+
+def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, cohort):
+    organisation = cohort.organisation
+    organizer_row = make_organizer(db, organisation)
+    live = LiveSession(
+        cohort=cohort,
+        title="Träff",
+        starts_at=datetime(2027, 1, 1, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 1, 2, tzinfo=UTC),
+    )
+    db.add(live)
+    enrolment = make_enrolment(db, cohort=cohort, user=make_user(db, name="Secret Person"))
+    db.flush()
+    urls = organizer_urls(app, cohort, organisation, live, enrolment, organizer_row)
+    assert len(urls) >= 15
+
+    outsider = make_organizer(db, make_organisation(db)).user
+    participant = enrolment.user
+    for user in (outsider, participant):
+        client.login_as(user)
+        for method, path in urls:
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post_form(path, {"name": "Changed", "email": "x@example.se"})
+            assert response.status_code == 404, (user, method, path)
+            assert b"Secret Person" not in response.data
+    client.login_as(participant)
+    assert client.get("/organize/").status_code == 404
+    db.refresh(cohort)
+    assert cohort.name != "Changed"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app, client, cohort):
+    response = client.get(f"/organize/cohorts/{cohort.id}")
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_the_organizer_list_uses_the_same_number_of_statements_for_1_and_20_cohorts(
+    client, db, organizer, organisation, count_queries
+):
+    make_cohort(db, organisation)
+    client.login_as(organizer)
+    with count_queries() as one:
+        client.get("/organize/")
+    for _ in range(19):
+        make_enrolment(db, cohort=make_cohort(db, organisation))
+    with count_queries() as twenty:
+        client.get("/organize/")
+    assert one.count == twenty.count
