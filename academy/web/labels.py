@@ -17,6 +17,16 @@ ROLE_LABELS = {
 }
 
 
+# One person's role, for tables and forms (ROLE_LABELS name the groups, for role notes).
+ROLE_SINGULAR = {
+    AudienceRole.OFFICIAL: _l("Municipal official"),
+    AudienceRole.POLITICIAN: _l("Politician"),
+    AudienceRole.PROPERTY_OWNER: _l("Property owner"),
+    AudienceRole.TRADER: _l("Trader"),
+    AudienceRole.POLICE: _l("Police officer"),
+    AudienceRole.OTHER: _l("Other"),
+}
+
 ENROLMENT_LABELS = {
     EnrolmentStatus.INVITED: _l("Invited"),
     EnrolmentStatus.ACTIVE: _l("Taking the course"),
@@ -31,6 +41,10 @@ INVITATION_LABELS = {
     "expired": _l("Expired"),
     "bounced": _l("Address rejected"),
 }
+
+
+def person_role_label(role: str) -> str:
+    return str(ROLE_SINGULAR.get(AudienceRole(role), role))
 
 
 def enrolment_label(status: str) -> str:
@@ -48,4 +62,5 @@ def role_label(role: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_global(role_label, "role_label")
     app.add_template_global(enrolment_label, "enrolment_label")
+    app.add_template_global(person_role_label, "person_role_label")
     app.add_template_global(invitation_label, "invitation_label")

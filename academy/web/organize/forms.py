@@ -18,7 +18,7 @@ from wtforms.validators import URL, DataRequired, NumberRange, Optional, Validat
 from ...i18n import language_choices
 from ...models import OrganisationKind
 from ..forms import bounded_text, email_field, name_field
-from ..labels import ROLE_LABELS
+from ..labels import ROLE_SINGULAR
 
 KIND_LABELS = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),
@@ -118,7 +118,7 @@ class ParticipantForm(FlaskForm):
     email = email_field()
     role = SelectField(
         _l("Role in the course"),
-        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_SINGULAR.items()],
     )
     employer = bounded_text(_l("Employer"), required=False)
     place = bounded_text(_l("Place"), required=False)
