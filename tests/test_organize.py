@@ -314,3 +314,70 @@ def test_the_organizer_list_uses_the_same_number_of_statements_for_1_and_20_coho
     with count_queries() as twenty:
         client.get("/organize/")
     assert one.count == twenty.count
+
+
+def test_attendance_checklist_is_saved_in_one_post_and_can_complete_a_course(
+    client, db, organizer, organisation
+):
+    cohort = make_cohort(db, organisation)
+    live = LiveSession(
+        cohort=cohort,
+        title="Träff 1",
+        starts_at=datetime(2027, 3, 1, tzinfo=UTC),
+        ends_at=datetime(2027, 3, 1, 2, tzinfo=UTC),
+    )
+    db.add(live)
+    first, second = make_enrolment(db, cohort=cohort), make_enrolment(db, cohort=cohort)
+    db.flush()
+    client.login_as(organizer)
+    page = client.get(f"/organize/sessions/{live.id}/attendance").data.decode()
+    assert first.user.name in page and second.user.name in page
+    response = client.flask.post(
+        f"/organize/sessions/{live.id}/attendance",
+        data={"csrf_token": client.csrf_token(), "present": [str(first.id), "999999"]},
+    )
+    assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
+    rows = db.scalars(select(Attendance)).all()
+    assert [(row.enrolment_id, row.present) for row in rows] == [(first.id, True)]
+    client.flask.post(
+        f"/organize/sessions/{live.id}/attendance",
+        data={"csrf_token": client.csrf_token(), "present": [str(second.id)]},
+    )
+    db.expire_all()
+    marks = {row.enrolment_id: row.present for row in db.scalars(select(Attendance))}
+    assert marks == {first.id: False, second.id: True}
+    assert "attendance.saved" in set(db.scalars(select(AuditEvent.action)))
+
+
+def test_withdraw_keeps_history_and_move_keeps_progress(client, db, organizer, organisation):
+    from academy.models import EnrolmentStatus, LessonProgress
+
+    spring, autumn = make_cohort(db, organisation), make_cohort(db, organisation)
+    enrolment = make_enrolment(db, cohort=spring)
+    db.add(
+        LessonProgress(
+            enrolment_id=enrolment.id, part_slug="situational-prevention", lesson_slug="opportunity"
+        )
+    )
+    other = make_enrolment(db, cohort=spring)
+    db.flush()
+    client.login_as(organizer)
+    assert autumn.name in client.get(f"/organize/enrolments/{enrolment.id}/move").data.decode()
+    response = client.post_form(
+        f"/organize/enrolments/{enrolment.id}/move", {"cohort": str(autumn.id)}
+    )
+    assert response.headers["Location"] == f"/organize/cohorts/{spring.id}"
+    db.refresh(enrolment)
+    assert enrolment.cohort_id == autumn.id
+    assert db.scalar(select(func.count()).select_from(LessonProgress)) == 1
+
+    forged = client.post_form(f"/organize/enrolments/{other.id}/move", {"cohort": "999999"})
+    assert forged.status_code == 200
+    db.refresh(other)
+    assert other.cohort_id == spring.id
+
+    client.post_form(f"/organize/enrolments/{other.id}/withdraw")
+    db.refresh(other)
+    assert other.status == EnrolmentStatus.WITHDRAWN and other.withdrawn_at is not None
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"enrolment.moved", "enrolment.withdrawn"} <= actions

@@ -11,6 +11,7 @@ from ..models import (
     Attendance,
     Cohort,
     Enrolment,
+    EnrolmentStatus,
     LiveSession,
     Organisation,
     OrganisationKind,
@@ -153,3 +154,93 @@ def cohort_counts(session: Session, cohort_ids: list[int]) -> dict[int, dict[str
         ):
             counts[cohort_id][status.value] = number
     return counts
+
+
+def save_attendance(
+    session: Session,
+    live: LiveSession,
+    present_ids: set[int],
+    enrolment_ids: list[int],
+    *,
+    recorded_by_id: int,
+) -> int:
+    """Record who was at a live session (one checklist for the whole cohort); returns how
+    many marks changed. Every change goes to the audit log."""
+    existing = {
+        row.enrolment_id: row
+        for row in session.scalars(select(Attendance).where(Attendance.live_session_id == live.id))
+    }
+    changed = 0
+    now = utcnow()
+    for enrolment_id in enrolment_ids:
+        present = enrolment_id in present_ids
+        row = existing.get(enrolment_id)
+        if row is None:
+            if not present:
+                continue
+            session.add(
+                Attendance(
+                    live_session_id=live.id,
+                    enrolment_id=enrolment_id,
+                    present=True,
+                    recorded_by_id=recorded_by_id,
+                    recorded_at=now,
+                )
+            )
+        elif row.present != present:
+            row.present = present
+            row.recorded_by_id = recorded_by_id
+            row.recorded_at = now
+        else:
+            continue
+        changed += 1
+    session.flush()
+    if changed:
+        audit.record(
+            session,
+            "attendance.saved",
+            actor_id=recorded_by_id,
+            object_type="live_session",
+            object_id=live.id,
+            organisation_id=live.cohort.organisation_id,
+            changed=changed,
+            present=len(present_ids),
+        )
+    return changed
+
+
+def withdraw(session: Session, enrolment: Enrolment, *, withdrawn_by_id: int) -> None:
+    """Withdraw a participant; their history stays."""
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "enrolment.withdrawn",
+        actor_id=withdrawn_by_id,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        organisation_id=enrolment.cohort.organisation_id,
+    )
+
+
+def move(session: Session, enrolment: Enrolment, target: Cohort, *, moved_by_id: int) -> None:
+    """Move a participant to another cohort of the same course; progress moves along
+    because it belongs to the enrolment."""
+    if target.course_slug != enrolment.cohort.course_slug:
+        raise ValueError("a participant can only move to a round of the same course")
+    source_id = enrolment.cohort_id
+    enrolment.cohort = target
+    # Attendance belongs to the old round's sessions and no longer counts.
+    session.execute(Attendance.__table__.delete().where(Attendance.enrolment_id == enrolment.id))
+    session.flush()
+    audit.record(
+        session,
+        "enrolment.moved",
+        actor_id=moved_by_id,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        organisation_id=target.organisation_id,
+        from_cohort=source_id,
+        to_cohort=target.id,
+    )

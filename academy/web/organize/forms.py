@@ -123,3 +123,7 @@ class ParticipantForm(FlaskForm):
     employer = bounded_text(_l("Employer"), required=False)
     place = bounded_text(_l("Place"), required=False)
     locale = SelectField(_l("Language of the invitation"), choices=language_choices())
+
+
+class MoveForm(FlaskForm):
+    cohort = SelectField(_l("Move to the round"))

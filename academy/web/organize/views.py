@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -17,6 +26,7 @@ from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import (
+    Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
@@ -30,6 +40,7 @@ from ...models import (
     utcnow,
 )
 from ...services import accounts, audit, cohorts, enrolments, invitations, organizers
+from ...services import progress as progress_service
 from ...services.calendar import live_sessions_ics
 from ...services.mail import absolute_url
 from ..access import admin_required
@@ -46,6 +57,7 @@ from .access import (
 from .forms import (
     CohortForm,
     LiveSessionForm,
+    MoveForm,
     OrganisationForm,
     OrganizerInviteForm,
     ParticipantForm,
@@ -541,3 +553,114 @@ def resend_all(cohort_id: int):
     session.commit()
     flash(_("%(count)d invitations sent again.", count=sent), "success")
     return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@organizer_required
+def attendance(session_id: int):
+    live = load_live_session(session_id)
+    session = get_session()
+    participants = session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.user))
+        .where(Enrolment.cohort_id == live.cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .order_by(Enrolment.id)
+    ).all()
+    present = set(
+        session.scalars(
+            select(Attendance.enrolment_id).where(
+                Attendance.live_session_id == live.id, Attendance.present.is_(True)
+            )
+        )
+    )
+    form = ButtonForm()
+    if form.validate_on_submit():
+        ids = [enrolment.id for enrolment in participants]
+        chosen = {
+            int(value)
+            for value in request.form.getlist("present")
+            if value.isdigit() and int(value) in ids
+        }
+        cohorts.save_attendance(session, live, chosen, ids, recorded_by_id=current_user.id)
+        # Attendance may be what completes a course that requires it.
+        course = get_catalog().get(live.cohort.course_slug)
+        if course is not None:
+            for enrolment in participants:
+                progress_service.update_completion(session, enrolment, course)
+        session.commit()
+        flash(_("Attendance is saved."), "success")
+        return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
+    return render_template(
+        "organize/attendance.html",
+        live=live,
+        cohort=live.cohort,
+        participants=participants,
+        present=present,
+        form=form,
+    )
+
+
+def load_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = get_session().get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    load_cohort(enrolment.cohort_id)
+    return enrolment
+
+
+@bp.post("/enrolments/<int:enrolment_id>/withdraw")
+@organizer_required
+def withdraw(enrolment_id: int):
+    enrolment = load_enrolment(enrolment_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
+    session.commit()
+    flash(
+        _("%(name)s is withdrawn from the round; their history is kept.", name=enrolment.user.name),
+        "info",
+    )
+    return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
+@organizer_required
+def move(enrolment_id: int):
+    enrolment = load_enrolment(enrolment_id)
+    session = get_session()
+    targets = session.scalars(
+        select(Cohort)
+        .where(
+            Cohort.organisation_id == enrolment.cohort.organisation_id,
+            Cohort.course_slug == enrolment.cohort.course_slug,
+            Cohort.id != enrolment.cohort_id,
+            Cohort.archived_at.is_(None),
+        )
+        .order_by(Cohort.name)
+    ).all()
+    form = MoveForm()
+    form.cohort.choices = [(str(target.id), target.name) for target in targets]
+    if form.validate_on_submit():
+        target = next(t for t in targets if str(t.id) == form.cohort.data)
+        taken = session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.cohort_id == target.id, Enrolment.user_id == enrolment.user_id
+            )
+        )
+        if taken:
+            form.cohort.errors.append(_("The person is already in that round."))
+        else:
+            source_id = enrolment.cohort_id
+            cohorts.move(session, enrolment, target, moved_by_id=current_user.id)
+            session.commit()
+            flash(
+                _(
+                    "%(name)s is moved to %(round)s with their progress.",
+                    name=enrolment.user.name,
+                    round=target.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organize.cohort", cohort_id=source_id))
+    return render_template("organize/move.html", enrolment=enrolment, form=form, targets=targets)
