@@ -381,3 +381,51 @@ def test_withdraw_keeps_history_and_move_keeps_progress(client, db, organizer, o
     assert other.status == EnrolmentStatus.WITHDRAWN and other.withdrawn_at is not None
     actions = set(db.scalars(select(AuditEvent.action)))
     assert {"enrolment.moved", "enrolment.withdrawn"} <= actions
+
+
+def test_report_page_filters_and_exports_with_an_audit_entry(client, db, organizer, organisation):
+    from academy.models import AudienceRole
+
+    cohort = make_cohort(db, organisation)
+    trader = make_enrolment(
+        db, cohort=cohort, role=AudienceRole.TRADER, user=make_user(db, name="Åsa Handlare")
+    )
+    make_enrolment(
+        db, cohort=cohort, role=AudienceRole.POLICE, user=make_user(db, name="=HYPERLINK(evil)")
+    )
+    client.login_as(organizer)
+    page = client.get(f"/organize/cohorts/{cohort.id}/report").data.decode()
+    assert "Åsa Handlare" in page and "<svg" in page
+    filtered = client.get(f"/organize/cohorts/{cohort.id}/report?role=trader&place=nope").data
+    assert "Åsa Handlare".encode() in filtered and b"HYPERLINK" not in filtered
+
+    csv = client.post_form(f"/organize/cohorts/{cohort.id}/report/export", {"format": "csv"})
+    assert csv.content_type == "text/csv; charset=utf-8"
+    assert csv.data.startswith(b"\xef\xbb\xbf")
+    assert "'=HYPERLINK(evil)" in csv.data.decode("utf-8-sig")
+    xlsx = client.post_form(f"/organize/cohorts/{cohort.id}/report/export", {"format": "xlsx"})
+    assert xlsx.data[:2] == b"PK"
+    assert (
+        client.post_form(
+            f"/organize/cohorts/{cohort.id}/report/export", {"format": "exe"}
+        ).status_code
+        == 400
+    )
+    exports = db.scalars(select(AuditEvent).where(AuditEvent.action == "report.exported")).all()
+    assert [event.details["format"] for event in exports] == ["csv", "xlsx"]
+    assert trader.id
+
+
+def test_report_page_statements_do_not_grow_with_participants(
+    client, db, organizer, organisation, count_queries
+):
+    cohort = make_cohort(db, organisation)
+    make_enrolment(db, cohort=cohort)
+    client.login_as(organizer)
+    with count_queries() as few:
+        assert client.get(f"/organize/cohorts/{cohort.id}/report").status_code == 200
+    for _ in range(40):
+        make_enrolment(db, cohort=cohort)
+    with count_queries() as many:
+        client.get(f"/organize/cohorts/{cohort.id}/report")
+    assert few.count == many.count

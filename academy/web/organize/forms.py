@@ -16,9 +16,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
 
 from ...i18n import language_choices
+from ...labels import ROLE_SINGULAR
 from ...models import OrganisationKind
 from ..forms import bounded_text, email_field, name_field
-from ..labels import ROLE_SINGULAR
 
 KIND_LABELS = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),

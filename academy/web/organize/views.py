@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
@@ -37,9 +38,10 @@ from ...models import (
     Organisation,
     OrganisationKind,
     Organizer,
+    Place,
     utcnow,
 )
-from ...services import accounts, audit, cohorts, enrolments, invitations, organizers
+from ...services import accounts, audit, cohorts, enrolments, invitations, organizers, reports
 from ...services import progress as progress_service
 from ...services.calendar import live_sessions_ics
 from ...services.mail import absolute_url
@@ -664,3 +666,91 @@ def move(enrolment_id: int):
             )
             return redirect(url_for("organize.cohort", cohort_id=source_id))
     return render_template("organize/move.html", enrolment=enrolment, form=form, targets=targets)
+
+
+def report_filters(cohort: Cohort) -> tuple[dict, dict]:
+    """Filters from the query string, checked against what exists; unknown values are
+    ignored rather than trusted."""
+    args = request.values
+    places = {
+        str(place.id): place
+        for place in get_session().scalars(
+            select(Place)
+            .where(Place.organisation_id == cohort.organisation_id)
+            .order_by(Place.name)
+        )
+    }
+    chosen = {"role": None, "place_id": None, "status": None}
+    if args.get("role") in {role.value for role in AudienceRole}:
+        chosen["role"] = AudienceRole(args["role"])
+    if args.get("place") in places:
+        chosen["place_id"] = int(args["place"])
+    if args.get("status") in {status.value for status in EnrolmentStatus}:
+        chosen["status"] = EnrolmentStatus(args["status"])
+    return chosen, places
+
+
+@bp.get("/cohorts/<int:cohort_id>/report")
+@organizer_required
+def report(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    course = get_catalog().get(cohort.course_slug)
+    if course is None:
+        abort(404)
+    filters, places = report_filters(cohort)
+    result = reports.cohort_report(get_session(), cohort, course, **filters)
+    language = current_locale()
+    return render_template(
+        "organize/report.html",
+        cohort=cohort,
+        course=course,
+        report=result,
+        places=places,
+        filters=filters,
+        language=language,
+        # The chart escapes every text it draws (tests/test_reports.py checks it).
+        chart=Markup(reports.progress_chart_svg(result, course, language)),  # noqa: S704
+        export=ButtonForm(),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/report/export")
+@organizer_required
+def export_report(cohort_id: int):
+    """The report as a file. A POST, because every export is written to the audit log."""
+    cohort = load_cohort(cohort_id)
+    course = get_catalog().get(cohort.course_slug)
+    if course is None or not ButtonForm().validate_on_submit():
+        abort(404 if course is None else 400)
+    filters, _places = report_filters(cohort)
+    session = get_session()
+    result = reports.cohort_report(session, cohort, course, **filters)
+    language = current_locale()
+    tz = cohort.organisation.timezone
+    kind = request.form.get("format", "csv")
+    if kind == "xlsx":
+        body = reports.report_xlsx(result, course, language, tz=tz)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind in ("csv", "csv-semicolon"):
+        delimiter = ";" if kind == "csv-semicolon" else ","
+        body = reports.report_csv(result, course, language, delimiter=delimiter, tz=tz)
+        mimetype = "text/csv; charset=utf-8"
+        kind = "csv"
+    else:
+        abort(400)
+    audit.record(
+        session,
+        "report.exported",
+        actor_id=current_user.id,
+        object_type="cohort",
+        object_id=cohort.id,
+        organisation_id=cohort.organisation_id,
+        format=kind,
+        rows=result.participants,
+    )
+    session.commit()
+    response = make_response(body)
+    response.content_type = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="report-{cohort.id}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

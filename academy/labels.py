@@ -1,0 +1,51 @@
+"""Display names of stored values, translated: for pages and for exports alike."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .models import AudienceRole, EnrolmentStatus, SubmissionStatus
+
+# The audience groups, as role notes in lessons name them.
+ROLE_LABELS = {
+    AudienceRole.OFFICIAL: _l("Municipal officials"),
+    AudienceRole.POLITICIAN: _l("Politicians"),
+    AudienceRole.PROPERTY_OWNER: _l("Property owners"),
+    AudienceRole.TRADER: _l("Traders"),
+    AudienceRole.POLICE: _l("Police"),
+    AudienceRole.OTHER: _l("Others"),
+}
+
+
+# One person's role, for tables and forms (ROLE_LABELS name the groups, for role notes).
+ROLE_SINGULAR = {
+    AudienceRole.OFFICIAL: _l("Municipal official"),
+    AudienceRole.POLITICIAN: _l("Politician"),
+    AudienceRole.PROPERTY_OWNER: _l("Property owner"),
+    AudienceRole.TRADER: _l("Trader"),
+    AudienceRole.POLICE: _l("Police officer"),
+    AudienceRole.OTHER: _l("Other"),
+}
+
+ENROLMENT_LABELS = {
+    EnrolmentStatus.INVITED: _l("Invited"),
+    EnrolmentStatus.ACTIVE: _l("Taking the course"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+INVITATION_LABELS = {
+    "not-sent": _l("Not sent"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "expired": _l("Expired"),
+    "bounced": _l("Address rejected"),
+}
+
+SUBMISSION_LABELS = {
+    None: _l("Not started"),
+    SubmissionStatus.DRAFT: _l("Draft"),
+    SubmissionStatus.SUBMITTED: _l("Submitted"),
+    SubmissionStatus.RETURNED: _l("Returned"),
+    SubmissionStatus.APPROVED: _l("Approved"),
+}
