@@ -53,11 +53,27 @@ def invite_participant(
         )
         session.add(enrolment)
         session.flush()
+    token = invite_enrolment(session, enrolment, locale=locale, invited_by_id=invited_by_id)
+    return enrolment, token
+
+
+def invite_enrolment(
+    session: Session,
+    enrolment: Enrolment,
+    *,
+    locale: str = "sv",
+    invited_by_id: int | None = None,
+) -> str:
+    """Create an invitation for an existing enrolment and queue its mail in ``locale``.
+
+    Returns the invitation token (only known here and in the mail).
+    """
+    cohort = enrolment.cohort
     invitation, token = create_invitation(
         session,
         InvitationPurpose.ENROLMENT,
         valid_for=INVITATION_VALID_FOR,
-        email=user.email,
+        email=enrolment.user.email,
         locale=locale,
         created_by_id=invited_by_id,
         enrolment_id=enrolment.id,
@@ -72,7 +88,7 @@ def invite_participant(
         object_id=enrolment.id,
         organisation_id=cohort.organisation_id,
     )
-    return enrolment, token
+    return token
 
 
 def send_invitation(session: Session, invitation: Invitation, token: str) -> None:
