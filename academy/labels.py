@@ -49,3 +49,18 @@ SUBMISSION_LABELS = {
     SubmissionStatus.RETURNED: _l("Returned"),
     SubmissionStatus.APPROVED: _l("Approved"),
 }
+
+IMPORT_FIELD_LABELS = {
+    "name": _l("Name"),
+    "email": _l("E-mail"),
+    "role": _l("Role"),
+    "employer": _l("Employer"),
+    "place": _l("Place"),
+    "language": _l("Language"),
+}
+
+IMPORT_STATUS_LABELS = {
+    "new": _l("New: enrolled and invited"),
+    "existing_account": _l("Has an account: enrolled"),
+    "already_enrolled": _l("Already in the round: no change"),
+}

@@ -251,6 +251,7 @@ def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row):
         "session_id": live.id,
         "enrolment_id": enrolment.id,
         "organizer_id": organizer_row.id,
+        "key": "some-upload-key",
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -429,3 +430,81 @@ def test_report_page_statements_do_not_grow_with_participants(
     with count_queries() as many:
         client.get(f"/organize/cohorts/{cohort.id}/report")
     assert few.count == many.count
+
+
+CSV_1252 = (
+    "Namn;E-post;Roll;Arbetsgivare;Plats\r\n"
+    "Åsa Öberg;asa@example.se;Handlare;Butiken AB;Torget\r\n"
+    "Øystein Nærø;oystein@example.no;Polis;Polisen;Torget\r\n"
+    "Bad Row;not-an-address;Kock;;\r\n"
+).encode("cp1252")
+
+
+def upload(client, cohort, data, filename="deltagare.csv"):
+    import io
+
+    return client.flask.post(
+        f"/organize/cohorts/{cohort.id}/import",
+        data={"csrf_token": client.csrf_token(), "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_import_from_a_windows_1252_spreadsheet_with_a_bad_row_then_fixed(
+    app, client, db, organizer, organisation, tmp_path
+):
+    app.instance_path = str(tmp_path)
+    cohort = make_cohort(db, organisation)
+    client.login_as(organizer)
+    response = upload(client, cohort, CSV_1252)
+    review = response.headers["Location"]
+    assert review.startswith(f"/organize/cohorts/{cohort.id}/import/")
+    page = client.get(review).data.decode()
+    assert "Åsa Öberg" in page and "Øystein Nærø" in page
+    assert ("semicolons" in page and "cp1252" in page.lower()) or "windows-1252" in page.lower()
+    assert "Line 4" in page
+    refused = client.post_form(review, {"send_invitations": "y"})
+    assert refused.status_code == 200
+    assert db.scalar(select(func.count()).select_from(Enrolment)) == 0
+
+    fixed = CSV_1252.replace(b"not-an-address;Kock", b"bad@example.se;Annan")
+    review = upload(client, cohort, fixed).headers["Location"]
+    response = client.post_form(review, {"send_invitations": "y", "create_places": "y"})
+    assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
+    names = set(db.scalars(select(User.name).join(Enrolment, Enrolment.user_id == User.id)))
+    assert names == {"Åsa Öberg", "Øystein Nærø", "Bad Row"}
+    assert db.scalar(select(func.count()).select_from(OutboxMail)) == 3
+    # The same file again changes nothing.
+    review = upload(client, cohort, fixed).headers["Location"]
+    client.post_form(review, {"send_invitations": "y", "create_places": "y"})
+    assert db.scalar(select(func.count()).select_from(Enrolment)) == 3
+    assert "import.completed" in set(db.scalars(select(AuditEvent.action)))
+
+
+def test_import_refuses_unreadable_files_with_a_message(app, client, db, organizer, tmp_path):
+    app.instance_path = str(tmp_path)
+    cohort = make_cohort(db, organizer_org(db, organizer))
+    client.login_as(organizer)
+    empty = upload(client, cohort, b"")
+    assert empty.status_code == 200 and b"error" in empty.data
+    binary = upload(client, cohort, b"\x00\x01\x02" * 100, "x.csv")
+    assert binary.status_code == 200
+    assert client.get(f"/organize/cohorts/{cohort.id}/import/not-a-key").status_code == 302
+
+
+def test_another_organizers_upload_cannot_be_read(
+    app, client, db, organizer, organisation, tmp_path
+):
+    app.instance_path = str(tmp_path)
+    cohort = make_cohort(db, organisation)
+    client.login_as(organizer)
+    review = upload(client, cohort, CSV_1252).headers["Location"]
+    colleague = make_organizer(db, organisation).user
+    client.login_as(colleague)
+    response = client.get(review)
+    assert response.status_code == 302
+    assert b"\xc3\x85sa" not in response.data
+
+
+def organizer_org(db, user):
+    return db.scalar(select(Organisation).join(Organizer).where(Organizer.user_id == user.id))

@@ -6,6 +6,8 @@ from flask import Flask
 
 from ..labels import (
     ENROLMENT_LABELS,
+    IMPORT_FIELD_LABELS,
+    IMPORT_STATUS_LABELS,
     INVITATION_LABELS,
     ROLE_LABELS,
     ROLE_SINGULAR,
@@ -30,6 +32,14 @@ def submission_label(status: str | None) -> str:
     return str(SUBMISSION_LABELS.get(SubmissionStatus(status) if status else None, status))
 
 
+def import_field_label(name: str) -> str:
+    return str(IMPORT_FIELD_LABELS.get(name, name))
+
+
+def import_status_label(status: str | None) -> str:
+    return str(IMPORT_STATUS_LABELS.get(status or "", ""))
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(AudienceRole(role), role))
 
@@ -39,4 +49,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(enrolment_label, "enrolment_label")
     app.add_template_global(person_role_label, "person_role_label")
     app.add_template_global(submission_label, "submission_label")
+    app.add_template_global(import_field_label, "import_field_label")
+    app.add_template_global(import_status_label, "import_status_label")
     app.add_template_global(invitation_label, "invitation_label")

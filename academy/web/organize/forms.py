@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -127,3 +128,25 @@ class ParticipantForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     cohort = SelectField(_l("Move to the round"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx, .csv or .txt)"),
+        validators=[FileRequired(message=_l("Choose a file."))],
+    )
+
+
+DELIMITER_CHOICES = [
+    SelectChoice("", _l("Detect")),
+    SelectChoice(",", _l("Comma")),
+    SelectChoice(";", _l("Semicolon")),
+    SelectChoice("tab", _l("Tab")),
+]
+ENCODING_CHOICES = [
+    SelectChoice("", _l("Detect")),
+    SelectChoice("utf-8", "UTF-8"),
+    SelectChoice("utf-16", "UTF-16"),
+    SelectChoice("cp1252", "Windows-1252"),
+]
+IMPORT_FIELDS = ("name", "email", "role", "employer", "place", "language")

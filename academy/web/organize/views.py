@@ -41,7 +41,16 @@ from ...models import (
     Place,
     utcnow,
 )
-from ...services import accounts, audit, cohorts, enrolments, invitations, organizers, reports
+from ...services import (
+    accounts,
+    audit,
+    cohorts,
+    enrolments,
+    importing,
+    invitations,
+    organizers,
+    reports,
+)
 from ...services import progress as progress_service
 from ...services.calendar import live_sessions_ics
 from ...services.mail import absolute_url
@@ -49,7 +58,7 @@ from ..access import admin_required
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
-from . import bp
+from . import bp, uploads
 from .access import (
     load_cohort,
     load_organisation,
@@ -57,12 +66,16 @@ from .access import (
     visible_organisations,
 )
 from .forms import (
+    DELIMITER_CHOICES,
+    ENCODING_CHOICES,
+    IMPORT_FIELDS,
     CohortForm,
     LiveSessionForm,
     MoveForm,
     OrganisationForm,
     OrganizerInviteForm,
     ParticipantForm,
+    UploadForm,
 )
 
 
@@ -754,3 +767,111 @@ def export_report(cohort_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="report-{cohort.id}.{kind}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@organizer_required
+def import_upload(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = upload.filename or "upload"
+        try:
+            importing.read_table(data, filename)
+        except importing.ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            key = uploads.save(data, filename, cohort_id=cohort.id, user_id=current_user.id)
+            return redirect(url_for("organize.import_review", cohort_id=cohort.id, key=key))
+    return render_template("organize/import_upload.html", cohort=cohort, form=form)
+
+
+def _review_options(source) -> tuple[str | None, str | None]:
+    delimiter = {"": None, ",": ",", ";": ";", "tab": "\t"}.get(source.get("delimiter", ""))
+    encoding = source.get("encoding") or None
+    if encoding not in (None, "utf-8", "utf-16", "cp1252"):
+        encoding = None
+    return delimiter, encoding
+
+
+def _mapping(source, table) -> dict[str, int | None]:
+    guessed = importing.guess_mapping(table.headers)
+    if not any(f"map_{name}" in source for name in IMPORT_FIELDS):
+        return guessed
+    mapping: dict[str, int | None] = {}
+    for name in IMPORT_FIELDS:
+        value = source.get(f"map_{name}", "")
+        mapping[name] = int(value) if value.isdigit() and int(value) < len(table.headers) else None
+    return mapping
+
+
+@bp.route("/cohorts/<int:cohort_id>/import/<key>", methods=["GET", "POST"])
+@organizer_required
+def import_review(cohort_id: int, key: str):
+    cohort = load_cohort(cohort_id)
+    upload = uploads.load(key, cohort_id=cohort.id, user_id=current_user.id)
+    if upload is None:
+        flash(_("That upload has expired or does not exist. Upload the file again."), "error")
+        return redirect(url_for("organize.import_upload", cohort_id=cohort.id))
+    source = request.form if request.method == "POST" else request.args
+    delimiter, encoding = _review_options(source)
+    session = get_session()
+    try:
+        table = importing.read_table(
+            upload.data, upload.filename, delimiter=delimiter, encoding=encoding
+        )
+    except importing.ImportFileError as error:
+        flash(str(error), "error")
+        return redirect(url_for("organize.import_upload", cohort_id=cohort.id))
+    mapping = _mapping(source, table)
+    problem = None
+    result = None
+    try:
+        result = importing.preview(session, cohort, table, mapping)
+    except importing.MappingError as error:
+        problem = str(error)
+    form = ButtonForm()
+    if request.method == "POST" and result is not None and form.validate_on_submit():
+        try:
+            done = importing.import_rows(
+                session,
+                cohort,
+                result,
+                invited_by_id=current_user.id,
+                create_places=bool(request.form.get("create_places")),
+                send_invitations=bool(request.form.get("send_invitations")),
+            )
+        except importing.ImportRejected as error:
+            session.rollback()
+            problem = str(error)
+        else:
+            session.commit()
+            uploads.discard(upload.key)
+            flash(
+                _(
+                    "Imported: %(new)d enrolled, %(same)d already in the round, %(sent)d "
+                    "invitations sent.",
+                    new=done.enrolments_created,
+                    same=done.already_enrolled,
+                    sent=done.invitations_sent,
+                ),
+                "success",
+            )
+            return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+    return render_template(
+        "organize/import_review.html",
+        cohort=cohort,
+        upload=upload,
+        table=table,
+        mapping=mapping,
+        preview=result,
+        problem=problem,
+        form=form,
+        fields=IMPORT_FIELDS,
+        delimiter=source.get("delimiter", ""),
+        encoding=source.get("encoding", ""),
+        delimiter_choices=DELIMITER_CHOICES,
+        encoding_choices=ENCODING_CHOICES,
+    )
