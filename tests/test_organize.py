@@ -252,6 +252,7 @@ def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row):
         "enrolment_id": enrolment.id,
         "organizer_id": organizer_row.id,
         "key": "some-upload-key",
+        "part_slug": "situational-prevention",
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -508,3 +509,59 @@ def test_another_organizers_upload_cannot_be_read(
 
 def organizer_org(db, user):
     return db.scalar(select(Organisation).join(Organizer).where(Organizer.user_id == user.id))
+
+
+def test_reading_approving_and_returning_assignments(client, db, organizer, organisation):
+    from academy.models import (
+        AssignmentSubmission,
+        EnrolmentStatus,
+        PartCompletion,
+        SubmissionStatus,
+    )
+
+    cohort = make_cohort(db, organisation, assignments_need_approval=True)
+    enrolment = make_enrolment(
+        db, cohort=cohort, user=make_user(db, name="Per Ödman"), status=EnrolmentStatus.COMPLETED
+    )
+    submission = AssignmentSubmission(
+        enrolment_id=enrolment.id,
+        part_slug="situational-prevention",
+        content_version="v",
+        answers={
+            "place": "Stationen",
+            "problem": "Cyklar stjäls varje kväll vid stationen.",
+            "technique": "effort",
+        },
+        status=SubmissionStatus.SUBMITTED,
+    )
+    db.add(submission)
+    db.add(PartCompletion(enrolment_id=enrolment.id, part_slug="situational-prevention"))
+    db.flush()
+    client.login_as(organizer)
+    listing = client.get(f"/organize/cohorts/{cohort.id}/assignments").data.decode()
+    assert "Per Ödman" in listing
+    path = f"/organize/enrolments/{enrolment.id}/assignments/situational-prevention"
+    page = client.get(path).data.decode()
+    assert "Cyklar stjäls varje kväll" in page and "Increase the effort" in page
+
+    without_comment = client.post_form(path, {"action": "return", "comment": ""})
+    assert b"Say what should be revised." in without_comment.data
+    client.post_form(path, {"action": "return", "comment": "Beskriv platsen närmare."})
+    db.refresh(submission)
+    db.refresh(enrolment)
+    assert submission.status == SubmissionStatus.RETURNED
+    assert enrolment.status == EnrolmentStatus.ACTIVE
+    assert db.scalar(select(func.count()).select_from(PartCompletion)) == 0
+
+    client.login_as(enrolment.user)
+    dashboard = client.get("/learn/").data.decode()
+    assert "Beskriv platsen närmare." in dashboard
+
+    client.login_as(organizer)
+    submission.status = SubmissionStatus.SUBMITTED
+    db.flush()
+    client.post_form(path, {"action": "approve", "comment": ""})
+    db.refresh(submission)
+    assert submission.status == SubmissionStatus.APPROVED
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"assignment.returned", "assignment.approved"} <= actions

@@ -30,6 +30,7 @@ from ..models import (
     SubmissionStatus,
     utcnow,
 )
+from . import audit
 
 
 class ProgressError(ValueError):
@@ -393,3 +394,47 @@ def next_step(course: Course, progress: Progress) -> NextStep:
         ):
             return NextStep("assignment", part)
     return NextStep("done")
+
+
+def review_assignment(
+    session: Session,
+    submission: AssignmentSubmission,
+    enrolment: Enrolment,
+    course: Course,
+    *,
+    approve: bool,
+    comment: str,
+    reviewer_id: int,
+) -> None:
+    """An organizer approves a submitted assignment, or returns it with a comment for
+    revision. A returned assignment no longer completes its part (nor the course) until
+    it is submitted again."""
+    now = utcnow()
+    submission.reviewer_comment = comment.strip()
+    submission.reviewed_by_id = reviewer_id
+    submission.reviewed_at = now
+    if approve:
+        submission.status = SubmissionStatus.APPROVED
+        session.flush()
+        update_completion(session, enrolment, course)
+    else:
+        submission.status = SubmissionStatus.RETURNED
+        session.execute(
+            PartCompletion.__table__.delete().where(
+                PartCompletion.enrolment_id == enrolment.id,
+                PartCompletion.part_slug == submission.part_slug,
+            )
+        )
+        if enrolment.status == EnrolmentStatus.COMPLETED:
+            enrolment.status = EnrolmentStatus.ACTIVE
+            enrolment.completed_at = None
+        session.flush()
+    audit.record(
+        session,
+        "assignment.approved" if approve else "assignment.returned",
+        actor_id=reviewer_id,
+        object_type="assignment_submission",
+        object_id=submission.id,
+        organisation_id=enrolment.cohort.organisation_id,
+        part=submission.part_slug,
+    )

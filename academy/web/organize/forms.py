@@ -12,9 +12,17 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ...i18n import language_choices
 from ...labels import ROLE_SINGULAR
@@ -150,3 +158,12 @@ ENCODING_CHOICES = [
     SelectChoice("cp1252", "Windows-1252"),
 ]
 IMPORT_FIELDS = ("name", "email", "role", "employer", "place", "language")
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment to the participant"),
+        validators=[
+            Length(max=2000, message=_l("Write at most %(count)d characters.", count=2000))
+        ],
+    )

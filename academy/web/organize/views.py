@@ -27,6 +27,7 @@ from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import (
+    AssignmentSubmission,
     Attendance,
     AudienceRole,
     Cohort,
@@ -39,6 +40,7 @@ from ...models import (
     OrganisationKind,
     Organizer,
     Place,
+    SubmissionStatus,
     utcnow,
 )
 from ...services import (
@@ -75,6 +77,7 @@ from .forms import (
     OrganisationForm,
     OrganizerInviteForm,
     ParticipantForm,
+    ReviewForm,
     UploadForm,
 )
 
@@ -874,4 +877,92 @@ def import_review(cohort_id: int, key: str):
         encoding=source.get("encoding", ""),
         delimiter_choices=DELIMITER_CHOICES,
         encoding_choices=ENCODING_CHOICES,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/assignments")
+@organizer_required
+def assignments(cohort_id: int):
+    """Submitted assignments of a round, per part."""
+    cohort = load_cohort(cohort_id)
+    course = get_catalog().get(cohort.course_slug)
+    if course is None:
+        abort(404)
+    parts = [part for part in course.parts if part.assignment is not None]
+    chosen = next(
+        (part for part in parts if part.slug == request.args.get("part")),
+        parts[0] if parts else None,
+    )
+    rows = []
+    if chosen is not None:
+        rows = (
+            get_session()
+            .execute(
+                select(Enrolment, AssignmentSubmission)
+                .join(AssignmentSubmission, AssignmentSubmission.enrolment_id == Enrolment.id)
+                .options(joinedload(Enrolment.user), joinedload(Enrolment.place))
+                .where(
+                    Enrolment.cohort_id == cohort.id,
+                    AssignmentSubmission.part_slug == chosen.slug,
+                    AssignmentSubmission.status != SubmissionStatus.DRAFT,
+                )
+                .order_by(AssignmentSubmission.submitted_at.desc())
+            )
+            .all()
+        )
+    return render_template(
+        "organize/assignments.html",
+        cohort=cohort,
+        course=course,
+        parts=parts,
+        chosen=chosen,
+        rows=rows,
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>/assignments/<part_slug>", methods=["GET", "POST"])
+@organizer_required
+def assignment(enrolment_id: int, part_slug: str):
+    """One participant's assignment, to read, approve or return with a comment."""
+    enrolment = load_enrolment(enrolment_id)
+    course = get_catalog().get(enrolment.cohort.course_slug)
+    part = course.part(part_slug) if course else None
+    if part is None or part.assignment is None:
+        abort(404)
+    session = get_session()
+    submission = progress_service.get_submission(session, enrolment, part)
+    if submission is None or submission.status == SubmissionStatus.DRAFT:
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        approve = request.form.get("action") == "approve"
+        if not approve and not (form.comment.data or "").strip():
+            form.comment.errors.append(_("Say what should be revised."))
+        else:
+            progress_service.review_assignment(
+                session,
+                submission,
+                enrolment,
+                course,
+                approve=approve,
+                comment=form.comment.data or "",
+                reviewer_id=current_user.id,
+            )
+            session.commit()
+            flash(
+                _("The assignment is approved.")
+                if approve
+                else _("The assignment is returned with your comment."),
+                "success",
+            )
+            return redirect(
+                url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
+            )
+    return render_template(
+        "organize/assignment.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        submission=submission,
+        form=form,
     )
