@@ -140,3 +140,33 @@ def test_outbox_list_runs_the_same_statements_for_1_and_100_mails(client, db, co
         assert client.get("/admin/mail/").status_code == 200
     assert one.count == hundred.count
     assert one.count <= 4
+
+
+def test_audit_log_lists_and_filters_events(client, db):
+    from academy.models import AuditEvent, Organisation, OrganisationKind
+
+    admin = make_user(db, is_admin=True, name="Admin Ådmin")
+    organisation = Organisation(name="Karlstads kommun", kind=OrganisationKind.MUNICIPALITY)
+    db.add(organisation)
+    db.flush()
+    db.add_all(
+        [
+            AuditEvent(
+                action="import.completed",
+                actor_id=admin.id,
+                organisation_id=organisation.id,
+                details={"rows": 70},
+            ),
+            AuditEvent(action="report.exported", actor_id=None, details={"format": "csv"}),
+        ]
+    )
+    db.flush()
+    client.login_as(admin)
+    page = client.get("/admin/audit").data.decode()
+    assert "import.completed" in page and "report.exported" in page and "Admin Ådmin" in page
+    filtered = client.get(f"/admin/audit?action=import&organisation={organisation.id}")
+    assert b"import.completed" in filtered.data
+    assert b"<code>report.exported" not in filtered.data
+    assert client.get("/admin/audit?page=abc&organisation=x").status_code == 200
+    client.login_as(make_user(db))
+    assert client.get("/admin/audit").status_code == 404

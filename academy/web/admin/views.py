@@ -1,13 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy import func, select
 
 from ...db import get_session
-from ...models import InvitationPurpose, MailStatus, OutboxMail
+from ...models import AuditEvent, InvitationPurpose, MailStatus, Organisation, OutboxMail, User
 from ...services import accounts, invitations
 from ..access import admin_required
 from .forms import CreateAdminForm
@@ -103,3 +112,48 @@ def mail_detail(mail_id: int):
     if mail is None:
         abort(404)
     return render_template("admin/mail_detail.html", mail=mail)
+
+
+AUDIT_PER_PAGE = 100
+
+
+@bp.get("/admin/audit")
+@admin_required
+def audit_log():
+    """Who did what, newest first, filtered by action and organisation."""
+    session = get_session()
+    query = select(AuditEvent)
+    action = request.args.get("action", "")[:64]
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    organisation_id = request.args.get("organisation", "")
+    if organisation_id.isdigit():
+        query = query.where(AuditEvent.organisation_id == int(organisation_id))
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    events = session.scalars(
+        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PER_PAGE + 1)
+        .offset((page - 1) * AUDIT_PER_PAGE)
+    ).all()
+    more = len(events) > AUDIT_PER_PAGE
+    events = events[:AUDIT_PER_PAGE]
+    actor_ids = {event.actor_id for event in events if event.actor_id}
+    actors = (
+        {user.id: user for user in session.scalars(select(User).where(User.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    organisations = session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        actors=actors,
+        organisations=organisations,
+        actions=list(actions),
+        action=action,
+        organisation_id=organisation_id,
+        page=page,
+        more=more,
+    )
