@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -12,7 +13,7 @@ from flask.cli import AppGroup
 from .content import get_course
 from .db import get_session
 from .models import AudienceRole, Cohort
-from .services import cohorts, enrolments, invitations
+from .services import cohorts, enrolments, invitations, reminders
 from .services.mail import absolute_url
 
 admin_cli = AppGroup("admin", help="Administrator accounts.")
@@ -101,6 +102,28 @@ def create_invitation_command(
     click.echo(absolute_url("invite.accept", token=token))
 
 
+reminders_cli = AppGroup("reminders", help="Reminders to participants.")
+
+
+@reminders_cli.command("send")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if it were this day (default: today in the site's time zone).",
+)
+def send_reminders_command(today) -> None:
+    """Mail participants who have not completed a round whose deadline is a week away.
+
+    Safe to run daily from cron: a reminder is never sent twice.
+    """
+    session = get_session()
+    day = today.date() if today else datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    sent = reminders.send_deadline_reminders(session, day)
+    session.commit()
+    click.echo(f"Reminders queued: {sent}")
+
+
 def register_cli(app: Flask) -> None:
     from .content.cli import courses_cli
     from .delivery import mail_cli
@@ -109,6 +132,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(admin_cli)
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(translations_cli)

@@ -565,3 +565,28 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
     assert submission.status == SubmissionStatus.APPROVED
     actions = set(db.scalars(select(AuditEvent.action)))
     assert {"assignment.returned", "assignment.approved"} <= actions
+
+
+def test_deadline_reminders_go_once_to_those_not_done(app, db):
+    from datetime import date
+
+    from academy.models import EnrolmentStatus, Reminder
+
+    organisation = make_organisation(db)
+    soon = make_cohort(db, organisation, deadline=date(2027, 5, 20))
+    later = make_cohort(db, organisation, deadline=date(2027, 6, 30))
+    behind = make_enrolment(db, cohort=soon, status=EnrolmentStatus.ACTIVE)
+    make_enrolment(db, cohort=soon, status=EnrolmentStatus.COMPLETED)
+    make_enrolment(db, cohort=later, status=EnrolmentStatus.ACTIVE)
+    db.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reminders", "send", "--today", "2027-05-14"])
+    assert first.exit_code == 0, first.output
+    assert "Reminders queued: 1" in first.output
+    mail = db.scalars(select(OutboxMail)).one()
+    assert mail.to_address == behind.user.email
+    again = runner.invoke(args=["reminders", "send", "--today", "2027-05-15"])
+    assert "Reminders queued: 0" in again.output
+    assert db.scalar(select(func.count()).select_from(Reminder)) == 1
+    bad = runner.invoke(args=["reminders", "send", "--today", "tomorrow"])
+    assert bad.exit_code == 2

@@ -8,6 +8,7 @@ from .invitation import Invitation
 from .mail import OutboxMail
 from .organisation import Organisation, Organizer, Place
 from .progress import AssignmentSubmission, LessonProgress, PartCompletion, QuizAttempt
+from .reminder import Reminder
 from .types import (
     AudienceRole,
     CertificateStatus,
@@ -42,6 +43,7 @@ __all__ = [
     "PartCompletion",
     "Place",
     "QuizAttempt",
+    "Reminder",
     "SubmissionStatus",
     "User",
     "normalize_email",

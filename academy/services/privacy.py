@@ -27,6 +27,7 @@ from ..models import (
     Organizer,
     PartCompletion,
     QuizAttempt,
+    Reminder,
     User,
     utcnow,
 )
@@ -149,6 +150,7 @@ def erase_account(session: Session, user: User, *, withdraw_certificates: bool) 
         PartCompletion,
         Attendance,
         Invitation,
+        Reminder,
     ):
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
