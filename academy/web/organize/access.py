@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -26,14 +26,19 @@ def organizer_required(view):
 
 
 def organisation_ids() -> list[int] | None:
-    """The organisations the current user organizes; None means all (administrator)."""
+    """The organisations the current user organizes; None means all (administrator).
+
+    Asked several times per request (navigation, access checks), so kept on ``g``.
+    """
     if current_user.is_admin:
         return None
-    return list(
-        get_session().scalars(
-            select(Organizer.organisation_id).where(Organizer.user_id == current_user.id)
+    if "organisation_ids" not in g:
+        g.organisation_ids = list(
+            get_session().scalars(
+                select(Organizer.organisation_id).where(Organizer.user_id == current_user.id)
+            )
         )
-    )
+    return g.organisation_ids
 
 
 def visible_organisations():
