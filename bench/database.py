@@ -22,6 +22,7 @@ from academy.content import AssignmentField, Course, Part
 from academy.db import make_engine
 from academy.models import (
     AssignmentSubmission,
+    Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
@@ -30,6 +31,7 @@ from academy.models import (
     LiveSession,
     Organisation,
     OrganisationKind,
+    Organizer,
     PartCompletion,
     Place,
     QuizAttempt,
@@ -47,19 +49,29 @@ ROOT = Path(__file__).resolve().parent.parent
 # failed logins of unknown addresses check against).
 HASH_METHOD = "pbkdf2:sha256:1"
 LOGIN_EMAIL = "bench@example.org"
+ORGANIZER_EMAIL = "organizer@example.org"
 LOGIN_PASSWORD = "benchmark password"  # noqa: S105 (an account in a throwaway database)
+# The accounts a target can log in as (Target.login in bench/targets.py), all with
+# LOGIN_PASSWORD: a participant in the middle of the course, and an organizer of the
+# organisation (not enrolled in anything).
+ACCOUNTS = {"participant": LOGIN_EMAIL, "organizer": ORGANIZER_EMAIL}
 # The organisation's rounds (cohorts) of the course, oldest first; the bench user is in
 # the one at index CURRENT.
 COHORTS = 5
 CURRENT = 3
+# The report round's places, so that its place column and filter have something in them.
+REPORT_PLACES = ("Station square", "Harbour", "Old town", "North park", "Market hall")
+FIRST_NAMES = ("Åsa", "Ärla", "Östen", "Ærlend", "Øystein", "Märta", "Björn", "Sølvi", "Jon")
+LAST_NAMES = ("Öberg", "Ångström", "Ødegård", "Bråthen", "Lindqvist", "Næss", "Älvdal", "Ås")
 
 
 @dataclass(frozen=True)
 class BenchDatabase:
     url: str
     # What the path templates of bench/targets.py are filled with: "enrolment" (the bench
-    # user's enrolment id), "course", and "part" and "lesson" (the slugs of the lesson in
-    # the middle of the second part, where the bench user has read up to).
+    # user's enrolment id), "course", "part" and "lesson" (the slugs of the lesson in the
+    # middle of the second part, where the bench user has read up to), and
+    # "report_cohort" (the id of the round of the report benchmark).
     path_values: dict[str, str]
 
 
@@ -75,13 +87,18 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-def create_database(directory: Path, users: int, course: Course) -> BenchDatabase:
+def create_database(
+    directory: Path, users: int, course: Course, report_participants: int
+) -> BenchDatabase:
     """Create, migrate and fill ``directory/bench.sqlite3``.
 
     ``users`` accounts make look-ups by e-mail and by id run against a table of realistic
-    size; one of them, ``LOGIN_EMAIL``, is the account the logged-in benchmarks use. All of
-    them are enrolled in the current round of ``course`` with progress of their own, so
-    that the participant pages query tables of realistic size too (see ``fill_course``).
+    size; one of them, ``LOGIN_EMAIL``, is the participant the logged-in benchmarks use.
+    All of them are enrolled in the current round of ``course`` with progress of their
+    own, so that the participant pages query tables of realistic size too (see
+    ``fill_course``). Another round of the same organisation has ``report_participants``
+    people of their own, for the organizer's report, and ``ORGANIZER_EMAIL`` organizes
+    the organisation (see ``fill_report_cohort``).
     """
     url = "sqlite:///" + str(directory / "bench.sqlite3")
     migrate(url)
@@ -89,7 +106,11 @@ def create_database(directory: Path, users: int, course: Course) -> BenchDatabas
     try:
         with Session(engine) as session:
             user_ids = insert_users(session, users)
-            path_values = fill_course(session, course, user_ids)
+            organisation_id, place_ids = insert_organisation(session)
+            path_values = fill_course(session, course, user_ids, organisation_id, place_ids[0])
+            path_values |= fill_report_cohort(
+                session, course, organisation_id, place_ids, report_participants
+            )
             session.commit()
     finally:
         engine.dispose()
@@ -98,20 +119,45 @@ def create_database(directory: Path, users: int, course: Course) -> BenchDatabas
 
 def insert_users(session: Session, count: int) -> list[int]:
     """``count`` users, ``LOGIN_EMAIL`` first; returns their ids in that order."""
-    password_hash = generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
     emails = [LOGIN_EMAIL] + [f"person{n}@example.org" for n in range(1, count)]
+    return _insert_accounts(
+        session, [(email, f"Bench Person {n}") for n, email in enumerate(emails)]
+    )
+
+
+def _insert_accounts(session: Session, people: list[tuple[str, str]]) -> list[int]:
+    """Users with LOGIN_PASSWORD from (e-mail, name) pairs; returns their ids in order."""
+    password_hash = generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
     rows = [
         {
             "email": email,
             "email_normalized": normalize_email(email),
-            "name": f"Bench Person {n}",
-            "certificate_name": f"Bench Person {n}",
+            "name": name,
+            "certificate_name": name,
             "locale": "en",
             "password_hash": password_hash,
         }
-        for n, email in enumerate(emails)
+        for email, name in people
     ]
     return _insert(session, User, rows)
+
+
+def insert_organisation(session: Session) -> tuple[int, list[int]]:
+    """The organisation that runs every round, with ``ORGANIZER_EMAIL`` as its organizer
+    and ``REPORT_PLACES``; returns its id and the places' ids in that order."""
+    [organisation_id] = _insert(
+        session,
+        Organisation,
+        [{"name": "Bench Municipality", "kind": OrganisationKind.MUNICIPALITY}],
+    )
+    [organizer_id] = _insert_accounts(session, [(ORGANIZER_EMAIL, "Oda Organizer")])
+    _insert(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
+    place_ids = _insert(
+        session,
+        Place,
+        [{"organisation_id": organisation_id, "name": name} for name in REPORT_PLACES],
+    )
+    return organisation_id, place_ids
 
 
 def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
@@ -149,8 +195,10 @@ class ProgressRows:
             _insert(session, model, rows)
 
 
-def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[str, str]:
-    """One organisation running ``course`` in rounds, everyone enrolled in the current one.
+def fill_course(
+    session: Session, course: Course, user_ids: list[int], organisation_id: int, place_id: int
+) -> dict[str, str]:
+    """The organisation running ``course`` in rounds, everyone enrolled in the current one.
 
     The bench user (``user_ids[0]``) is an official in the middle of the course: every
     lesson of the first part read and its quiz passed, the lessons of the second part read
@@ -160,16 +208,6 @@ def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[s
     """
     now = utcnow()
     today = now.date()
-    [organisation_id] = _insert(
-        session,
-        Organisation,
-        [{"name": "Bench Municipality", "kind": OrganisationKind.MUNICIPALITY}],
-    )
-    [place_id] = _insert(
-        session,
-        Place,
-        [{"organisation_id": organisation_id, "name": "Station square"}],
-    )
     # Earlier rounds (archived), the current one and a planned one, 120 days apart.
     cohort_rows = []
     for number in range(COHORTS):
@@ -208,13 +246,49 @@ def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[s
         participant_progress(course, position, started, draft=n == 0, retry=n % 3 == 1)
         for n, position in enumerate(positions)
     ]
-    enrolment_rows = [
+    enrolment_ids = enrol(
+        session,
+        cohort_id,
+        [
+            {
+                "user_id": user_id,
+                "role": AudienceRole.OFFICIAL if n == 0 else roles[n % len(roles)],
+                "place_id": place_id,
+            }
+            for n, user_id in enumerate(user_ids)
+        ],
+        positions,
+        progress,
+        started,
+    )
+    return {
+        "course": course.slug,
+        "enrolment": str(enrolment_ids[0]),
+        "part": second.slug,
+        "lesson": lesson.slug,
+    }
+
+
+def enrol(
+    session: Session,
+    cohort_id: int,
+    people: list[dict[str, Any]],
+    positions: list[int],
+    progress: list[tuple[ProgressRows, bool]],
+    started: datetime,
+) -> list[int]:
+    """Enrol ``people`` (user_id, role, place_id each) in the cohort, with their progress.
+
+    ``positions`` (lessons read) and ``progress`` (from ``participant_progress``) are per
+    person; the status follows them: invited with nothing read, completed when finished,
+    active otherwise. Returns the enrolment ids in the order of ``people``.
+    """
+    now = utcnow()
+    rows = [
         {
+            **person,
             "cohort_id": cohort_id,
-            "user_id": user_id,
-            "role": AudienceRole.OFFICIAL if n == 0 else roles[n % len(roles)],
             "employer": "Bench Municipality",
-            "place_id": place_id,
             "status": (
                 EnrolmentStatus.COMPLETED
                 if finished
@@ -226,21 +300,109 @@ def fill_course(session: Session, course: Course, user_ids: list[int]) -> dict[s
             "accepted_at": started if position else None,
             "completed_at": now - timedelta(days=1) if finished else None,
         }
-        for n, (user_id, position, (_rows, finished)) in enumerate(
-            zip(user_ids, positions, progress, strict=True)
-        )
+        for person, position, (_rows, finished) in zip(people, positions, progress, strict=True)
     ]
-    enrolment_ids = _insert(session, Enrolment, enrolment_rows)
+    enrolment_ids = _insert(session, Enrolment, rows)
     everyone = ProgressRows()
-    for enrolment_id, (rows, _finished) in zip(enrolment_ids, progress, strict=True):
-        everyone.extend(rows, enrolment_id)
+    for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
+        everyone.extend(done, enrolment_id)
     everyone.insert(session)
-    return {
-        "course": course.slug,
-        "enrolment": str(enrolment_ids[0]),
-        "part": second.slug,
-        "lesson": lesson.slug,
-    }
+    return enrolment_ids
+
+
+def fill_report_cohort(
+    session: Session,
+    course: Course,
+    organisation_id: int,
+    place_ids: list[int],
+    participants: int,
+) -> dict[str, str]:
+    """A round of ``course`` with ``participants`` people of their own, for the report.
+
+    They are spread over the organisation's places and every role, and from not started to
+    finished as in ``fill_course`` (some after a failed quiz, some with a draft), and the
+    round has four live sessions of which the two held were attended by about two in
+    three. Returns {"report_cohort": the round's id}.
+    """
+    now = utcnow()
+    starts_on = now.date() - timedelta(days=30)
+    [cohort_id] = _insert(
+        session,
+        Cohort,
+        [
+            {
+                "organisation_id": organisation_id,
+                "course_slug": course.slug,
+                "name": "Whole town, spring round",
+                "place_id": place_ids[0],
+                "starts_on": starts_on,
+                "ends_on": starts_on + timedelta(days=90),
+                "deadline": starts_on + timedelta(days=90),
+            }
+        ],
+    )
+    sessions = [
+        {
+            "cohort_id": cohort_id,
+            "title": f"Walk {meeting + 1}",
+            "starts_at": now + timedelta(days=14 * meeting - 21),
+            "ends_at": now + timedelta(days=14 * meeting - 21, hours=2),
+            "location": "Town hall, room 2",
+            "video_url": "",
+        }
+        for meeting in range(4)
+    ]
+    session_ids = _insert(session, LiveSession, sessions)
+    held = [id_ for id_, row in zip(session_ids, sessions, strict=True) if row["starts_at"] < now]
+
+    user_ids = _insert_accounts(
+        session,
+        [
+            (
+                f"report{n}@example.org",
+                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}",
+            )
+            for n in range(participants)
+        ],
+    )
+    total = sum(len(part.lessons) for part in course.parts)
+    roles = list(AudienceRole)
+    started = now - timedelta(days=25)
+    positions = [(n * 7) % (total + 1) for n in range(participants)]
+    progress = [
+        participant_progress(course, position, started, draft=n % 5 == 0, retry=n % 3 == 1)
+        for n, position in enumerate(positions)
+    ]
+    enrolment_ids = enrol(
+        session,
+        cohort_id,
+        [
+            {
+                "user_id": user_id,
+                "role": roles[n % len(roles)],
+                "place_id": place_ids[n % len(place_ids)],
+            }
+            for n, user_id in enumerate(user_ids)
+        ],
+        positions,
+        progress,
+        started,
+    )
+    _insert(
+        session,
+        Attendance,
+        [
+            {
+                "live_session_id": live_session_id,
+                "enrolment_id": enrolment_id,
+                "present": (n + meeting) % 3 != 0,
+                "recorded_at": now,
+            }
+            for meeting, live_session_id in enumerate(held)
+            for n, enrolment_id in enumerate(enrolment_ids)
+        ],
+    )
+    return {"report_cohort": str(cohort_id)}
 
 
 def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:

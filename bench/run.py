@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import LOGIN_EMAIL, LOGIN_PASSWORD, create_database
+from bench.database import ACCOUNTS, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
 from bench.server import BenchError, gunicorn, log_tail
 from bench.targets import TARGETS, Target
@@ -25,6 +25,8 @@ from bench.targets import TARGETS, Target
 WORKERS = 2
 # Enough rows that look-ups go through the indexes as on a real installation.
 USERS = 300
+# The round of the organizer's report benchmark.
+REPORT_PARTICIPANTS = 2_000
 # Each URL's time is split into this many slices, measured in turns with the other URLs;
 # its rate is that of its best slice. A burst of other work on the machine (a test run)
 # then spoils a slice or two of each URL instead of the whole of whichever URL ran at
@@ -111,19 +113,33 @@ class Outcome:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    unknown = sorted({t.login for t in TARGETS if t.login and t.login not in ACCOUNTS})
+    if unknown:
+        raise BenchError(f"no such account in bench.database.ACCOUNTS: {', '.join(unknown)}")
     course = pick_course(args.courses_dir, args.course)
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
-        print(f"creating a database with {USERS} users in course {course.slug!r} ...", flush=True)
-        database = create_database(Path(directory), users=USERS, course=course)
+        print(
+            f"creating a database with {USERS} users in course {course.slug!r} and a round of "
+            f"{REPORT_PARTICIPANTS:,} for the report ...",
+            flush=True,
+        )
+        database = create_database(
+            Path(directory), users=USERS, course=course, report_participants=REPORT_PARTICIPANTS
+        )
         urls = {target: target.url(database.path_values) for target in TARGETS}
         log_path = Path(directory) / "gunicorn.log"
         print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
         with gunicorn(
             database.url, courses_dir=args.courses_dir, workers=WORKERS, log_path=log_path
         ) as server:
-            session_headers = None
-            if any(target.login for target in TARGETS):
-                session_headers = login(server, LOGIN_EMAIL, LOGIN_PASSWORD)
+            # One session per account that a target names, each logged in through the form.
+            sessions = {
+                name: login(server, ACCOUNTS[name], LOGIN_PASSWORD)
+                for name in dict.fromkeys(target.login for target in TARGETS if target.login)
+            }
+
+            def headers_of(target: Target) -> dict[str, str] | None:
+                return sessions[target.login] if target.login else None
 
             def run_target(target: Target, duration: float) -> Measurement:
                 return measure(
@@ -131,7 +147,7 @@ def run(args: argparse.Namespace) -> Outcome:
                     urls[target],
                     clients=args.clients,
                     duration=duration,
-                    headers=session_headers if target.login else None,
+                    headers=headers_of(target),
                     expected_status=target.expected_status,
                 )
 
@@ -139,8 +155,7 @@ def run(args: argparse.Namespace) -> Outcome:
             # the app refuses, a 404 from a wrong template) stops the run with gunicorn's
             # log rather than showing up as a rate of errors.
             for target in TARGETS:
-                headers = session_headers if target.login else None
-                status = fetch_status(server, urls[target], headers=headers)
+                status = fetch_status(server, urls[target], headers=headers_of(target))
                 if status != target.expected_status:
                     raise BenchError(
                         f"GET {urls[target]} answered {status}, not {target.expected_status}; "
