@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -38,20 +36,23 @@ def create_cohort(
     *,
     course_slug: str,
     name: str,
-    starts_on: date | None = None,
-    ends_on: date | None = None,
-    deadline: date | None = None,
+    created_by_id: int | None = None,
+    **values,
 ) -> Cohort:
-    cohort = Cohort(
-        organisation=organisation,
-        course_slug=course_slug,
-        name=name.strip(),
-        starts_on=starts_on,
-        ends_on=ends_on,
-        deadline=deadline,
-    )
+    """A new round of a course for ``organisation``; ``values`` are further Cohort columns
+    (place_id, dates, attendance rule...)."""
+    cohort = Cohort(organisation=organisation, course_slug=course_slug, name=name.strip(), **values)
     session.add(cohort)
     session.flush()
+    audit.record(
+        session,
+        "cohort.created",
+        actor_id=created_by_id,
+        object_type="cohort",
+        object_id=cohort.id,
+        organisation_id=organisation.id,
+        name=cohort.name,
+    )
     return cohort
 
 
