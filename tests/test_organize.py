@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from academy.content import get_course
 from academy.models import (
     Attendance,
+    AudienceRole,
     AuditEvent,
     Cohort,
     Enrolment,
@@ -28,6 +30,7 @@ from tests.factories import (
     make_organizer,
     make_user,
 )
+from tests.test_reports import bulk_cohort
 
 
 @pytest.fixture
@@ -419,18 +422,99 @@ def test_report_page_filters_and_exports_with_an_audit_entry(client, db, organiz
 
 
 def test_report_page_statements_do_not_grow_with_participants(
-    client, db, organizer, organisation, count_queries
+    app, client, db, organizer, organisation, count_queries
 ):
-    cohort = make_cohort(db, organisation)
-    make_enrolment(db, cohort=cohort)
+    """Everything the request runs (the user, the organizer's organisations, the cohort, the
+    places, the summary, one page of rows and its progress), for 10 and for 2,000."""
+    with app.app_context():
+        course = get_course("safer-streets")
+    small = bulk_cohort(db, course, 10, organisation)
+    large = bulk_cohort(db, course, 2000, organisation)
     client.login_as(organizer)
-    with count_queries() as few:
-        assert client.get(f"/organize/cohorts/{cohort.id}/report").status_code == 200
-    for _ in range(40):
-        make_enrolment(db, cohort=cohort)
-    with count_queries() as many:
-        client.get(f"/organize/cohorts/{cohort.id}/report")
-    assert few.count == many.count
+    counts = []
+    for cohort in (small, large):
+        with count_queries() as counter:
+            page = client.get(f"/organize/cohorts/{cohort.id}/report?role=police")
+        assert page.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 8, counter.statements
+    html = page.data.decode()
+    assert "<svg" in html and "of 333, by name" in html
+    # One page of the table, not 2,000 rows.
+    assert html.count('<th scope="row">') == 50
+
+
+def report_round(db, organisation, size=120):
+    """``size`` participants named in order, every other one a trader."""
+    cohort = make_cohort(db, organisation)
+    for n in range(size):
+        make_enrolment(
+            db,
+            cohort=cohort,
+            role=AudienceRole.TRADER if n % 2 else AudienceRole.POLICE,
+            user=make_user(db, name=f"Deltagare {n:03d}"),
+        )
+    return cohort
+
+
+def names(html: str) -> list[str]:
+    return re.findall(r'<th scope="row">([^<]*)</th>', html)
+
+
+def test_report_table_in_pages_of_50_by_name(client, db, organizer, organisation):
+    cohort = report_round(db, organisation)
+    client.login_as(organizer)
+    url = f"/organize/cohorts/{cohort.id}/report"
+    first = client.get(url).data.decode()
+    second = client.get(url + "?page=2").data.decode()
+    assert names(first) == [f"Deltagare {n:03d}" for n in range(50)]
+    assert names(second) == [f"Deltagare {n:03d}" for n in range(50, 100)]
+    assert "Participants 51\N{EN DASH}100 of 120, by name." in second
+    # The summary counts everyone, whatever the page.
+    assert "120 participants" in second
+    assert (
+        f'href="{url}?page=1" rel="prev"' in second or f'rel="prev" href="{url}?page=1"' in second
+    )
+    assert f'rel="next" href="{url}?page=3"' in second
+    assert f'rel="next" href="{url}?page=2"' in first and 'rel="prev"' not in first
+    third = client.get(url + "?page=3").data.decode()
+    assert len(names(third)) == 20 and 'rel="next"' not in third
+    # Not a number, zero or negative: the first page.
+    for odd in ("abc", "0", "-1", "2.5", "99999999999"):
+        assert names(client.get(f"{url}?page={odd}").data.decode()) == names(first), odd
+
+
+def test_report_pages_keep_the_filters(client, db, organizer, organisation):
+    cohort = report_round(db, organisation)
+    client.login_as(organizer)
+    url = f"/organize/cohorts/{cohort.id}/report"
+    page = client.get(url + "?role=trader&status=invited&place=nope&page=1").data.decode()
+    assert names(page) == [f"Deltagare {n:03d}" for n in range(1, 100, 2)]
+    assert "60 participants" in page
+    links = re.findall(r'rel="(?:prev|next)" href="([^"]*)"', page)
+    assert links == [f"{url}?page=2&amp;role=trader&amp;status=invited"]
+    second = client.get(links[0].replace("&amp;", "&")).data.decode()
+    assert names(second) == [f"Deltagare {n:03d}" for n in range(101, 120, 2)]
+    assert re.findall(r'rel="prev" href="([^"]*)"', second) == [
+        f"{url}?page=1&amp;role=trader&amp;status=invited"
+    ]
+    export = re.search(r'action="([^"]*/report/export[^"]*)"', second).group(1)
+    assert "role=trader" in export and "status=invited" in export and "page" not in export
+
+
+def test_a_report_page_past_the_end_is_empty(client, db, organizer, organisation):
+    cohort = report_round(db, organisation, size=3)
+    client.login_as(organizer)
+    url = f"/organize/cohorts/{cohort.id}/report"
+    response = client.get(url + "?page=7")
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert names(html) == [] and "No participants on this page." in html
+    assert "3 participants" in html
+    assert re.findall(r'rel="prev" href="([^"]*)"', html) == [f"{url}?page=1"]
+    nobody = client.get(url + "?role=official").data.decode()
+    assert names(nobody) == [] and "No participants match." in nobody
+    assert 'class="pager"' not in nobody
 
 
 CSV_1252 = (

@@ -1,4 +1,5 @@
-"""The cohort report: rows, summary, filters, statement count, and its CSV, xlsx and SVG."""
+"""The cohort report: rows, summary, filters, pages, statement counts, and its CSV, xlsx
+and SVG."""
 
 from __future__ import annotations
 
@@ -34,9 +35,12 @@ from academy.services.reports import (
     COMPLETED,
     IN_PROGRESS,
     NOT_STARTED,
+    ReportFilters,
     cohort_report,
+    cohort_summary,
     progress_chart_svg,
     report_csv,
+    report_page,
     report_xlsx,
 )
 
@@ -323,9 +327,9 @@ def test_progress_for_a_cohort_matches_progress_by_ids(db, course, round_):
     assert set(police_only) == {round_.oystein.id}
 
 
-def bulk_cohort(db, course, size: int) -> Cohort:
+def bulk_cohort(db, course, size: int, organisation=None) -> Cohort:
     """A cohort of ``size`` participants with progress and attendance, inserted in bulk."""
-    organisation = make_organisation(db)
+    organisation = organisation or make_organisation(db)
     places = [make_place(db, organisation).id for _ in range(3)]
     cohort = make_cohort(db, organisation)
     roles = list(AudienceRole)
@@ -423,6 +427,100 @@ def test_statement_count_is_the_same_for_10_and_2000_participants(db, course, co
     with count_queries() as filtered:
         cohort_report(db, large, course, role="police", place_id=None, status="active")
     assert filtered.count == many.count
+
+
+# --- the page: summary from counts, rows in pages ----------------------------------------------
+
+FILTERS = [
+    ReportFilters(),
+    ReportFilters(role=AudienceRole.POLICE),
+    ReportFilters(status=EnrolmentStatus.WITHDRAWN),
+    ReportFilters(status=EnrolmentStatus.INVITED),
+    ReportFilters(role=AudienceRole.POLICE, status=EnrolmentStatus.ACTIVE),
+]
+
+
+def test_summary_from_counts_matches_the_full_report(db, course, round_):
+    filters = [*FILTERS, ReportFilters(place_id=round_.station)]
+    for each in filters:
+        report = cohort_report(
+            db, round_.cohort, course, role=each.role, place_id=each.place_id, status=each.status
+        )
+        assert cohort_summary(db, round_.cohort, course, each) == report.summary, each
+    summary = cohort_summary(db, round_.cohort, course)
+    assert (summary.participants, summary.sessions_total) == (4, 3)
+    first, second = course.parts
+    assert [(p.part_slug, p.completed, p.in_progress, p.not_started) for p in summary.parts] == [
+        (first.slug, 2, 1, 1),
+        (second.slug, 1, 0, 3),
+    ]
+
+
+def test_summary_and_rows_agree_on_steps_the_course_no_longer_has(db, course, round_):
+    """A lesson since removed from the course still means its part was started, in the rows
+    and in the counts alike; a part the course no longer has counts nowhere."""
+    first = course.parts[0]
+    db.add(LessonProgress(enrolment_id=round_.bo.id, part_slug=first.slug, lesson_slug="gone"))
+    db.add(LessonProgress(enrolment_id=round_.bo.id, part_slug="gone", lesson_slug="gone"))
+    db.add(PartCompletion(enrolment_id=round_.bo.id, part_slug="gone"))
+    db.flush()
+    report = cohort_report(db, round_.cohort, course)
+    assert cohort_summary(db, round_.cohort, course) == report.summary
+    bo = next(row for row in report.rows if row.enrolment_id == round_.bo.id)
+    assert bo.parts[0].state == IN_PROGRESS and bo.parts[0].lessons_read == 0
+    part = report.part(first.slug)
+    assert (part.completed, part.in_progress, part.not_started) == (2, 2, 0)
+
+
+def test_summary_of_a_large_cohort_matches_the_full_report(db, course):
+    cohort = bulk_cohort(db, course, 300)
+    for each in FILTERS:
+        report = cohort_report(db, cohort, course, role=each.role, status=each.status)
+        assert cohort_summary(db, cohort, course, each) == report.summary, each
+    first = cohort_summary(db, cohort, course).part(course.parts[0].slug)
+    # Everyone read a lesson of part 1; every fourth completed it.
+    assert (first.completed, first.in_progress, first.not_started) == (75, 225, 0)
+
+
+def test_pages_cut_the_full_report_in_order(db, course, round_):
+    report = cohort_report(db, round_.cohort, course)
+    summary = cohort_summary(db, round_.cohort, course)
+    pages = [report_page(db, course, summary, number, size=3) for number in (1, 2, 3)]
+    assert [page.rows for page in pages[:2]] == [report.rows[:3], report.rows[3:]]
+    assert [(page.first, page.last, page.pages) for page in pages[:2]] == [(1, 3, 2), (4, 4, 2)]
+    assert (pages[0].previous, pages[0].next, pages[1].previous, pages[1].next) == (
+        None,
+        2,
+        1,
+        None,
+    )
+    # Past the end: nothing, and the way back leads to the last page.
+    assert pages[2].rows == () and (pages[2].previous, pages[2].next) == (2, None)
+
+    police = cohort_summary(db, round_.cohort, course, ReportFilters(role=AudienceRole.POLICE))
+    [oystein] = report_page(db, course, police).rows
+    assert oystein == next(row for row in report.rows if row.enrolment_id == round_.oystein.id)
+    with pytest.raises(ValueError):
+        report_page(db, course, summary, 0)
+
+
+def test_the_page_takes_the_same_statements_for_10_and_2000_participants(db, course, count_queries):
+    small = bulk_cohort(db, course, 10)
+    large = bulk_cohort(db, course, 2000)
+    counts = []
+    for cohort in (small, large):
+        with count_queries() as counter:
+            summary = cohort_summary(db, cohort, course)
+            page = report_page(db, course, summary, 2, size=5)
+        counts.append(counter.count)
+    assert counts == [3, 3], counter.statements
+    assert summary.participants == 2000 and summary.part(course.parts[0].slug).completed == 500
+    assert len(page.rows) == 5 and page.rows == cohort_report(db, large, course).rows[5:10]
+    with count_queries() as filtered:
+        police = ReportFilters(role=AudienceRole.POLICE, status=EnrolmentStatus.ACTIVE)
+        report_page(db, course, cohort_summary(db, large, course, police))
+    assert filtered.count == 3
+    assert "enrolment.role" in filtered.statements[0] and "LIMIT" in filtered.statements[1]
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -577,7 +675,8 @@ def test_svg_is_accessible_well_formed_and_escaped(db, course, round_):
     round_.cohort.name = '<script>alert("x")</script> & Co'
     db.flush()
     report = cohort_report(db, round_.cohort, course)
-    svg = progress_chart_svg(report, course, "en")
+    svg = progress_chart_svg(report.summary, course, "en")
+    assert svg == progress_chart_svg(cohort_summary(db, round_.cohort, course), course, "en")
     assert "<script" not in svg
     root = ET.fromstring(svg)  # noqa: S314 - our own output
     assert root.tag == SVG + "svg"
@@ -611,7 +710,7 @@ def test_svg_is_accessible_well_formed_and_escaped(db, course, round_):
 
 def test_svg_in_norwegian_and_without_participants(db, course):
     cohort = make_cohort(db, name="Høstens runde")
-    svg = progress_chart_svg(cohort_report(db, cohort, course), course, "nb")
+    svg = progress_chart_svg(cohort_summary(db, cohort, course), course, "nb")
     root = ET.fromstring(svg)  # noqa: S314 - our own output
     assert root.get("lang") == "nb"
     texts = [el.text for el in root.iter(SVG + "text")]
@@ -621,8 +720,8 @@ def test_svg_in_norwegian_and_without_participants(db, course):
 
 
 def test_svg_part_titles_follow_the_language(db, course, round_):
-    report = cohort_report(db, round_.cohort, course)
-    root = ET.fromstring(progress_chart_svg(report, course, "nb"))  # noqa: S314
+    summary = cohort_summary(db, round_.cohort, course)
+    root = ET.fromstring(progress_chart_svg(summary, course, "nb"))  # noqa: S314
     texts = [el.text for el in root.iter(SVG + "text")]
     assert "1. Situasjonell kriminalitetsforebygging" in texts
     assert "2. Trygg byplanlegging" in texts

@@ -1,8 +1,10 @@
 """The cohort report an organizer takes to a steering group, and its exports.
 
-``cohort_report`` loads everything in a fixed number of queries (seven, whatever the size
-of the cohort); ``progress_chart_svg``, ``report_csv`` and ``report_xlsx`` turn the report
-into a chart and spreadsheets in a given language. The exports need an application
+The page reads ``cohort_summary`` (one statement of grouped counts: roles, statuses and
+how far each part got) and ``report_page`` (one page of the table: two statements), so
+its cost does not grow with the cohort. The exports read ``cohort_report``, every row in
+a fixed number of queries. ``progress_chart_svg``, ``report_csv`` and ``report_xlsx``
+turn them into a chart and spreadsheets in a given language; they need an application
 context (for the message catalogs and the site's time zone), but no request.
 """
 
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
@@ -26,25 +29,46 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, joinedload, raiseload
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from ..content import Course, Part
 from ..labels import ENROLMENT_LABELS as STATUS_LABELS
 from ..labels import ROLE_SINGULAR as ROLE_LABELS
 from ..labels import SUBMISSION_LABELS
 from ..models import (
+    AssignmentSubmission,
     Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    LessonProgress,
     LiveSession,
+    PartCompletion,
+    Place,
+    QuizAttempt,
     SubmissionStatus,
+    User,
 )
 from .progress import PartProgress, load_progress_for_cohort
 
-# A part is "in progress" once any of its steps has been started.
+# A part is "in progress" once any step of it is recorded and it is not completed.
 COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
 
 
@@ -96,9 +120,42 @@ class ReportFilters:
     place_id: int | None = None
     status: EnrolmentStatus | None = None
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        role: AudienceRole | str | None = None,
+        place_id: int | None = None,
+        status: EnrolmentStatus | str | None = None,
+    ) -> ReportFilters:
+        """Filters from plain values; an unknown role or status raises ValueError."""
+        return cls(
+            role=AudienceRole(role) if role is not None else None,
+            place_id=place_id,
+            status=EnrolmentStatus(status) if status is not None else None,
+        )
+
     @property
     def active(self) -> bool:
         return self.role is not None or self.place_id is not None or self.status is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSummary:
+    """What the steering group reads first, and all the chart needs: counts, no rows."""
+
+    cohort_id: int
+    cohort_name: str
+    course_slug: str
+    filters: ReportFilters
+    participants: int
+    sessions_total: int
+    by_role: Mapping[AudienceRole, int]
+    by_status: Mapping[EnrolmentStatus, int]
+    parts: tuple[PartSummary, ...]
+
+    def part(self, slug: str) -> PartSummary | None:
+        return next((part for part in self.parts if part.part_slug == slug), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +182,20 @@ class CohortReport:
     def part(self, slug: str) -> PartSummary | None:
         return next((part for part in self.parts if part.part_slug == slug), None)
 
+    @property
+    def summary(self) -> CohortSummary:
+        return CohortSummary(
+            cohort_id=self.cohort_id,
+            cohort_name=self.cohort_name,
+            course_slug=self.course_slug,
+            filters=self.filters,
+            participants=self.participants,
+            sessions_total=self.sessions_total,
+            by_role=self.by_role,
+            by_status=self.by_status,
+            parts=self.parts,
+        )
+
 
 def cohort_report(
     session: Session,
@@ -137,68 +208,35 @@ def cohort_report(
 ) -> CohortReport:
     """The report of one cohort, optionally only one role, place or enrolment status.
 
-    Seven queries whatever the number of participants: the enrolments with their user
-    and place, four for progress, one for attendance and one for the live sessions.
+    Six queries whatever the number of participants: the enrolments with their user,
+    place and sessions attended, four for progress and one for the live sessions. Rows
+    come in the order of ``report_page``. For the exports; the page reads
+    ``cohort_summary`` and ``report_page`` instead.
     """
-    if course.slug != cohort.course_slug:
-        raise ValueError(f"cohort {cohort.id} takes {cohort.course_slug!r}, not {course.slug!r}")
-    filters = ReportFilters(
-        role=AudienceRole(role) if role is not None else None,
-        place_id=place_id,
-        status=EnrolmentStatus(status) if status is not None else None,
-    )
+    _check_course(cohort, course)
+    filters = ReportFilters.of(role=role, place_id=place_id, status=status)
     criteria = _criteria(filters)
 
-    enrolments = session.scalars(
-        select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, *criteria)
-        .options(joinedload(Enrolment.user), joinedload(Enrolment.place), raiseload("*"))
+    people = session.execute(
+        _people_statement(_dialect(session), _shape(filters), paged=False),
+        _values(cohort.id, filters),
     ).all()
     progress = load_progress_for_cohort(session, cohort.id, *criteria)
-    attended: dict[int, int] = dict(
-        session.execute(
-            select(Attendance.enrolment_id, func.count())
-            .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
-            .join(LiveSession, LiveSession.id == Attendance.live_session_id)
-            .where(
-                Enrolment.cohort_id == cohort.id,
-                LiveSession.cohort_id == cohort.id,
-                Attendance.present.is_(True),
-                *criteria,
-            )
-            .group_by(Attendance.enrolment_id)
-        ).all()
-    )
     sessions_total = (
         session.scalar(
             select(func.count()).select_from(LiveSession).where(LiveSession.cohort_id == cohort.id)
         )
         or 0
     )
-
-    rows = []
-    for enrolment in enrolments:
-        state = progress.get(enrolment.id)
-        rows.append(
-            ReportRow(
-                enrolment_id=enrolment.id,
-                name=enrolment.user.name,
-                email=enrolment.user.email,
-                role=enrolment.role,
-                employer=enrolment.employer,
-                place_id=enrolment.place_id,
-                place_name=enrolment.place.name if enrolment.place else "",
-                status=enrolment.status,
-                parts=tuple(
-                    _part_row(part, state.part(part.slug) if state else PartProgress())
-                    for part in course.parts
-                ),
-                sessions_attended=attended.get(enrolment.id, 0),
-                sessions_total=sessions_total,
-                completed_at=enrolment.completed_at,
-            )
+    rows = [
+        _report_row(
+            person,
+            course,
+            progress[person.id].parts if person.id in progress else {},
+            sessions_total,
         )
-    rows.sort(key=lambda row: (row.name.casefold(), row.enrolment_id))
+        for person in people
+    ]
 
     roles = Counter(row.role for row in rows)
     statuses = Counter(row.status for row in rows)
@@ -218,6 +256,377 @@ def cohort_report(
         by_role={role: roles[role] for role in AudienceRole},
         by_status={status: statuses[status] for status in EnrolmentStatus},
         parts=tuple(part_summaries),
+    )
+
+
+# --- the page: counts and one page of rows ---------------------------------------------------
+
+REPORT_PAGE_SIZE = 50
+
+# The statements of the page are built once per shape (the course's parts, which filters are
+# set, the backend) and run with new values each time: building a statement of this size and
+# working out its cache key cost about as much as running it.
+_Shape = tuple[bool, bool, bool]  # whether role, place and status are filtered on
+
+# The kinds of row in the one statement of cohort_summary.
+_KIND_ENROLMENTS = "enrolments"
+_KIND_STARTED = "started"
+_KIND_COMPLETED = "completed"
+_KIND_SESSIONS = "sessions"
+
+
+def _shape(filters: ReportFilters) -> _Shape:
+    return (filters.role is not None, filters.place_id is not None, filters.status is not None)
+
+
+def _values(cohort_id: int, filters: ReportFilters) -> dict[str, Any]:
+    """The values of the bound parameters of ``_enrolled``."""
+    values: dict[str, Any] = {
+        "cohort_id": cohort_id,
+        "role": filters.role,
+        "place_id": filters.place_id,
+        "status": filters.status,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _enrolled(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The report's enrolments: of the cohort, narrowed by the filters that are set."""
+    role, place, status = shape
+    criteria = [Enrolment.cohort_id == bindparam("cohort_id")]
+    if role:
+        criteria.append(Enrolment.role == bindparam("role"))
+    if place:
+        criteria.append(Enrolment.place_id == bindparam("place_id"))
+    if status:
+        criteria.append(Enrolment.status == bindparam("status"))
+    return criteria
+
+
+def cohort_summary(
+    session: Session, cohort: Cohort, course: Course, filters: ReportFilters | None = None
+) -> CohortSummary:
+    """The summary of ``cohort_report`` from grouped counts in one statement, whatever the
+    size of the cohort: enrolments per role and status, per part those who completed it
+    and those who have any step of it recorded (a lesson read, a quiz attempt, an
+    assignment or the completion), and the number of live sessions. In progress is
+    "any step" less "completed", as ``_part_row`` decides it for one row."""
+    _check_course(cohort, course)
+    filters = filters or ReportFilters()
+    part_slugs = tuple(part.slug for part in course.parts)
+    statement = _summary_statement(part_slugs, _shape(filters))
+    by_role = dict.fromkeys(AudienceRole, 0)
+    by_status = dict.fromkeys(EnrolmentStatus, 0)
+    started: Counter[str] = Counter()
+    completed: Counter[str] = Counter()
+    sessions_total = 0
+    for kind, key, other, count in session.execute(statement, _values(cohort.id, filters)):
+        if kind == _KIND_ENROLMENTS:
+            by_role[AudienceRole(key)] += count
+            by_status[EnrolmentStatus(other)] += count
+        elif kind == _KIND_STARTED:
+            started[key] = count
+        elif kind == _KIND_COMPLETED:
+            completed[key] = count
+        else:
+            sessions_total = count
+    participants = sum(by_role.values())
+    return CohortSummary(
+        cohort_id=cohort.id,
+        cohort_name=cohort.name,
+        course_slug=course.slug,
+        filters=filters,
+        participants=participants,
+        sessions_total=sessions_total,
+        by_role=by_role,
+        by_status=by_status,
+        parts=tuple(
+            PartSummary(
+                slug,
+                completed[slug],
+                started[slug] - completed[slug],
+                participants - started[slug],
+            )
+            for slug in part_slugs
+        ),
+    )
+
+
+@lru_cache(maxsize=64)
+def _summary_statement(part_slugs: tuple[str, ...], shape: _Shape) -> CompoundSelect:
+    enrolled = _enrolled(shape)
+    no_text = cast(null(), String)
+
+    def step_in(model: Any, slug: str) -> ColumnElement[bool]:
+        return (
+            select(model.id)
+            .where(model.enrolment_id == Enrolment.id, model.part_slug == slug)
+            .exists()
+        )
+
+    # Per part, a count of the enrolments with a step in it: four index probes at most per
+    # enrolment, which on SQLite costs less than collecting and de-duplicating every
+    # (enrolment, part) of the four tables in a UNION (6 against 10 ms for 2,000 people).
+    started = [
+        select(literal(_KIND_STARTED, String), literal(slug, String), no_text, func.count())
+        .select_from(Enrolment)
+        .where(
+            *enrolled,
+            or_(
+                step_in(PartCompletion, slug),
+                step_in(LessonProgress, slug),
+                step_in(QuizAttempt, slug),
+                step_in(AssignmentSubmission, slug),
+            ),
+        )
+        for slug in part_slugs
+    ]
+    return union_all(
+        select(
+            literal(_KIND_ENROLMENTS, String).label("kind"),
+            cast(Enrolment.role, String).label("key"),
+            cast(Enrolment.status, String).label("other"),
+            func.count().label("n"),
+        )
+        .where(*enrolled)
+        .group_by(Enrolment.role, Enrolment.status),
+        select(literal(_KIND_COMPLETED, String), PartCompletion.part_slug, no_text, func.count())
+        .join(Enrolment, Enrolment.id == PartCompletion.enrolment_id)
+        # Parts the course no longer has are left out when the counts are read: as a
+        # condition here, SQLite would probe each part for each enrolment instead.
+        .where(*enrolled)
+        .group_by(PartCompletion.part_slug),
+        select(literal(_KIND_SESSIONS, String), no_text, no_text, func.count())
+        .select_from(LiveSession)
+        .where(LiveSession.cohort_id == bindparam("cohort_id")),
+        *started,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """One page of the report's rows, in the order of ``cohort_report``."""
+
+    rows: tuple[ReportRow, ...]
+    number: int
+    size: int
+    # All the rows the filters let through, on every page.
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the page's first row."""
+        return (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+    @property
+    def previous(self) -> int | None:
+        """The page before, or the last page when this one is past the end."""
+        return min(self.number - 1, self.pages) if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def report_page(
+    session: Session,
+    course: Course,
+    summary: CohortSummary,
+    number: int = 1,
+    *,
+    size: int = REPORT_PAGE_SIZE,
+) -> ReportPage:
+    """Rows ``number`` (from 1) of the report whose ``summary`` is given, ``size`` a page,
+    in two statements: that page's enrolments with user, place and sessions attended (the
+    page cut in SQL), then the progress of those enrolments only. A page past the end is
+    empty and runs only the first."""
+    if number < 1 or size < 1:
+        raise ValueError("pages and their size count from 1")
+    statement = _people_statement(_dialect(session), _shape(summary.filters), paged=True)
+    values = _values(summary.cohort_id, summary.filters)
+    people = session.execute(statement, {**values, "size": size, "skip": (number - 1) * size}).all()
+    progress = _progress_of(session, [person.id for person in people])
+    rows = tuple(
+        _report_row(person, course, progress.get(person.id, {}), summary.sessions_total)
+        for person in people
+    )
+    return ReportPage(rows=rows, number=number, size=size, total=summary.participants)
+
+
+def _progress_of(session: Session, ids: list[int]) -> dict[int, dict[str, PartProgress]]:
+    """What ``load_progress`` finds for a page of enrolments (but reviewers' comments, which
+    the report does not show), in one UNION ALL instead of its four statements."""
+    result: dict[int, dict[str, PartProgress]] = {}
+    if not ids:
+        return result
+    rows = session.execute(_progress_statement(), {"ids": ids}).all()
+    for kind, enrolment_id, part_slug, text, best, maximum, passed, attempts in rows:
+        parts = result.get(enrolment_id)
+        if parts is None:
+            parts = result[enrolment_id] = {}
+        state = parts.get(part_slug)
+        if state is None:
+            state = parts[part_slug] = PartProgress()
+        if kind == "lesson":
+            state.lessons_done.add(text)
+        elif kind == "quiz":
+            state.best_score, state.max_score = best, maximum
+            state.quiz_passed, state.attempts = bool(passed), attempts
+        elif kind == "assignment":
+            state.submission_status = SubmissionStatus(text)
+        else:
+            state.completed = True
+    return result
+
+
+@lru_cache(maxsize=1)
+def _progress_statement() -> CompoundSelect:
+    ids = bindparam("ids", expanding=True)
+    no_text, no_number = cast(null(), String), cast(null(), Integer)
+    return union_all(
+        select(
+            literal("lesson", String).label("kind"),
+            LessonProgress.enrolment_id.label("enrolment_id"),
+            LessonProgress.part_slug.label("part_slug"),
+            LessonProgress.lesson_slug.label("text"),
+            no_number.label("best"),
+            no_number.label("maximum"),
+            no_number.label("passed"),
+            no_number.label("attempts"),
+        ).where(LessonProgress.enrolment_id.in_(ids)),
+        select(
+            literal("quiz", String),
+            QuizAttempt.enrolment_id,
+            QuizAttempt.part_slug,
+            no_text,
+            func.max(QuizAttempt.score),
+            func.max(QuizAttempt.max_score),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.count(),
+        )
+        .where(QuizAttempt.enrolment_id.in_(ids))
+        .group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug),
+        select(
+            literal("assignment", String),
+            AssignmentSubmission.enrolment_id,
+            AssignmentSubmission.part_slug,
+            cast(AssignmentSubmission.status, String),
+            no_number,
+            no_number,
+            no_number,
+            no_number,
+        ).where(AssignmentSubmission.enrolment_id.in_(ids)),
+        select(
+            literal("completed", String),
+            PartCompletion.enrolment_id,
+            PartCompletion.part_slug,
+            no_text,
+            no_number,
+            no_number,
+            no_number,
+            no_number,
+        ).where(PartCompletion.enrolment_id.in_(ids)),
+    )
+
+
+def _check_course(cohort: Cohort, course: Course) -> None:
+    if course.slug != cohort.course_slug:
+        raise ValueError(f"cohort {cohort.id} takes {cohort.course_slug!r}, not {course.slug!r}")
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+@lru_cache(maxsize=32)
+def _people_statement(dialect: str, shape: _Shape, *, paged: bool) -> Select[Any]:
+    """The report's enrolments with what a row shows of them, as columns (cheaper than
+    loading objects), and the live sessions each attended; ``paged``, only the page of
+    ``:size`` rows after the first ``:skip``.
+
+    In name order without regard to case, ties by enrolment, the same on every backend:
+    code point order puts Å Ä Ö Æ Ø after Z as the Nordic alphabets do, where PostgreSQL
+    would otherwise follow the database's locale (which may sort Å with A). SQLite's
+    lower() folds ASCII letters only, so a lower-case Å or Ø (rare at the start of a name)
+    may sort apart from its capital there.
+    """
+    attended = (
+        select(func.count())
+        .select_from(Attendance)
+        .join(LiveSession, LiveSession.id == Attendance.live_session_id)
+        .where(
+            Attendance.enrolment_id == Enrolment.id,
+            LiveSession.cohort_id == bindparam("cohort_id"),
+            Attendance.present.is_(True),
+        )
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    name_key: ColumnElement[Any] = func.lower(User.name)
+    if dialect == "postgresql":
+        name_key = name_key.collate("C")
+    statement = (
+        select(
+            Enrolment.id,
+            User.name,
+            User.email,
+            Enrolment.role,
+            Enrolment.employer,
+            Enrolment.place_id,
+            Place.name.label("place_name"),
+            Enrolment.status,
+            Enrolment.completed_at,
+            attended.label("attended"),
+        )
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(Place, Place.id == Enrolment.place_id)
+        .order_by(name_key, Enrolment.id)
+    )
+    if not paged:
+        return statement.where(*_enrolled(shape))
+    # The page is cut from the ids and names alone, and only its rows get the rest: on a
+    # late page SQLite would otherwise sort every full row (4.5 against 12 ms on page 40).
+    page = (
+        select(Enrolment.id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(*_enrolled(shape))
+        .order_by(name_key, Enrolment.id)
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+    )
+    return statement.where(Enrolment.id.in_(page))
+
+
+def _report_row(
+    person: Row[Any],
+    course: Course,
+    parts: Mapping[str, PartProgress],
+    sessions_total: int,
+) -> ReportRow:
+    """``person`` is a row of ``_people_statement``."""
+    return ReportRow(
+        enrolment_id=person.id,
+        name=person.name,
+        email=person.email,
+        role=person.role,
+        employer=person.employer,
+        place_id=person.place_id,
+        place_name=person.place_name or "",
+        status=person.status,
+        parts=tuple(
+            _part_row(part, parts.get(part.slug) or PartProgress()) for part in course.parts
+        ),
+        sessions_attended=person.attended,
+        sessions_total=sessions_total,
+        completed_at=person.completed_at,
     )
 
 
@@ -241,9 +650,12 @@ def _part_row(part: Part, state: PartProgress) -> PartRow:
         best = state.best_score
         maximum = state.max_score if state.max_score is not None else len(part.quiz.items)
         passed = state.quiz_passed if state.attempts else None
+    # Any step recorded counts, even of a lesson since removed from the course or of an
+    # assignment a part no longer has: the person did start the part, and cohort_summary
+    # counts the same way.
     if state.completed:
         status = COMPLETED
-    elif lessons_read or state.attempts or assignment_status is not None:
+    elif state.lessons_done or state.attempts or state.submission_status is not None:
         status = IN_PROGRESS
     else:
         status = NOT_STARTED
@@ -285,20 +697,21 @@ _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
 def progress_chart_svg(
-    report: CohortReport, course: Course, language: str, *, id_prefix: str | None = None
+    summary: CohortSummary, course: Course, language: str, *, id_prefix: str | None = None
 ) -> str:
     """A stacked bar per part (completed, in progress, not started) as standalone SVG.
 
     Every number and title is written as text, the whole chart is described in
     ``<title>``/``<desc>`` for screen readers, and all text is escaped. ``id_prefix``
-    keeps the ids unique when several charts share a page.
+    keeps the ids unique when several charts share a page. ``summary`` comes from
+    ``cohort_summary`` (or ``CohortReport.summary``).
     """
-    prefix = id_prefix or f"cohort-{report.cohort_id}-progress"
+    prefix = id_prefix or f"cohort-{summary.cohort_id}-progress"
     title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
-    total = report.participants
+    total = summary.participants
     bar_width = _WIDTH - 2 * _MARGIN
     with force_locale(language):
-        title = _("%(cohort)s: progress by part", cohort=report.cohort_name)
+        title = _("%(cohort)s: progress by part", cohort=summary.cohort_name)
         labels = {
             COMPLETED: _("Completed"),
             IN_PROGRESS: _("In progress"),
@@ -306,16 +719,16 @@ def progress_chart_svg(
         }
         lines = [ngettext("%(num)d participant.", "%(num)d participants.", total)]
         bars = []
-        for number, (part, summary) in enumerate(zip(course.parts, report.parts, strict=True), 1):
+        for number, (part, counted) in enumerate(zip(course.parts, summary.parts, strict=True), 1):
             counts = _(
                 "%(completed)d completed, %(started)d in progress, %(new)d not started",
-                completed=summary.completed,
-                started=summary.in_progress,
-                new=summary.not_started,
+                completed=counted.completed,
+                started=counted.in_progress,
+                new=counted.not_started,
             )
             name = part_title(part, number, language)
             lines.append(f"{name}: {counts}.")
-            bars.append((name, counts, summary))
+            bars.append((name, counts, counted))
         empty = _("No participants match this report.")
 
     out = [
@@ -343,14 +756,14 @@ def progress_chart_svg(
         x += 20 + 9 * len(labels[key]) + 24
     if not bars or total == 0:
         out.append(f'<text x="{_MARGIN}" y="{top + 24}">{escape(empty)}</text>')
-    for index, (name, counts, summary) in enumerate(bars if total else []):
+    for index, (name, counts, counted) in enumerate(bars if total else []):
         y = top + index * block
         out.append(f'<text x="{_MARGIN}" y="{y + 14}" font-weight="bold">{escape(name)}</text>')
         x = float(_MARGIN)
         for key, count in (
-            (COMPLETED, summary.completed),
-            (IN_PROGRESS, summary.in_progress),
-            (NOT_STARTED, summary.not_started),
+            (COMPLETED, counted.completed),
+            (IN_PROGRESS, counted.in_progress),
+            (NOT_STARTED, counted.not_started),
         ):
             if not count:
                 continue

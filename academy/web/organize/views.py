@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from werkzeug.security import check_password_hash
 from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
+from ...labels import ENROLMENT_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
 from ...models import (
     AssignmentSubmission,
     Attendance,
@@ -706,6 +708,38 @@ def report_filters(cohort: Cohort) -> tuple[dict, dict]:
     return chosen, places
 
 
+def report_page_number() -> int:
+    """``?page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
+    page = request.args.get("page", "")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+class ReportLabels(NamedTuple):
+    """The table's words, translated once per request rather than once per cell: each
+    gettext or lazy label goes through Flask-Babel's context look-up, which made up most
+    of the page's time when it showed every row. The formats keep their placeholders and
+    are filled in with ``%`` in the template. A tuple with names, because Jinja tries an
+    attribute before an item."""
+
+    done: str
+    lessons: str
+    quiz: str
+    roles: dict[AudienceRole, str]
+    statuses: dict[EnrolmentStatus, str]
+    submissions: dict[SubmissionStatus | None, str]
+
+
+def report_labels() -> ReportLabels:
+    return ReportLabels(
+        done=_("Done"),
+        lessons=_("Lessons %(read)d/%(total)d"),
+        quiz=_("Quiz %(score)d/%(max)d"),
+        roles={role: str(ROLE_SINGULAR[role]) for role in AudienceRole},
+        statuses={status: str(ENROLMENT_LABELS[status]) for status in EnrolmentStatus},
+        submissions={key: str(label) for key, label in SUBMISSION_LABELS.items()},
+    )
+
+
 @bp.get("/cohorts/<int:cohort_id>/report")
 @organizer_required
 def report(cohort_id: int):
@@ -714,18 +748,29 @@ def report(cohort_id: int):
     if course is None:
         abort(404)
     filters, places = report_filters(cohort)
-    result = reports.cohort_report(get_session(), cohort, course, **filters)
+    session = get_session()
+    summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
+    page = reports.report_page(session, course, summary, report_page_number())
     language = current_locale()
+    # The filters as the query string names them, for the pager and the export form.
+    filter_args = {
+        "role": filters["role"] and filters["role"].value,
+        "place": filters["place_id"],
+        "status": filters["status"] and filters["status"].value,
+    }
     return render_template(
         "organize/report.html",
         cohort=cohort,
         course=course,
-        report=result,
+        summary=summary,
+        page=page,
         places=places,
         filters=filters,
+        filter_args={key: value for key, value in filter_args.items() if value is not None},
+        labels=report_labels(),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
-        chart=Markup(reports.progress_chart_svg(result, course, language)),  # noqa: S704
+        chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
         export=ButtonForm(),
     )
 
