@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål"}
@@ -71,6 +76,53 @@ def _language_code(locale) -> str:
     return str(locale)
 
 
+def template_translations() -> dict[str, object]:
+    """``gettext`` and ``ngettext`` bound to this render's catalog, for the page templates.
+
+    Flask-Babel's template callables look the catalog up again for every ``_()`` (several
+    trips through ``g`` each), and a page makes dozens of them. A context processor runs
+    once per ``render_template``, inside any ``force_locale`` around it, so the catalog
+    bound here is the one the render would have used anyway. Macros imported without
+    context still use Flask-Babel's own callables.
+    """
+    translations = get_translations()
+    return {
+        "gettext": _newstyle_gettext(translations.ugettext),
+        "ngettext": _newstyle_ngettext(translations.ungettext),
+    }
+
+
+# The two wrappers below do what Jinja's i18n extension does with newstyle=True (as
+# Flask-Babel installs them): mark the text safe when autoescaping, then %-format it, so
+# that variables are escaped and "%%" reads as "%" with or without variables.
+
+
+def _newstyle_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        text = translate(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalog, trusted as Jinja does
+        return text % variables
+
+    return gettext
+
+
+def _newstyle_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., str]:
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = translate(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalog, trusted as Jinja does
+        return text % variables
+
+    return ngettext
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(current_locale, "current_locale")
+    app.context_processor(template_translations)

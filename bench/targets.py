@@ -59,32 +59,44 @@ class Target:
 # Raise a target when its page gets faster on purpose.
 #
 # The participant's pages, as the bench user of bench/database.py sees them (mid-course
-# in a cohort of 300, see fill_course), carry the targets instead, which the app
-# does not meet yet. Same machine, nine runs with courses/safer-places (three with the
-# test course gave the same): /healthz 1500-1620 req/s; /learn/ 0.18-0.22 of it, p95
-# 29-47 ms; the lesson 0.22-0.25, p95 26-43 ms. In-process (Flask test client, best of
-# five), against 0.7 ms for /healthz and 2.0 ms for /:
-# - /learn/ takes 5.2-5.4 ms: its enrolments with cohort, organisation and place 0.7,
-#   load_progress 1.35 (four queries), the upcoming sessions 0.4, the template 1.4-1.6.
-#   It meets 0.20 in about half the runs; a safe margin needs about 1 ms less.
-# - The lesson takes 4.4-4.8 ms: the enrolment 0.6-0.7, load_progress 1.35 (four queries,
-#   only to show whether this one lesson is read), the template 1.1-1.2. 0.30 needs it
-#   at about 3.3 ms. With the "read" check as one query (tried outside the repository)
-#   it reached 0.27-0.29 in runs where /learn/ fell to 0.17-0.18, so 0.30 is within
-#   reach but not safely without a cheaper enrolment load or template as well.
-# Lower them only on purpose; 0.14 and 0.18 would be a fifth below the lowest seen.
+# in a cohort of 300, see fill_course), carry the targets instead. Before, on the
+# same machine: /learn/ 0.18-0.22 of /healthz (p95 29-47 ms), the lesson 0.16-0.29 (p95
+# 26-47 ms); in-process 5.3-7.4 ms and 3.5-4.6 ms against 0.7 ms for /healthz. Most of it
+# went on building SQLAlchemy statements anew on every request (load_progress alone took
+# 1.1 ms, over two thirds of it constructing its four selects), on Flask-Babel looking the
+# catalog up again for every _() of the templates, and on queries a page did not need.
+# What changed:
+# - load_progress, the dashboard's enrolments and live sessions, the lesson's enrolment
+#   and the user loader run statements built once at import, with bound parameters;
+# - the lesson loads its enrolment, course slug and "is it read" in one query (the cohort
+#   and the full progress are no longer loaded), and builds its form only for a POST;
+# - the user loader asks whether the user organizes anything in the query that loads
+#   the user, so the navigation costs no query of its own (still fresh every request);
+# - page templates get gettext/ngettext bound to the render's catalog (academy/i18n.py),
+#   and base.html makes its CSRF token once.
+# After, four runs (/healthz 1250-1470 req/s): /learn/ 0.24-0.30 (p95 31-45 ms), the
+# lesson 0.40-0.45 (p95 19-30 ms); in-process 3.9-4.4 ms and 2.3-2.5 ms. Both meet their
+# targets with room for noise; the dashboard's p95 aim of 30 ms needs about 330 req/s of
+# it, which this shared machine reaches only when little else runs.
 #
 # The organizer's report of a round of 2,000 (bench.database.fill_report_cohort) carries
-# the target, 0.10, with a p95 of 150 ms on 2 workers as the aim, and the app is
-# far from it. Same machine, three runs: /healthz 1440-1600 req/s, the report 1.9-2.0 req/s
-# (0.0013 of it), p50 2.5-3.1 s and p95 4.1-5.6 s with 8 clients. In-process (best of
-# five) one request takes about 1.0 s and returns 1.9 MB of HTML: cohort_report 0.32 s
-# (the enrolments with user and place 54 ms, load_progress_for_cohort 90 ms, the rest
-# building 2,000 rows of 4 part cells in Python) and the template about 0.65 s, most of
-# it 19,000 gettext calls and 12,000 lazy labels (each through Flask-Babel's context
-# look-up) in the per-cell text. 0.10 means about 14 ms per request on 2 workers, some
-# 70 times less: that takes a page of the table (say 50 rows, filtered and paged in SQL)
-# with the summary and chart from GROUP BY counts, not a faster loop over 2,000 rows.
+# the target, 0.10, with a p95 of 150 ms on 2 workers as the aim. Before: 1.9-2.0
+# req/s (0.0013), p95 4.1-5.6 s, about 1.0 s and 1.9 MB per request, most of it 2,000
+# rows built in Python and 19,000 gettext calls in their cells. Now the page runs seven
+# statements whatever the size of the round (tests/test_organize.py asserts it): the user,
+# the organizer's organisations, the cohort, the places, cohort_summary (one UNION ALL of
+# grouped counts) and report_page (50 rows cut in SQL, then their progress in one UNION
+# ALL), with the table's words translated once per request. Same machine, three runs, the
+# machine busy with other work (/healthz 810-1,080 req/s, where 1,440-1,600 is usual):
+# 32-36.5 req/s, ratio 0.030-0.045, p50 224-294 ms, p95 263-549 ms; one quieter run of an
+# earlier version gave 46 req/s against 1,576 (0.029). In-process about 20-28 ms against
+# 0.6 ms for /healthz: cohort_summary 9-13 ms (on SQLite, per part an EXISTS probe of
+# four tables for each of the 2,000 enrolments: "started" cannot come from one GROUP BY,
+# since a part is started by any of four kinds of step), report_page 5-7 ms, the template
+# 3.5 ms. So the target is still not met: 0.10 means about 6 ms in-process, less than the
+# summary's SQL alone. It takes the counts kept rather than recounted: a row per
+# (enrolment, part) written at its first step (started) and at its completion would make
+# the summary two GROUP BYs on one table, or a cache of the summary per cohort.
 TARGETS: list[Target] = [
     Target("/healthz", None),
     Target("/login", 0.2),

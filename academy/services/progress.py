@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -66,7 +66,7 @@ def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, P
     result: dict[int, Progress] = {enrolment_id: Progress() for enrolment_id in ids}
     if not ids:
         return result
-    _fill_progress(session, result, lambda statement, column: statement.where(column.in_(ids)))
+    _read_progress(session, result, _PROGRESS_BY_IDS, {"ids": ids})
     return result
 
 
@@ -95,17 +95,20 @@ _Scope = Callable[[Select[Any], InstrumentedAttribute[int]], Select[Any]]
 
 
 def _fill_progress(session: Session, result: dict[int, Progress], scope: _Scope) -> None:
-    """The four queries behind ``load_progress``; ``scope`` picks the enrolments."""
-    for enrolment_id, part, lesson in session.execute(
+    """The four progress queries, built for ``scope``, which picks the enrolments."""
+    _read_progress(session, result, _progress_statements(scope))
+
+
+def _progress_statements(scope: _Scope) -> tuple[Select[Any], ...]:
+    """Lessons read, quiz attempts per part, assignments and completed parts, in the order
+    ``_read_progress`` takes them; ``scope`` picks the enrolments."""
+    return (
         scope(
             select(
                 LessonProgress.enrolment_id, LessonProgress.part_slug, LessonProgress.lesson_slug
             ),
             LessonProgress.enrolment_id,
-        )
-    ):
-        result[enrolment_id].part(part).lessons_done.add(lesson)
-    for enrolment_id, part, best, maximum, passed, attempts in session.execute(
+        ),
         scope(
             select(
                 QuizAttempt.enrolment_id,
@@ -116,13 +119,8 @@ def _fill_progress(session: Session, result: dict[int, Progress], scope: _Scope)
                 func.count(),
             ),
             QuizAttempt.enrolment_id,
-        ).group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug)
-    ):
-        progress = result[enrolment_id].part(part)
-        progress.best_score, progress.max_score = best, maximum
-        progress.quiz_passed, progress.attempts = bool(passed), attempts
-    # Columns, not objects: the answers themselves (JSON, often long) are not needed here.
-    for enrolment_id, part, status, comment in session.execute(
+        ).group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug),
+        # Columns, not objects: the answers themselves (JSON, often long) are not needed here.
         scope(
             select(
                 AssignmentSubmission.enrolment_id,
@@ -131,17 +129,40 @@ def _fill_progress(session: Session, result: dict[int, Progress], scope: _Scope)
                 AssignmentSubmission.reviewer_comment,
             ),
             AssignmentSubmission.enrolment_id,
-        )
-    ):
-        progress = result[enrolment_id].part(part)
-        progress.submission_status = status
-        progress.reviewer_comment = comment
-    for enrolment_id, part in session.execute(
+        ),
         scope(
             select(PartCompletion.enrolment_id, PartCompletion.part_slug),
             PartCompletion.enrolment_id,
-        )
-    ):
+        ),
+    )
+
+
+# Built once: constructing the four statements (coercing every column and clause) cost
+# several times more than running them on the participant's pages. The list of ids is
+# an expanding parameter, so one compiled form serves any number of enrolments.
+_PROGRESS_BY_IDS = _progress_statements(
+    lambda statement, column: statement.where(column.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _read_progress(
+    session: Session,
+    result: dict[int, Progress],
+    statements: tuple[Select[Any], ...],
+    params: dict[str, Any] | None = None,
+) -> None:
+    lessons, quizzes, assignments, completions = statements
+    for enrolment_id, part, lesson in session.execute(lessons, params):
+        result[enrolment_id].part(part).lessons_done.add(lesson)
+    for enrolment_id, part, best, maximum, passed, attempts in session.execute(quizzes, params):
+        progress = result[enrolment_id].part(part)
+        progress.best_score, progress.max_score = best, maximum
+        progress.quiz_passed, progress.attempts = bool(passed), attempts
+    for enrolment_id, part, status, comment in session.execute(assignments, params):
+        progress = result[enrolment_id].part(part)
+        progress.submission_status = status
+        progress.reviewer_comment = comment
+    for enrolment_id, part in session.execute(completions, params):
         result[enrolment_id].part(part).completed = True
 
 

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from ...content import Course, Part, get_course
@@ -29,6 +29,7 @@ from ...models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    LessonProgress,
     LiveSession,
     QuizAttempt,
     SubmissionStatus,
@@ -61,42 +62,71 @@ def require_login():
     return None
 
 
-def my_enrolments():
-    return (
-        get_session()
-        .scalars(
-            select(Enrolment)
-            .options(
-                joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
-                joinedload(Enrolment.cohort).joinedload(Cohort.place),
-            )
-            .where(
-                Enrolment.user_id == current_user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
-            )
-            .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
-        )
-        .unique()
-        .all()
+# The statements of the participant's most visited pages are built once, with bound
+# parameters: building them anew cost more than running them.
+_MY_ENROLMENTS = (
+    select(Enrolment)
+    .options(
+        joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
+        joinedload(Enrolment.cohort).joinedload(Cohort.place),
     )
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+)
+_OWN_ENROLMENT = (
+    Enrolment.id == bindparam("enrolment_id"),
+    Enrolment.user_id == bindparam("user_id"),
+    Enrolment.status != EnrolmentStatus.WITHDRAWN,
+)
+_ENROLMENT = (
+    select(Enrolment)
+    .options(joinedload(Enrolment.cohort).joinedload(Cohort.organisation))
+    .where(*_OWN_ENROLMENT)
+)
+# The lesson page needs only the enrolment, its course and whether the lesson is read:
+# one query, with the cohort left to load lazily when a "done" needs it.
+_LESSON_ENROLMENT = (
+    select(
+        Enrolment,
+        Cohort.course_slug,
+        exists().where(
+            LessonProgress.enrolment_id == Enrolment.id,
+            LessonProgress.part_slug == bindparam("part_slug"),
+            LessonProgress.lesson_slug == bindparam("lesson_slug"),
+        ),
+    )
+    .join(Enrolment.cohort)
+    .where(*_OWN_ENROLMENT)
+)
+_UPCOMING_SESSIONS = (
+    select(LiveSession)
+    .where(
+        LiveSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
+        LiveSession.ends_at >= bindparam("now"),
+    )
+    .order_by(LiveSession.starts_at)
+)
+
+
+def my_enrolments():
+    return get_session().scalars(_MY_ENROLMENTS, {"user_id": current_user.id}).unique().all()
 
 
 def load_enrolment(enrolment_id: int) -> tuple[Enrolment, Course]:
     """The current user's own enrolment and its course, or 404 (never someone else's)."""
     enrolment = get_session().scalar(
-        select(Enrolment)
-        .options(joinedload(Enrolment.cohort).joinedload(Cohort.organisation))
-        .where(
-            Enrolment.id == enrolment_id,
-            Enrolment.user_id == current_user.id,
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
-        )
+        _ENROLMENT, {"enrolment_id": enrolment_id, "user_id": current_user.id}
     )
     if enrolment is None:
         abort(404)
-    course = get_course(enrolment.cohort.course_slug)
+    return enrolment, own_course(enrolment.cohort.course_slug)
+
+
+def own_course(course_slug: str) -> Course:
+    course = get_course(course_slug)
     if course is None:
         abort(404)
-    return enrolment, course
+    return course
 
 
 def load_part(course: Course, part_slug: str) -> Part:
@@ -111,9 +141,7 @@ def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
     by_cohort: dict[int, list[LiveSession]] = {cohort_id: [] for cohort_id in cohort_ids}
     if cohort_ids:
         for live in get_session().scalars(
-            select(LiveSession)
-            .where(LiveSession.cohort_id.in_(cohort_ids), LiveSession.ends_at >= utcnow())
-            .order_by(LiveSession.starts_at)
+            _UPCOMING_SESSIONS, {"cohort_ids": cohort_ids, "now": utcnow()}
         ):
             by_cohort[live.cohort_id].append(live)
     return by_cohort
@@ -215,13 +243,29 @@ def part_overview(enrolment_id: int, part_slug: str):
 
 @bp.route("/<int:enrolment_id>/<part_slug>/<lesson_slug>", methods=["GET", "POST"])
 def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
-    enrolment, course = load_enrolment(enrolment_id)
+    row = (
+        get_session()
+        .execute(
+            _LESSON_ENROLMENT,
+            {
+                "enrolment_id": enrolment_id,
+                "user_id": current_user.id,
+                "part_slug": part_slug,
+                "lesson_slug": lesson_slug,
+            },
+        )
+        .first()
+    )
+    if row is None:
+        abort(404)
+    enrolment, course_slug, done = row
+    course = own_course(course_slug)
     part = load_part(course, part_slug)
     current = part.lesson(lesson_slug)
     if current is None:
         abort(404)
-    form = ButtonForm()
-    if form.validate_on_submit():
+    # The page writes its CSRF token out itself, so the form is only built for a "done".
+    if request.method == "POST" and ButtonForm().validate_on_submit():
         session = get_session()
         progress_service.complete_lesson(session, enrolment, course, part, lesson_slug)
         session.commit()
@@ -243,9 +287,8 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
         number=index + 1,
         previous=previous,
         following=following,
-        form=form,
         notes=notes,
-        done=progress_service.lesson_is_done(get_session(), enrolment.id, part.slug, current.slug),
+        done=done,
     )
 
 
