@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -36,8 +34,8 @@ from ...models import (
     utcnow,
 )
 from ...services import progress as progress_service
-from ...services.calendar import live_sessions_ics
 from ...services.mail import absolute_url
+from ..calendar import calendar_download
 from ..forms import ButtonForm
 from .forms import (
     add_row,
@@ -173,25 +171,11 @@ def dashboard():
 @bp.get("/<int:enrolment_id>/live-sessions.ics")
 def live_sessions_calendar(enrolment_id: int):
     enrolment, _course = load_enrolment(enrolment_id)
-    sessions = (
-        get_session()
-        .scalars(
-            select(LiveSession)
-            .where(LiveSession.cohort_id == enrolment.cohort_id)
-            .order_by(LiveSession.starts_at)
-        )
-        .all()
-    )
-    body = live_sessions_ics(
+    return calendar_download(
         enrolment.cohort,
-        sessions,
-        domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
         link=absolute_url("learn.course_overview", enrolment_id=enrolment.id),
+        filename="live-sessions.ics",
     )
-    response = make_response(body)
-    response.content_type = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="live-sessions.ics"'
-    return response
 
 
 @bp.get("/<int:enrolment_id>/")

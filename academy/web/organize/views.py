@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import NamedTuple
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -56,9 +55,9 @@ from ...services import (
     reports,
 )
 from ...services import progress as progress_service
-from ...services.calendar import live_sessions_ics
 from ...services.mail import absolute_url
 from ..access import admin_required
+from ..calendar import calendar_download
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
@@ -287,18 +286,11 @@ def new_cohort(organisation_id: int):
     form.course.choices = course_choices()
     if form.validate_on_submit():
         session = get_session()
-        values = cohort_values(form, organisation)
-        cohort = Cohort(organisation=organisation, **values)
-        session.add(cohort)
-        session.flush()
-        audit.record(
+        cohort = cohorts.create_cohort(
             session,
-            "cohort.created",
-            actor_id=current_user.id,
-            object_type="cohort",
-            object_id=cohort.id,
-            organisation_id=organisation.id,
-            name=cohort.name,
+            organisation,
+            created_by_id=current_user.id,
+            **cohort_values(form, organisation),
         )
         session.commit()
         flash(_("The round %(name)s is created.", name=cohort.name), "success")
@@ -405,25 +397,11 @@ def cohort(cohort_id: int):
 @organizer_required
 def schedule(cohort_id: int):
     cohort = load_cohort(cohort_id)
-    sessions = (
-        get_session()
-        .scalars(
-            select(LiveSession)
-            .where(LiveSession.cohort_id == cohort.id)
-            .order_by(LiveSession.starts_at)
-        )
-        .all()
-    )
-    body = live_sessions_ics(
+    return calendar_download(
         cohort,
-        sessions,
-        domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
         link=absolute_url("organize.cohort", cohort_id=cohort.id),
+        filename="schedule.ics",
     )
-    response = make_response(body)
-    response.content_type = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="schedule.ics"'
-    return response
 
 
 def load_live_session(session_id: int) -> LiveSession:

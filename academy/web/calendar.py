@@ -1,0 +1,34 @@
+"""The .ics download of a cohort's live sessions, for participants and organizers alike."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, make_response
+from sqlalchemy import select
+
+from ..db import get_session
+from ..models import Cohort, LiveSession
+from ..services.calendar import live_sessions_ics
+
+
+def calendar_download(cohort: Cohort, *, link: str, filename: str) -> Response:
+    sessions = (
+        get_session()
+        .scalars(
+            select(LiveSession)
+            .where(LiveSession.cohort_id == cohort.id)
+            .order_by(LiveSession.starts_at)
+        )
+        .all()
+    )
+    body = live_sessions_ics(
+        cohort,
+        sessions,
+        domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
+        link=link,
+    )
+    response = make_response(body)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
