@@ -674,3 +674,22 @@ def test_deadline_reminders_go_once_to_those_not_done(app, db):
     assert db.scalar(select(func.count()).select_from(Reminder)) == 1
     bad = runner.invoke(args=["reminders", "send", "--today", "tomorrow"])
     assert bad.exit_code == 2
+
+
+def test_participants_imported_without_mails_can_be_invited_later(client, db, organizer, cohort):
+    enrolment = make_enrolment(db, cohort=cohort)
+    client.login_as(organizer)
+    page = client.get(f"/organize/cohorts/{cohort.id}").data.decode()
+    assert "Not sent" in page
+    client.post_form(f"/organize/enrolments/{enrolment.id}/resend")
+    invitation = db.scalars(select(Invitation)).one()
+    assert invitation.enrolment_id == enrolment.id and invitation.sent_at is not None
+    assert db.scalars(select(OutboxMail)).one().to_address == enrolment.user.email
+    other = make_enrolment(db, cohort=cohort)
+    client.post_form(f"/organize/cohorts/{cohort.id}/resend")
+    assert (
+        db.scalar(
+            select(func.count()).select_from(Invitation).where(Invitation.enrolment_id == other.id)
+        )
+        == 1
+    )

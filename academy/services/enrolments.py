@@ -152,3 +152,22 @@ def accept_invitation(
     )
     session.flush()
     return enrolment
+
+
+def send_or_resend(session: Session, enrolment: Enrolment, *, invited_by_id: int | None) -> bool:
+    """Invite an enrolment that has no invitation yet (imported without mails, say), or
+    re-send its newest one with a new token; False when it was accepted already."""
+    invitation = session.scalar(
+        select(Invitation)
+        .where(Invitation.enrolment_id == enrolment.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    )
+    if invitation is None:
+        invite_enrolment(
+            session, enrolment, locale=enrolment.user.locale, invited_by_id=invited_by_id
+        )
+        return True
+    if invitation.accepted_at is not None:
+        return False
+    resend_invitation(session, invitation)
+    return True

@@ -505,18 +505,6 @@ def add_participant(cohort_id: int):
     return render_template("organize/participant_form.html", form=form, cohort=cohort)
 
 
-def _resend(session, enrolment: Enrolment) -> bool:
-    invitation = session.scalar(
-        select(Invitation)
-        .where(Invitation.enrolment_id == enrolment.id)
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-    )
-    if invitation is None or invitation.accepted_at is not None:
-        return False
-    enrolments.resend_invitation(session, invitation)
-    return True
-
-
 @bp.post("/enrolments/<int:enrolment_id>/resend")
 @organizer_required
 def resend(enrolment_id: int):
@@ -527,7 +515,7 @@ def resend(enrolment_id: int):
     load_cohort(enrolment.cohort_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if _resend(session, enrolment):
+    if enrolments.send_or_resend(session, enrolment, invited_by_id=current_user.id):
         session.commit()
         flash(_("The invitation is sent again; the old link no longer works."), "success")
     else:
@@ -547,9 +535,12 @@ def resend_all(cohort_id: int):
             Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.INVITED
         )
     ).all()
-    sent = sum(_resend(session, enrolment) for enrolment in pending)
+    sent = sum(
+        enrolments.send_or_resend(session, enrolment, invited_by_id=current_user.id)
+        for enrolment in pending
+    )
     session.commit()
-    flash(_("%(count)d invitations sent again.", count=sent), "success")
+    flash(_("Invitations sent: %(count)d.", count=sent), "success")
     return redirect(url_for("organize.cohort", cohort_id=cohort.id))
 
 
