@@ -693,3 +693,19 @@ def test_participants_imported_without_mails_can_be_invited_later(client, db, or
         )
         == 1
     )
+
+
+def test_an_expired_import_form_says_so_and_keeps_the_upload(
+    app, client, db, organizer, organisation, tmp_path
+):
+    app.instance_path = str(tmp_path)
+    cohort = make_cohort(db, organisation)
+    client.login_as(organizer)
+    fixed = CSV_1252.replace(b"not-an-address;Kock", b"bad@example.se;Annan")
+    review = upload(client, cohort, fixed).headers["Location"]
+    expired = client.flask.post(review, data={"csrf_token": "stale", "send_invitations": "y"})
+    assert expired.status_code == 400
+    assert b"The form had expired" in expired.data
+    assert db.scalar(select(func.count()).select_from(Enrolment)) == 0
+    done = client.post_form(review, {"send_invitations": "y", "create_places": "y"})
+    assert done.headers["Location"] == f"/organize/cohorts/{cohort.id}"
