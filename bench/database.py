@@ -32,7 +32,7 @@ from academy.models import (
     Organisation,
     OrganisationKind,
     Organizer,
-    PartCompletion,
+    PartState,
     Place,
     QuizAttempt,
     SubmissionStatus,
@@ -175,14 +175,14 @@ class ProgressRows:
     lessons: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
     submissions: list[dict[str, Any]] = field(default_factory=list)
-    completions: list[dict[str, Any]] = field(default_factory=list)
+    part_states: list[dict[str, Any]] = field(default_factory=list)
 
     def tables(self) -> list[tuple[type, list[dict[str, Any]]]]:
         return [
             (LessonProgress, self.lessons),
             (QuizAttempt, self.attempts),
             (AssignmentSubmission, self.submissions),
-            (PartCompletion, self.completions),
+            (PartState, self.part_states),
         ]
 
     def extend(self, other: ProgressRows, enrolment_id: int) -> None:
@@ -306,6 +306,8 @@ def enrol(
     everyone = ProgressRows()
     for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
         everyone.extend(done, enrolment_id)
+    for row in everyone.part_states:
+        row["cohort_id"] = cohort_id
     everyone.insert(session)
     return enrolment_ids
 
@@ -445,6 +447,7 @@ def participant_progress(
     complete = True
     for part in course.parts:
         state = PartProgress()
+        first_step = when
         for lesson in part.lessons[:left]:
             when += timedelta(hours=3)
             rows.lessons.append(
@@ -456,7 +459,11 @@ def participant_progress(
         if read and part.quiz is not None:
             for passed in [False, True] if retry else [True]:
                 when += timedelta(minutes=10)
-                rows.attempts.append(quiz_attempt(course, part, when, passed=passed))
+                attempt = quiz_attempt(course, part, when, passed=passed)
+                rows.attempts.append(attempt)
+                state.attempts += 1
+                state.best_score = max(state.best_score or 0, attempt["score"])
+                state.max_score = attempt["max_score"]
             state.quiz_passed = True
         if part.assignment is not None and (read or (draft and not drafted)):
             status = SubmissionStatus.DRAFT if draft and not drafted else SubmissionStatus.SUBMITTED
@@ -473,10 +480,22 @@ def participant_progress(
                 }
             )
             state.submission_status = status
-        if part_is_complete(part, state, needs_approval=False):
-            rows.completions.append({"part_slug": part.slug, "completed_at": when})
-        else:
-            complete = False
+        completed = part_is_complete(part, state, needs_approval=False)
+        complete = complete and completed
+        if state.started:
+            rows.part_states.append(
+                {
+                    "part_slug": part.slug,
+                    "started_at": first_step,
+                    "completed_at": when if completed else None,
+                    "lessons_read": len(state.lessons_done),
+                    "quiz_best": state.best_score,
+                    "quiz_max": state.max_score,
+                    "quiz_passed": state.quiz_passed,
+                    "quiz_attempts": state.attempts,
+                    "assignment_status": state.submission_status,
+                }
+            )
     return rows, complete
 
 

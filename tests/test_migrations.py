@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import MetaData, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from academy.db import make_engine
@@ -155,3 +156,156 @@ def test_every_migration_downgrades_and_upgrades_again(database_url, tmp_path):
 @pytest.mark.parametrize("name", sorted((ROOT / "migrations" / "versions").glob("*.py")))
 def test_migration_files_are_date_prefixed(name):
     assert name.name[:8].isdigit() and name.name[8] == "_"
+
+
+def test_part_states_carry_over_progress_and_completions_both_ways(database_url, tmp_path):
+    """The migration to part_state makes a row per started part from the step tables and
+    part_completion, and its downgrade gives the completions back."""
+    before, after = "341e0cc0f21d", "f97714f358f7"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        early, late = datetime(2026, 3, 1, 9, tzinfo=UTC), datetime(2026, 3, 8, 9, tzinfo=UTC)
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [{"id": 1, "name": "Vänersborg", "kind": "municipality", "created_at": early}],
+                )
+                insert_rows(
+                    connection,
+                    "user",
+                    [
+                        {
+                            "id": n,
+                            "email": f"p{n}@example.se",
+                            "email_normalized": f"p{n}@example.se",
+                            "name": "Øystein",
+                            "certificate_name": "",
+                            "locale": "sv",
+                            "session_version": 1,
+                            "is_admin": False,
+                            "created_at": early,
+                        }
+                        for n in (1, 2)
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "cohort",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "course_slug": "safer-places",
+                            "name": "Torpa",
+                            "attendance_required": False,
+                            "required_sessions": 0,
+                            "assignments_need_approval": False,
+                            "created_at": early,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "enrolment",
+                    [
+                        {
+                            "id": n,
+                            "cohort_id": 1,
+                            "user_id": n,
+                            "role": "police",
+                            "employer": "",
+                            "status": "active",
+                            "created_at": early,
+                        }
+                        for n in (1, 2)
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "lesson_progress",
+                    [
+                        {
+                            "enrolment_id": 1,
+                            "part_slug": "one",
+                            "lesson_slug": slug,
+                            "completed_at": when,
+                        }
+                        for slug, when in (("a", late), ("b", early))
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "quiz_attempt",
+                    [
+                        {
+                            "enrolment_id": 1,
+                            "part_slug": "one",
+                            "content_version": "v",
+                            "nonce": f"n{score}",
+                            "answers": {},
+                            "score": score,
+                            "max_score": 4,
+                            "passed": score == 4,
+                            "submitted_at": late,
+                        }
+                        for score in (2, 4)
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "assignment_submission",
+                    [
+                        {
+                            "enrolment_id": 2,
+                            "part_slug": "two",
+                            "content_version": "v",
+                            "answers": {},
+                            "status": "draft",
+                            "updated_at": late,
+                            "reviewer_comment": "",
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "part_completion",
+                    [{"enrolment_id": 1, "part_slug": "one", "completed_at": late}],
+                )
+
+            command.upgrade(config, after)
+            with engine.connect() as connection:
+                states = {
+                    (row.enrolment_id, row.part_slug): row
+                    for row in connection.execute(text("SELECT * FROM part_state"))
+                }
+            assert set(states) == {(1, "one"), (2, "two")}
+            one, two = states[1, "one"], states[2, "two"]
+            assert (one.lessons_read, one.quiz_best, one.quiz_max, one.quiz_attempts) == (
+                2,
+                4,
+                4,
+                2,
+            )
+            assert bool(one.quiz_passed) and one.assignment_status is None
+            assert one.completed_at is not None and two.completed_at is None
+            assert (two.lessons_read, two.quiz_attempts, two.assignment_status) == (0, 0, "draft")
+            assert one.cohort_id == two.cohort_id == 1
+
+            command.downgrade(config, before)
+            with engine.connect() as connection:
+                completions = connection.execute(
+                    text("SELECT enrolment_id, part_slug FROM part_completion")
+                ).all()
+            assert [tuple(row) for row in completions] == [(1, "one")]
+        finally:
+            engine.dispose()
+
+
+def insert_rows(connection, name: str, rows: list[dict]) -> None:
+    """Insert into a table as it is at the current revision (not as the models say)."""
+    table = Table(name, MetaData(), autoload_with=connection)
+    connection.execute(table.insert(), rows)

@@ -355,7 +355,7 @@ def test_attendance_checklist_is_saved_in_one_post_and_can_complete_a_course(
 
 
 def test_withdraw_keeps_history_and_move_keeps_progress(client, db, organizer, organisation):
-    from academy.models import EnrolmentStatus, LessonProgress
+    from academy.models import EnrolmentStatus, LessonProgress, PartState
 
     spring, autumn = make_cohort(db, organisation), make_cohort(db, organisation)
     enrolment = make_enrolment(db, cohort=spring)
@@ -364,6 +364,13 @@ def test_withdraw_keeps_history_and_move_keeps_progress(client, db, organizer, o
             enrolment_id=enrolment.id, part_slug="situational-prevention", lesson_slug="opportunity"
         )
     )
+    state = PartState(
+        enrolment_id=enrolment.id,
+        cohort_id=spring.id,
+        part_slug="situational-prevention",
+        lessons_read=1,
+    )
+    db.add(state)
     other = make_enrolment(db, cohort=spring)
     db.flush()
     client.login_as(organizer)
@@ -375,6 +382,9 @@ def test_withdraw_keeps_history_and_move_keeps_progress(client, db, organizer, o
     db.refresh(enrolment)
     assert enrolment.cohort_id == autumn.id
     assert db.scalar(select(func.count()).select_from(LessonProgress)) == 1
+    # The report of the new round counts the progress brought along.
+    db.refresh(state)
+    assert state.cohort_id == autumn.id
 
     forged = client.post_form(f"/organize/enrolments/{other.id}/move", {"cohort": "999999"})
     assert forged.status_code == 200
@@ -599,7 +609,7 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
     from academy.models import (
         AssignmentSubmission,
         EnrolmentStatus,
-        PartCompletion,
+        PartState,
         SubmissionStatus,
     )
 
@@ -619,7 +629,15 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
         status=SubmissionStatus.SUBMITTED,
     )
     db.add(submission)
-    db.add(PartCompletion(enrolment_id=enrolment.id, part_slug="situational-prevention"))
+    db.add(
+        PartState(
+            enrolment_id=enrolment.id,
+            cohort_id=cohort.id,
+            part_slug="situational-prevention",
+            completed_at=datetime(2026, 4, 1, tzinfo=UTC),
+            assignment_status=SubmissionStatus.SUBMITTED,
+        )
+    )
     db.flush()
     client.login_as(organizer)
     listing = client.get(f"/organize/cohorts/{cohort.id}/assignments").data.decode()
@@ -635,7 +653,9 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
     db.refresh(enrolment)
     assert submission.status == SubmissionStatus.RETURNED
     assert enrolment.status == EnrolmentStatus.ACTIVE
-    assert db.scalar(select(func.count()).select_from(PartCompletion)) == 0
+    state = db.scalars(select(PartState).where(PartState.enrolment_id == enrolment.id)).one()
+    assert state.completed_at is None
+    assert state.assignment_status == SubmissionStatus.RETURNED
 
     client.login_as(enrolment.user)
     dashboard = client.get("/learn/").data.decode()

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from academy.content import get_course
 from academy.models import (
@@ -25,12 +25,12 @@ from academy.models import (
     EnrolmentStatus,
     LessonProgress,
     LiveSession,
-    PartCompletion,
+    PartState,
     QuizAttempt,
     SubmissionStatus,
     User,
 )
-from academy.services.progress import load_progress, load_progress_for_cohort
+from academy.services.progress import load_progress, update_completion
 from academy.services.reports import (
     COMPLETED,
     IN_PROGRESS,
@@ -125,7 +125,6 @@ def round_(db, course) -> Round:
                 status=SubmissionStatus.APPROVED,
             )
         )
-        db.add(PartCompletion(enrolment_id=asa.id, part_slug=part.slug))
 
     # Started: one lesson of part 1, a failed quiz, a draft.
     oystein = make_enrolment(
@@ -169,7 +168,6 @@ def round_(db, course) -> Round:
         status=EnrolmentStatus.WITHDRAWN,
     )
     read_all(db, kim, first)
-    db.add(PartCompletion(enrolment_id=kim.id, part_slug=first.slug))
 
     sessions = [
         LiveSession(cohort_id=cohort.id, title=f"Träff {n}", starts_at=at(n), ends_at=at(n, 14))
@@ -190,13 +188,26 @@ def round_(db, course) -> Round:
     other = make_cohort(db, organisation)
     stranger = make_enrolment(db, other, role=AudienceRole.OFFICIAL, place_id=station.id)
     read_all(db, stranger, first)
-    db.add(PartCompletion(enrolment_id=stranger.id, part_slug=first.slug))
     elsewhere = LiveSession(cohort_id=other.id, title="Annan", starts_at=at(5), ends_at=at(5, 14))
     db.add(elsewhere)
     db.flush()
     db.add(Attendance(live_session_id=elsewhere.id, enrolment_id=stranger.id))
     db.flush()
+    # The part states, as the services keep them after each step; Kim and the stranger
+    # completed part 1 when its quiz was not yet part of the course.
+    for enrolment in (asa, oystein, bo, kim, stranger):
+        update_completion(db, enrolment, course)
+    for enrolment in (kim, stranger):
+        complete_part(db, enrolment, first.slug)
     return Round(cohort, asa, oystein, bo, kim, station.id, square.id)
+
+
+def complete_part(db, enrolment, part_slug: str) -> None:
+    db.execute(
+        update(PartState)
+        .where(PartState.enrolment_id == enrolment.id, PartState.part_slug == part_slug)
+        .values(completed_at=at(10))
+    )
 
 
 def test_rows_in_name_order_with_progress_per_part(db, course, round_):
@@ -314,17 +325,31 @@ def test_a_report_for_another_course_is_refused(db, course):
         cohort_report(db, cohort, course)
 
 
-def test_progress_for_a_cohort_matches_progress_by_ids(db, course, round_):
+def test_part_states_agree_with_the_steps_they_sum_up(db, course, round_):
+    """What update_completion keeps in PartState is what the step tables say."""
     ids = [round_.asa.id, round_.oystein.id, round_.bo.id, round_.kim.id]
-    by_ids = load_progress(db, ids)
-    by_cohort = load_progress_for_cohort(db, round_.cohort.id)
-    assert set(by_cohort) <= set(ids)
-    for enrolment_id in ids:
-        assert dict(by_cohort[enrolment_id].parts) == dict(by_ids[enrolment_id].parts)
-    police_only = load_progress_for_cohort(
-        db, round_.cohort.id, Enrolment.role == AudienceRole.POLICE
-    )
-    assert set(police_only) == {round_.oystein.id}
+    progress = load_progress(db, ids)
+    states = db.scalars(select(PartState).where(PartState.enrolment_id.in_(ids))).all()
+    assert {(state.enrolment_id, state.part_slug) for state in states} == {
+        (enrolment_id, part.slug)
+        for enrolment_id in ids
+        for part in course.parts
+        if progress[enrolment_id].part(part.slug).started
+    }
+    for state in states:
+        steps = progress[state.enrolment_id].part(state.part_slug)
+        part = course.part(state.part_slug)
+        assert state.lessons_read == sum(
+            lesson.slug in steps.lessons_done for lesson in part.lessons
+        )
+        assert (state.quiz_best, state.quiz_max, state.quiz_attempts, state.quiz_passed) == (
+            steps.best_score,
+            steps.max_score,
+            steps.attempts,
+            steps.quiz_passed,
+        )
+        assert state.assignment_status == steps.submission_status
+        assert (state.completed_at is not None) == steps.completed
 
 
 def bulk_cohort(db, course, size: int, organisation=None) -> Cohort:
@@ -401,9 +426,25 @@ def bulk_cohort(db, course, size: int, organisation=None) -> Cohort:
             for e in enrolment_ids[::3]
         ],
     )
+    # Their part states, as update_completion would keep them for these steps.
     db.execute(
-        insert(PartCompletion.__table__),
-        [{"enrolment_id": e, "part_slug": first.slug} for e in enrolment_ids[::4]],
+        insert(PartState.__table__),
+        [
+            {
+                "enrolment_id": e,
+                "cohort_id": cohort.id,
+                "part_slug": first.slug,
+                "started_at": at(1),
+                "completed_at": at(2) if n % 4 == 0 else None,
+                "lessons_read": 1,
+                "quiz_best": 1 if n % 2 == 0 else None,
+                "quiz_max": 2 if n % 2 == 0 else None,
+                "quiz_passed": False,
+                "quiz_attempts": 1 if n % 2 == 0 else 0,
+                "assignment_status": SubmissionStatus.SUBMITTED if n % 3 == 0 else None,
+            }
+            for n, e in enumerate(enrolment_ids)
+        ],
     )
     db.execute(
         insert(Attendance.__table__),
@@ -462,7 +503,16 @@ def test_summary_and_rows_agree_on_steps_the_course_no_longer_has(db, course, ro
     first = course.parts[0]
     db.add(LessonProgress(enrolment_id=round_.bo.id, part_slug=first.slug, lesson_slug="gone"))
     db.add(LessonProgress(enrolment_id=round_.bo.id, part_slug="gone", lesson_slug="gone"))
-    db.add(PartCompletion(enrolment_id=round_.bo.id, part_slug="gone"))
+    db.flush()
+    update_completion(db, round_.bo, course)
+    db.add(
+        PartState(
+            enrolment_id=round_.bo.id,
+            cohort_id=round_.cohort.id,
+            part_slug="gone",
+            completed_at=at(3),
+        )
+    )
     db.flush()
     report = cohort_report(db, round_.cohort, course)
     assert cohort_summary(db, round_.cohort, course) == report.summary

@@ -7,7 +7,7 @@ from .cohort import Attendance, Cohort, Enrolment, LiveSession
 from .invitation import Invitation
 from .mail import OutboxMail
 from .organisation import Organisation, Organizer, Place
-from .progress import AssignmentSubmission, LessonProgress, PartCompletion, QuizAttempt
+from .progress import AssignmentSubmission, LessonProgress, PartState, QuizAttempt
 from .reminder import Reminder
 from .types import (
     AudienceRole,
@@ -40,7 +40,7 @@ __all__ = [
     "OrganisationKind",
     "Organizer",
     "OutboxMail",
-    "PartCompletion",
+    "PartState",
     "Place",
     "QuizAttempt",
     "Reminder",

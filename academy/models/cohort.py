@@ -64,7 +64,11 @@ class Enrolment(Base):
     """A person's place in a cohort, with the role they take the course in."""
 
     __tablename__ = "enrolment"
-    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id"),
+        # Covers the cohort report's counts per role and status.
+        Index(None, "cohort_id", "role", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"))

@@ -72,16 +72,42 @@ class AssignmentSubmission(Base):
         return f"<AssignmentSubmission {self.id} {self.part_slug} {self.status}>"
 
 
-class PartCompletion(Base):
-    """When an enrolment completed a part: lessons read, quiz passed, assignment in."""
+class PartState(Base):
+    """How far one enrolment got in one part, kept up to date whenever a step of it is
+    recorded (``services.progress.update_completion``).
 
-    __tablename__ = "part_completion"
-    __table_args__ = (UniqueConstraint("enrolment_id", "part_slug"),)
+    The step tables above are the record; this row is what the cohort report reads, so
+    that counting a round of 2,000 is one GROUP BY on one table instead of probing four
+    per person and part. It exists once the part is started (any step recorded) and
+    holds ``completed_at`` once the part is completed. ``lessons_read`` counts the
+    lessons of the content version current at the last step. ``cohort_id`` repeats the
+    enrolment's (``services.cohorts.move`` keeps it so), so that the counts of a whole
+    round come from this table's index alone.
+    """
+
+    __tablename__ = "part_state"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "part_slug"),
+        # Covers the report's per-part counts of a round: no join, no table look-up.
+        Index(None, "cohort_id", "part_slug", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"))
     part_slug: Mapped[str] = mapped_column(String(64))
-    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    lessons_read: Mapped[int] = mapped_column(default=0)
+    # None until the first attempt (and for a part without a quiz).
+    quiz_best: Mapped[int | None]
+    quiz_max: Mapped[int | None]
+    quiz_passed: Mapped[bool] = mapped_column(default=False)
+    quiz_attempts: Mapped[int] = mapped_column(default=0)
+    assignment_status: Mapped[SubmissionStatus | None] = mapped_column(
+        string_enum(SubmissionStatus, "submission_status")
+    )
 
     def __repr__(self) -> str:
-        return f"<PartCompletion {self.enrolment_id} {self.part_slug}>"
+        done = "completed" if self.completed_at else "started"
+        return f"<PartState {self.enrolment_id} {self.part_slug} {done}>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -13,6 +13,7 @@ from ..models import (
     LiveSession,
     Organisation,
     OrganisationKind,
+    PartState,
     Place,
     utcnow,
 )
@@ -232,6 +233,9 @@ def move(session: Session, enrolment: Enrolment, target: Cohort, *, moved_by_id:
         raise ValueError("a participant can only move to a round of the same course")
     source_id = enrolment.cohort_id
     enrolment.cohort = target
+    session.execute(
+        update(PartState).where(PartState.enrolment_id == enrolment.id).values(cohort_id=target.id)
+    )
     # Attendance belongs to the old round's sessions and no longer counts.
     session.execute(Attendance.__table__.delete().where(Attendance.enrolment_id == enrolment.id))
     session.flush()

@@ -25,7 +25,7 @@ from ..models import (
     Invitation,
     LessonProgress,
     Organizer,
-    PartCompletion,
+    PartState,
     QuizAttempt,
     Reminder,
     User,
@@ -105,6 +105,15 @@ def export_user_data(session: Session, user: User) -> bytes:
             }
             for r in rows(AssignmentSubmission)
         ],
+        "parts": [
+            {
+                "enrolment": r.enrolment_id,
+                "part": r.part_slug,
+                "started_at": _iso(r.started_at),
+                "completed_at": _iso(r.completed_at),
+            }
+            for r in rows(PartState)
+        ],
         "attendance": [
             {"enrolment": r.enrolment_id, "live_session": r.live_session_id, "present": r.present}
             for r in rows(Attendance)
@@ -147,7 +156,7 @@ def erase_account(session: Session, user: User, *, withdraw_certificates: bool) 
         LessonProgress,
         QuizAttempt,
         AssignmentSubmission,
-        PartCompletion,
+        PartState,
         Attendance,
         Invitation,
         Reminder,

@@ -1,9 +1,10 @@
 """A participant's progress through a course: lessons read, quizzes taken, assignments
 written, and the completion they add up to.
 
-Completion is recorded in the same transaction as the step that finishes it. Code that
-must act when a course is completed (the certificate) registers with
-``on_course_completed`` and runs inside that transaction.
+Completion is recorded in the same transaction as the step that finishes it, and so is
+each part's ``PartState`` (what the cohort report reads). Code that must act when a course
+is completed (the certificate) registers with ``on_course_completed`` and runs inside
+that transaction.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -25,7 +27,7 @@ from ..models import (
     Enrolment,
     EnrolmentStatus,
     LessonProgress,
-    PartCompletion,
+    PartState,
     QuizAttempt,
     SubmissionStatus,
     utcnow,
@@ -47,6 +49,13 @@ class PartProgress:
     submission_status: SubmissionStatus | None = None
     reviewer_comment: str = ""
     completed: bool = False
+
+    @property
+    def started(self) -> bool:
+        """Whether any step of the part is recorded."""
+        return bool(
+            self.lessons_done or self.attempts or self.submission_status or self.completed
+        )
 
 
 @dataclass
@@ -70,33 +79,7 @@ def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, P
     return result
 
 
-def load_progress_for_cohort(
-    session: Session, cohort_id: int, *criteria: ColumnElement[bool]
-) -> defaultdict[int, Progress]:
-    """Progress for every enrolment of a cohort (narrowed by ``criteria`` on ``Enrolment``),
-    in four queries that join on the enrolment instead of sending a list of ids, so that
-    thousands of participants stay within any bind-parameter limit.
-
-    Enrolments with nothing done yet have no key; the mapping gives them an empty
-    ``Progress`` on look-up.
-    """
-    result: defaultdict[int, Progress] = defaultdict(Progress)
-
-    def scope(statement: Select[Any], column: InstrumentedAttribute[int]) -> Select[Any]:
-        return statement.join(Enrolment, Enrolment.id == column).where(
-            Enrolment.cohort_id == cohort_id, *criteria
-        )
-
-    _fill_progress(session, result, scope)
-    return result
-
-
 _Scope = Callable[[Select[Any], InstrumentedAttribute[int]], Select[Any]]
-
-
-def _fill_progress(session: Session, result: dict[int, Progress], scope: _Scope) -> None:
-    """The four progress queries, built for ``scope``, which picks the enrolments."""
-    _read_progress(session, result, _progress_statements(scope))
 
 
 def _progress_statements(scope: _Scope) -> tuple[Select[Any], ...]:
@@ -131,8 +114,10 @@ def _progress_statements(scope: _Scope) -> tuple[Select[Any], ...]:
             AssignmentSubmission.enrolment_id,
         ),
         scope(
-            select(PartCompletion.enrolment_id, PartCompletion.part_slug),
-            PartCompletion.enrolment_id,
+            select(PartState.enrolment_id, PartState.part_slug).where(
+                PartState.completed_at.is_not(None)
+            ),
+            PartState.enrolment_id,
         ),
     )
 
@@ -356,18 +341,12 @@ def part_is_complete(part: Part, progress: PartProgress, needs_approval: bool) -
 
 
 def update_completion(session: Session, enrolment: Enrolment, course: Course) -> None:
-    """Record newly completed parts and, when everything is done, the course."""
+    """Bring the enrolment's part states up to date with its steps, recording newly
+    completed parts and, when everything is done, the course."""
     progress = load_progress(session, [enrolment.id])[enrolment.id]
     cohort = enrolment.cohort
     now = utcnow()
-    for part in course.parts:
-        state = progress.part(part.slug)
-        if not state.completed and part_is_complete(part, state, cohort.assignments_need_approval):
-            session.add(
-                PartCompletion(enrolment_id=enrolment.id, part_slug=part.slug, completed_at=now)
-            )
-            state.completed = True
-    session.flush()
+    _record_part_states(session, enrolment, course, progress, cohort.assignments_need_approval, now)
     if enrolment.status == EnrolmentStatus.COMPLETED:
         return
     if not all(progress.part(part.slug).completed for part in course.parts):
@@ -379,6 +358,48 @@ def update_completion(session: Session, enrolment: Enrolment, course: Course) ->
     session.flush()
     for hook in _completion_hooks:
         hook(session, enrolment, course)
+
+
+_PART_STATES = select(PartState).where(PartState.enrolment_id == bindparam("enrolment_id"))
+
+
+def _record_part_states(
+    session: Session,
+    enrolment: Enrolment,
+    course: Course,
+    progress: Progress,
+    needs_approval: bool,
+    now: datetime,
+) -> None:
+    """One ``PartState`` per started part of the course, matching ``progress``; a part
+    once completed stays completed (a new content version does not take it back; only a
+    returned assignment does, see ``review_assignment``)."""
+    rows = {
+        row.part_slug: row
+        for row in session.scalars(_PART_STATES, {"enrolment_id": enrolment.id})
+    }
+    for part in course.parts:
+        state = progress.parts.get(part.slug)
+        if state is None or not state.started:
+            continue
+        if not state.completed and part_is_complete(part, state, needs_approval):
+            state.completed = True
+        row = rows.get(part.slug)
+        if row is None:
+            row = PartState(
+                enrolment_id=enrolment.id,
+                cohort_id=enrolment.cohort_id,
+                part_slug=part.slug,
+                started_at=now,
+            )
+            session.add(row)
+        if state.completed and row.completed_at is None:
+            row.completed_at = now
+        row.lessons_read = sum(lesson.slug in state.lessons_done for lesson in part.lessons)
+        row.quiz_best, row.quiz_max = state.best_score, state.max_score
+        row.quiz_passed, row.quiz_attempts = state.quiz_passed, state.attempts
+        row.assignment_status = state.submission_status
+    session.flush()
 
 
 def attended(session: Session, enrolment: Enrolment) -> int:
@@ -441,10 +462,12 @@ def review_assignment(
     else:
         submission.status = SubmissionStatus.RETURNED
         session.execute(
-            PartCompletion.__table__.delete().where(
-                PartCompletion.enrolment_id == enrolment.id,
-                PartCompletion.part_slug == submission.part_slug,
+            update(PartState)
+            .where(
+                PartState.enrolment_id == enrolment.id,
+                PartState.part_slug == submission.part_slug,
             )
+            .values(completed_at=None, assignment_status=SubmissionStatus.RETURNED)
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             enrolment.status = EnrolmentStatus.ACTIVE
