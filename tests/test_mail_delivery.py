@@ -293,6 +293,19 @@ def test_unreachable_server_keeps_mails_queued_and_stops_the_batch(app, db, sess
     assert second.next_attempt_at <= now
 
 
+def test_an_unreachable_server_never_gives_a_mail_up(app, db, sessions):
+    """A long outage is not the mail's fault: past the last attempt it stays queued."""
+    mail = add_mail(db, to_address="waiting@example.org", attempts=7)
+    now = utcnow()
+
+    report = deliver_due(sessions, SMTPTransport(smtp_settings(app, free_port())), now=now)
+
+    assert report.failed == 0 and report.retried == 1
+    db.refresh(mail)
+    assert mail.status == MailStatus.QUEUED and mail.attempts == 8
+    assert mail.next_attempt_at == now + timedelta(hours=12)
+
+
 def test_mail_fails_after_the_last_attempt(app, db, sessions, smtp_server):
     mail = add_mail(db, to_address="busy@example.org", attempts=7)
     smtp_server.handler.refuse["busy@example.org"] = "451 4.3.0 try again later"

@@ -18,7 +18,10 @@ refused login) puts the mail back in the queue with ``next_attempt_at`` moved by
     wait            1m   5m   15m   1h   4h   12h
 
 After ``MAIL_MAX_ATTEMPTS`` attempts (default 8, about 29 hours after the first) the mail
-is marked ``failed``. ``last_error`` keeps the most recent error text (at most 1,000
+is marked ``failed``, unless the failures were the server's or our configuration's (it
+cannot be reached, refuses our login or sender, answers 421): those end the batch and
+never give a mail up, so a weekend's outage loses nothing; it is retried every 12 hours
+until the server is back. ``last_error`` keeps the most recent error text (at most 1,000
 characters). When the server cannot be reached at all, the batch stops after the first
 mail; the rest stay due and are tried on the next run.
 
@@ -259,7 +262,7 @@ def _record(
         if error.permanent:
             values["status"] = MailStatus.BOUNCED
             report.bounced += 1
-        elif attempts >= max_attempts:
+        elif attempts >= max_attempts and not error.stop_batch:
             values["status"] = MailStatus.FAILED
             report.failed += 1
         else:
