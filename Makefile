@@ -57,7 +57,11 @@ check: $(VENV)/.installed-test $(COMPILED)
 	  && ACADEMY_DATABASE_URL=$$url $(ALEMBIC) check; \
 	status=$$?; rm -rf $$scratch; exit $$status
 
-bench: $(VENV)/.installed-test $(COMPILED)
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP_INSTALL) -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench $(COMPILED)
 	$(BIN)/python -m bench
 
 # babel.cfg's patterns are relative to the project root, so extraction starts at ".";
@@ -71,7 +75,7 @@ translations: $(VENV)/.installed-app
 
 lock: $(BIN)/python
 	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
-	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(VENV)-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 	rm -rf $(VENV)-lock
 

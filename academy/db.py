@@ -77,6 +77,12 @@ def get_session() -> Session:
     return g.db_session
 
 
+def new_session() -> Session:
+    """A session of its own, for work that outlives the request's (a streamed download);
+    the caller closes it."""
+    return _database().sessionmaker()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -64,6 +64,14 @@ def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium"
         return ""
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+def localdate(value: datetime | None, tz: str | None = None, fmt: str = "long") -> str:
+    """The calendar day of a stored UTC time in ``tz`` or the site's TIMEZONE."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return format_date(value.astimezone(zone).date(), fmt, locale=get_locale())
 
 
 def current_locale() -> str:
@@ -124,5 +132,6 @@ def _newstyle_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(localdate, "localdate")
     app.add_template_global(current_locale, "current_locale")
     app.context_processor(template_translations)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .models import AudienceRole, EnrolmentStatus, SubmissionStatus
+from .models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
 
 # The audience groups, as role notes in lessons name them.
 ROLE_LABELS = {
@@ -48,6 +48,12 @@ SUBMISSION_LABELS = {
     SubmissionStatus.SUBMITTED: _l("Submitted"),
     SubmissionStatus.RETURNED: _l("Returned"),
     SubmissionStatus.APPROVED: _l("Approved"),
+}
+
+CERTIFICATE_LABELS = {
+    CertificateStatus.VALID: _l("Valid"),
+    CertificateStatus.REVOKED: _l("Revoked"),
+    CertificateStatus.SUPERSEDED: _l("Replaced by a corrected certificate"),
 }
 
 IMPORT_FIELD_LABELS = {

@@ -136,6 +136,9 @@ def test_organizer_creates_edits_and_archives_a_cohort(client, db, organizer, or
     assert cohort.place.name == "Torpa"
     page = client.get(f"/organize/cohorts/{cohort.id}").data.decode()
     assert "Tryggare centrum 2027" in page and "Torpa" in page
+    # The edit form shows the place by its name (it once showed "<Place 1 'Torpa'>").
+    edit = client.get(f"/organize/cohorts/{cohort.id}/edit").data.decode()
+    assert 'value="Torpa"' in edit and "&lt;Place" not in edit
 
     client.post_form(
         f"/organize/cohorts/{cohort.id}/edit",

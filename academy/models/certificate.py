@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 from .types import CertificateStatus, string_enum
+
+if TYPE_CHECKING:
+    from .cohort import Enrolment
 
 
 class Certificate(Base):
@@ -44,6 +47,9 @@ class Certificate(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    # None once the holder's account is erased; the certificate still verifies.
+    enrolment: Mapped[Enrolment | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Certificate {self.id} {self.code} {self.status}>"

@@ -9,6 +9,8 @@ def register_blueprints(app: Flask) -> None:
     labels.init_app(app)
     from .account.views import bp as account_bp
     from .admin.views import bp as admin_bp
+    from .badges.views import bp as badges_bp
+    from .certificates.views import bp as certificates_bp
     from .invite.views import bp as invite_bp
     from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
@@ -18,6 +20,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(badges_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(invite_bp)
     register_organize_views()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..labels import (
+    CERTIFICATE_LABELS,
     ENROLMENT_LABELS,
     IMPORT_FIELD_LABELS,
     IMPORT_STATUS_LABELS,
@@ -13,7 +14,8 @@ from ..labels import (
     ROLE_SINGULAR,
     SUBMISSION_LABELS,
 )
-from ..models import AudienceRole, EnrolmentStatus, SubmissionStatus
+from ..models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
+from ..services.certificates import format_code
 
 
 def person_role_label(role: str) -> str:
@@ -44,7 +46,13 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(AudienceRole(role), role))
 
 
+def certificate_status_label(status: str) -> str:
+    return str(CERTIFICATE_LABELS.get(CertificateStatus(status), status))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(certificate_status_label, "certificate_status_label")
+    app.add_template_global(format_code, "format_code")
     app.add_template_global(role_label, "role_label")
     app.add_template_global(enrolment_label, "enrolment_label")
     app.add_template_global(person_role_label, "person_role_label")

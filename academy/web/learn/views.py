@@ -33,6 +33,7 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
+from ...services import certificates
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -149,6 +150,8 @@ def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
 def dashboard():
     enrolments = my_enrolments()
     progress = progress_service.load_progress(get_session(), [e.id for e in enrolments])
+    completed = [e.id for e in enrolments if e.status == EnrolmentStatus.COMPLETED]
+    held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
     rows = []
     for enrolment in enrolments:
@@ -163,6 +166,7 @@ def dashboard():
                 "progress": state,
                 "next": progress_service.next_step(course, state),
                 "sessions": sessions[enrolment.cohort_id],
+                "certificate": held.get(enrolment.id),
             }
         )
     return render_template("learn/dashboard.html", rows=rows)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...db import get_session
-from ...models import Cohort, Organisation, Organizer
+from ...models import Cohort, Enrolment, Organisation, Organizer
 
 
 def organizer_required(view):
@@ -64,3 +64,12 @@ def load_cohort(cohort_id: int) -> Cohort:
     if cohort is None or (allowed is not None and cohort.organisation_id not in allowed):
         abort(404)
     return cohort
+
+
+def load_enrolment(enrolment_id: int) -> Enrolment:
+    """An enrolment in a cohort of one of the current user's organisations, or 404."""
+    enrolment = get_session().get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    load_cohort(enrolment.cohort_id)
+    return enrolment

@@ -47,6 +47,7 @@ from ...models import (
 from ...services import (
     accounts,
     audit,
+    certificates,
     cohorts,
     enrolments,
     importing,
@@ -64,6 +65,7 @@ from ..invite.views import PROBLEMS
 from . import bp, uploads
 from .access import (
     load_cohort,
+    load_enrolment,
     load_organisation,
     organizer_required,
     visible_organisations,
@@ -304,8 +306,19 @@ def new_cohort(organisation_id: int):
 @organizer_required
 def edit_cohort(cohort_id: int):
     cohort = load_cohort(cohort_id)
+    # Values, not obj=cohort: the form's "place" is a name, the cohort's a Place.
     form = CohortForm(
-        obj=cohort, course=cohort.course_slug, place=cohort.place.name if cohort.place else ""
+        data={
+            "course": cohort.course_slug,
+            "name": cohort.name,
+            "place": cohort.place.name if cohort.place else "",
+            "starts_on": cohort.starts_on,
+            "ends_on": cohort.ends_on,
+            "deadline": cohort.deadline,
+            "attendance_required": cohort.attendance_required,
+            "required_sessions": cohort.required_sessions,
+            "assignments_need_approval": cohort.assignments_need_approval,
+        }
     )
     form.course.choices = course_choices()
     if form.validate_on_submit():
@@ -389,6 +402,7 @@ def cohort(cohort_id: int):
         participants=participants,
         states=invitation_states(session, [e.id for e in participants]),
         sessions=sessions,
+        certificate_counts=certificates.cohort_counts(session, cohort.id),
         button=ButtonForm(),
     )
 
@@ -587,14 +601,6 @@ def attendance(session_id: int):
         present=present,
         form=form,
     )
-
-
-def load_enrolment(enrolment_id: int) -> Enrolment:
-    enrolment = get_session().get(Enrolment, enrolment_id)
-    if enrolment is None:
-        abort(404)
-    load_cohort(enrolment.cohort_id)
-    return enrolment
 
 
 @bp.post("/enrolments/<int:enrolment_id>/withdraw")
