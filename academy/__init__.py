@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     _finish_config(app)
 
-    from . import db, errors, i18n, security
+    from . import db, errors, headers, i18n, security
     from .cli import register_cli
     from .content import init_app as init_content
     from .extensions import babel, csrf, limiter, login_manager
@@ -39,7 +39,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_content(app)
     errors.init_app(app)
     register_blueprints(app)
+    headers.init_app(app)
     register_cli(app)
+    from .startup import config_cli
+
+    app.cli.add_command(config_cli)
     return app
 
 
@@ -60,14 +64,23 @@ def _finish_config(app: Flask) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         config["DATABASE_URL"] = config_module.sqlite_url(app.instance_path)
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
-    if config["ENV"] == "production":
-        config["SESSION_COOKIE_SECURE"] = True
-        config["REMEMBER_COOKIE_SECURE"] = True
+    # Secure cookies unless set explicitly: in production, and wherever the site is https.
+    secure = config["ENV"] == "production" or config["BASE_URL"].startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(name) is None:
+            config[name] = secure
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_HTTPONLY"] = True
-    if int(config["PROXY_FIX"]):
+    hops = config["PROXY_FIX"]
+    if isinstance(hops, str) and hops.strip().isdigit():
+        hops = config["PROXY_FIX"] = int(hops)
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise config_module.ConfigError(
+            f"ACADEMY_PROXY_FIX must be the number of reverse proxies in front of Academy "
+            f"(0, 1, ...), not {hops!r}"
+        )
+    if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = int(config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

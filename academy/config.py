@@ -29,6 +29,15 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    # The public certificate verification page, and its "is this the holder's name?" check.
+    "VERIFY_LIMIT": "60 per minute",
+    "VERIFY_NAME_LIMIT": "10 per 10 minutes",
+    # Open Badges: the RSA key that signs every credential (relative to instance/ unless
+    # absolute; generated on first use; back it up, credentials verify only against it),
+    # and the issuer's name and home page in the credentials (empty: this site's).
+    "BADGE_SIGNING_KEY_FILE": "badge-signing-key.pem",
+    "BADGE_ISSUER_NAME": "Academy",
+    "BADGE_ISSUER_URL": "",
     # Werkzeug method string; the tests use a cheap one.
     "PASSWORD_HASH_METHOD": "scrypt",
     "PASSWORD_MIN_LENGTH": 10,
@@ -53,8 +62,20 @@ DEFAULTS: dict[str, object] = {
     "MAIL_MAX_ATTEMPTS": 8,
     # Who answers questions about personal data (shown on the privacy notice).
     "PRIVACY_CONTACT": "the organizer of your course round",
+    # `flask privacy purge` erases accounts unused for this many days (last login, or
+    # creation if never logged in): 3 years by default; 0 never purges; else at least 30.
+    "RETENTION_DAYS": 3 * 365,
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_FIX": 0,
+    # The Secure flag of the session and "keep me logged in" cookies. None follows the site:
+    # secure in production or when BASE_URL is https://, so http://127.0.0.1 keeps working.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    # Sent only on requests that came over HTTPS (with PROXY_FIX, as X-Forwarded-Proto
+    # says). Empty sends none.
+    "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains",
+    # academy/startup.py before gunicorn starts: None runs the checks in production only.
+    "STARTUP_CHECKS": None,
 }
 
 
