@@ -125,14 +125,18 @@ def send_reminders_command(today) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from .certificates_cli import certificates_cli
     from .content.cli import courses_cli
     from .delivery import mail_cli
+    from .privacy_cli import privacy_cli
     from .translations_check import translations_cli
 
     app.cli.add_command(admin_cli)
     app.cli.add_command(cohorts_cli)
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(invitations_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(translations_cli)

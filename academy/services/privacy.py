@@ -1,4 +1,5 @@
-"""A person's own data: export everything, or erase the account.
+"""A person's own data: export everything, or erase the account; and retention, which
+erases the accounts nobody has used for RETENTION_DAYS days.
 
 Erasure keeps issued certificates verifiable: they already hold the initials and a salted
 hash of the normalised name, not the account; a person may also ask for them to be
@@ -10,21 +11,26 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from ..config import ConfigError
 from ..models import (
     AssignmentSubmission,
     Attendance,
     AuditEvent,
     Certificate,
     CertificateStatus,
+    Cohort,
     Enrolment,
     Invitation,
     LessonProgress,
     Organizer,
+    OutboxMail,
     PartState,
     QuizAttempt,
     Reminder,
@@ -138,8 +144,14 @@ def export_user_data(session: Session, user: User) -> bytes:
     return buffer.getvalue()
 
 
-def erase_account(session: Session, user: User, *, withdraw_certificates: bool) -> None:
-    """Delete the person and everything that belongs to them, in this transaction."""
+def erase_account(
+    session: Session, user: User, *, withdraw_certificates: bool, reason: str = ""
+) -> None:
+    """Delete the person and everything that belongs to them, in this transaction.
+
+    ``reason`` goes into the audit event when the person did not ask for it themselves
+    ("retention" from :func:`purge_expired_accounts`).
+    """
     enrolment_ids = select(Enrolment.id).where(Enrolment.user_id == user.id).scalar_subquery()
     certificates = select(Certificate).where(Certificate.enrolment_id.in_(enrolment_ids))
     for certificate in session.scalars(certificates):
@@ -179,6 +191,142 @@ def erase_account(session: Session, user: User, *, withdraw_certificates: bool) 
         object_type="user",
         object_id=user.id,
         certificates_withdrawn=withdraw_certificates,
+        **({"reason": reason} if reason else {}),
     )
     session.delete(user)
     session.flush()
+
+
+# --- Retention ---------------------------------------------------------------------------
+
+#: The shortest retention period accepted: a slip such as 3 for 3 years would otherwise
+#: erase nearly every account on the next run.
+MIN_RETENTION_DAYS = 30
+#: Accounts erased per transaction by ``flask privacy purge``.
+PURGE_BATCH = 100
+KEPT_ADMINISTRATOR = "administrator"
+KEPT_ORGANIZER = "organizer of an organisation with a round that is not archived"
+
+
+def retention_days(value: object) -> int | None:
+    """The RETENTION_DAYS setting as a number of days, or None when accounts are never
+    purged (0, empty or None). Raises ``ConfigError`` for anything but a whole number of
+    at least ``MIN_RETENTION_DAYS`` (a string of digits, as an environment variable, is
+    accepted)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value == 0:
+            return None
+        if value >= MIN_RETENTION_DAYS:
+            return value
+    raise ConfigError(
+        f"ACADEMY_RETENTION_DAYS must be a whole number of days, at least {MIN_RETENTION_DAYS} "
+        f"(e.g. 1095 for three years), or 0 to never purge accounts; not {value!r}."
+    )
+
+
+@dataclass(frozen=True)
+class ExpiredAccount:
+    """An account unused since before the cutoff, and why it is kept ("" if it is not)."""
+
+    id: int
+    email: str
+    last_used_at: datetime
+    kept_because: str = ""
+
+
+def _last_used() -> ColumnElement[datetime]:
+    # Accounts created by an import or an invitation may never have logged in.
+    return func.coalesce(User.last_login_at, User.created_at)
+
+
+def _expired(cutoff: datetime) -> ColumnElement[bool]:
+    # An enrolment made within the period is use too: an old account that an organizer
+    # has just enrolled again is not erased the night after, with its new enrolment.
+    enrolled_recently = exists().where(Enrolment.user_id == User.id, Enrolment.created_at >= cutoff)
+    return (_last_used() < cutoff) & ~enrolled_recently
+
+
+def _organizes_active_organisation() -> ColumnElement[bool]:
+    return exists().where(
+        Organizer.user_id == User.id,
+        exists().where(
+            Cohort.organisation_id == Organizer.organisation_id, Cohort.archived_at.is_(None)
+        ),
+    )
+
+
+def find_expired_accounts(session: Session, cutoff: datetime) -> list[ExpiredAccount]:
+    """Every account unused since before ``cutoff``, least recently used first.
+
+    Unused: no login since ``cutoff`` (accounts that never logged in count from their
+    creation) and no enrolment made since. Of these, administrators and the organizers of
+    an organisation with a round that is not archived are kept (``kept_because`` says
+    which): removing them could lock an installation or an organisation out, so a person
+    decides; all others are what :func:`purge_expired_accounts` erases. Reads only.
+    """
+    rows = session.execute(
+        select(User.id, User.email, _last_used(), User.is_admin, _organizes_active_organisation())
+        .where(_expired(cutoff))
+        .order_by(_last_used(), User.id)
+    )
+    return [
+        ExpiredAccount(
+            id=user_id,
+            email=email,
+            last_used_at=last_used,
+            kept_because=KEPT_ADMINISTRATOR if is_admin else KEPT_ORGANIZER if organizes else "",
+        )
+        for user_id, email, last_used, is_admin, organizes in rows
+    ]
+
+
+def purge_expired_accounts(
+    session: Session, cutoff: datetime, *, limit: int = PURGE_BATCH
+) -> list[int]:
+    """Erase up to ``limit`` accounts unused since before ``cutoff`` and return their ids.
+
+    The accounts are those :func:`find_expired_accounts` does not keep, looked up again
+    here, so an account used in between is spared. Each goes through
+    :func:`erase_account` (certificates are kept, not withdrawn, and verify by initials
+    and name hash as after any erasure; the audit event says ``reason: retention``), and
+    the mails in the outbox to its address, sent or not, are deleted too: they hold the
+    name and links of an account that is gone. Call it until it returns fewer than
+    ``limit`` ids, committing in between; flushes, never commits.
+    """
+    users = session.scalars(
+        select(User)
+        .where(
+            _expired(cutoff),
+            User.is_admin.is_(False),
+            ~_organizes_active_organisation(),
+        )
+        .order_by(_last_used(), User.id)
+        .limit(limit)
+    ).all()
+    for user in users:
+        erase_account(session, user, withdraw_certificates=False, reason="retention")
+    addresses = [user.email_normalized for user in users]
+    if addresses:
+        # lower() approximates normalize_email's casefold in SQL (ASCII only on SQLite).
+        session.execute(delete(OutboxMail).where(func.lower(OutboxMail.to_address).in_(addresses)))
+    session.flush()
+    return [user.id for user in users]
+
+
+def record_purge(
+    session: Session, *, purged: int, kept: int, retention_days: int, cutoff: datetime
+) -> None:
+    """The audit event of one ``flask privacy purge`` run that erased accounts."""
+    audit.record(
+        session,
+        "privacy.purged",
+        actor_id=None,
+        accounts_purged=purged,
+        accounts_kept=kept,
+        retention_days=retention_days,
+        cutoff=cutoff.isoformat(),
+    )
