@@ -87,7 +87,15 @@ class Journey:
 
     def lesson(self) -> None:
         self.check("lesson")
-        self.page.locator("form.lesson-done button[type=submit]").click()
+        self.submit_and_leave(self.page.locator("form.lesson-done button[type=submit]"))
+
+    def submit_and_leave(self, button) -> None:
+        """Click and wait for the next page: the loop reads the URL and the form of the
+        page it is on, which must not be the one being left."""
+        before = self.page.url
+        button.click()
+        self.page.wait_for_url(lambda url: url != before)
+        self.page.wait_for_load_state()
 
     def quiz(self) -> None:
         self.check("quiz")
@@ -106,7 +114,7 @@ class Journey:
             self.quiz()
         else:
             expect(self.page.locator(".result-pass")).to_be_visible()
-            self.page.locator(".actions a.button").click()
+            self.submit_and_leave(self.page.locator(".actions a.button"))
 
     def assignment(self) -> None:
         self.check("assignment")
@@ -121,7 +129,7 @@ class Journey:
                         self.fill(f"{spec.slug}-{row}-{sub.slug}", sub)
             else:
                 self.fill(spec.slug, spec)
-        self.page.click('button[name="action"][value="submit"]')
+        self.submit_and_leave(self.page.locator('button[name="action"][value="submit"]'))
         expect(self.page.locator(".error-summary")).to_have_count(0)
 
     def fill(self, name: str, spec) -> None:
