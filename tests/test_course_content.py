@@ -100,6 +100,16 @@ def test_quizzes_are_sourced_scenario_led_and_explained(course):
                     assert len(choice.feedback[language].split()) >= 4, (item.slug, choice.slug)
 
 
+def test_shown_sources_name_public_documents_not_course_facts(course):
+    """Participants see each source after answering; our internal research file is not public."""
+    internal = []
+    for part in course.parts:
+        for item in part.quiz.items:
+            if re.search(r"course facts|quiz candidate|shared/cases", item.source, re.IGNORECASE):
+                internal.append(f"{part.slug}/{item.slug}: {item.source}")
+    assert internal == []
+
+
 def required_text_fields(fields: tuple[AssignmentField, ...]):
     for field in fields:
         if field.type == "repeat":
