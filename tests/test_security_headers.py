@@ -90,8 +90,8 @@ def test_error_pages_have_the_headers(client):
     assert_security_headers(no_csrf)
 
 
-def test_unexpected_error_page_has_the_headers(database_url):
-    app = create_app(test_config(database_url, PROPAGATE_EXCEPTIONS=False))
+def test_unexpected_error_page_has_the_headers(new_app):
+    app = new_app.make(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/boom")
     def boom():
@@ -102,8 +102,8 @@ def test_unexpected_error_page_has_the_headers(database_url):
     assert_security_headers(response)
 
 
-def test_a_views_own_policy_is_kept(database_url):
-    app = create_app(test_config(database_url))
+def test_a_views_own_policy_is_kept(new_app):
+    app = new_app.make()
 
     @app.get("/drawing.svg")
     def drawing():
@@ -120,24 +120,45 @@ def test_hsts_over_https(client):
     assert_security_headers(response)
 
 
-def test_hsts_can_be_switched_off(database_url):
-    app = create_app(test_config(database_url, STRICT_TRANSPORT_SECURITY=""))
+def test_hsts_can_be_switched_off(new_app):
+    app = new_app.make(STRICT_TRANSPORT_SECURITY="")
     response = app.test_client().get("/healthz", base_url="https://localhost")
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_hsts_behind_a_proxy_follows_x_forwarded_proto_only_with_proxy_fix(database_url):
+def test_hsts_behind_a_proxy_follows_x_forwarded_proto_only_with_proxy_fix(new_app):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
-    trusting = create_app(test_config(database_url, PROXY_FIX=1)).test_client()
+    trusting = new_app.make(PROXY_FIX=1).test_client()
     assert trusting.get("/healthz", headers=forwarded).headers["Strict-Transport-Security"] == HSTS
     plain = trusting.get("/healthz", headers={"X-Forwarded-Proto": "http"})
     assert "Strict-Transport-Security" not in plain.headers
 
-    untrusting = create_app(test_config(database_url)).test_client()
+    untrusting = new_app.make().test_client()
     assert "Strict-Transport-Security" not in untrusting.get("/healthz", headers=forwarded).headers
 
 
 # --- cookies ------------------------------------------------------------------------------
+
+
+class _AppMaker:
+    """Apps of their own for one test; their connection pools are closed afterwards."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.apps = []
+
+    def make(self, **overrides):
+        app = create_app(test_config(self.database_url, **overrides))
+        self.apps.append(app)
+        return app
+
+
+@pytest.fixture
+def new_app(database_url):
+    maker = _AppMaker(database_url)
+    yield maker
+    for app in maker.apps:
+        get_engine(app).dispose()
 
 
 @pytest.fixture
@@ -207,8 +228,8 @@ def test_an_https_form_without_a_referer_is_refused(production_app):
     assert client.post("/login", data=form, **https).status_code == 400
 
 
-def test_development_over_http_keeps_plain_cookies(database_url):
-    app = create_app(test_config(database_url, BASE_URL="http://127.0.0.1:5000"))
+def test_development_over_http_keeps_plain_cookies(new_app):
+    app = new_app.make(BASE_URL="http://127.0.0.1:5000")
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["REMEMBER_COOKIE_SECURE"] is False
     attributes = cookie_attributes(app.test_client().get("/login"), "session")
@@ -216,15 +237,11 @@ def test_development_over_http_keeps_plain_cookies(database_url):
     assert {"httponly", "samesite=lax"} <= attributes
 
 
-def test_cookies_follow_an_https_base_url_unless_set(database_url):
-    https = create_app(test_config(database_url, BASE_URL="https://academy.example.se"))
+def test_cookies_follow_an_https_base_url_unless_set(new_app):
+    https = new_app.make(BASE_URL="https://academy.example.se")
     assert https.config["SESSION_COOKIE_SECURE"] is True
     assert https.config["REMEMBER_COOKIE_SECURE"] is True
-    explicit = create_app(
-        test_config(
-            database_url, BASE_URL="https://academy.example.se", SESSION_COOKIE_SECURE=False
-        )
-    )
+    explicit = new_app.make(BASE_URL="https://academy.example.se", SESSION_COOKIE_SECURE=False)
     assert explicit.config["SESSION_COOKIE_SECURE"] is False
 
 
