@@ -67,10 +67,16 @@ def gunicorn(
 ) -> Iterator[Server]:
     """Serve ``academy:create_app()`` with gunicorn until the block ends, however it ends."""
     port = free_port()
+    # The repository's gunicorn.conf.py (what production runs, access log included) unless
+    # BENCH_GUNICORN_CONFIG names another file; an empty value means gunicorn's defaults,
+    # for comparing with figures measured before that file existed.
+    config = os.environ.get("BENCH_GUNICORN_CONFIG", str(ROOT / "gunicorn.conf.py"))
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        config or os.devnull,
         "--workers",
         str(workers),
         "--bind",
