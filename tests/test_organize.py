@@ -15,6 +15,8 @@ from academy.models import (
     AuditEvent,
     Cohort,
     Enrolment,
+    Finding,
+    FindingCategory,
     Invitation,
     LiveSession,
     Organisation,
@@ -28,6 +30,7 @@ from tests.factories import (
     make_enrolment,
     make_organisation,
     make_organizer,
+    make_place,
     make_user,
 )
 from tests.test_reports import bulk_cohort
@@ -249,9 +252,11 @@ def test_adding_a_participant_invites_and_resending_rotates_the_link(client, db,
     assert "Åsa Ödegård" in page and "Sent" in page
 
 
-def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row):
+def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row, place, finding):
     """Every organizer route with ids of the given objects, built from the URL map."""
     values = {
+        "place_id": place.id,
+        "finding_id": finding.id,
         "cohort_id": cohort.id,
         "organisation_id": organisation.id,
         "session_id": live.id,
@@ -284,8 +289,20 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
     )
     db.add(live)
     enrolment = make_enrolment(db, cohort=cohort, user=make_user(db, name="Secret Person"))
+    place = make_place(db, organisation, name="Secret Place")
+    finding = Finding(
+        place_id=place.id,
+        cohort_id=cohort.id,
+        enrolment_id=enrolment.id,
+        part_slug="safe-design",
+        spot="Secret spot",
+        category=FindingCategory.LIGHTING,
+    )
+    db.add(finding)
     db.flush()
-    urls = organizer_urls(app, cohort, organisation, live, enrolment, organizer_row)
+    urls = organizer_urls(
+        app, cohort, organisation, live, enrolment, organizer_row, place, finding
+    )
     assert len(urls) >= 15
 
     outsider = make_organizer(db, make_organisation(db)).user

@@ -46,9 +46,13 @@ from academy.models import (
     Certificate,
     Cohort,
     Enrolment,
+    Finding,
+    FindingCategory,
+    FindingSeverity,
     LiveSession,
     Organisation,
     OutboxMail,
+    Place,
     QuizAttempt,
     User,
     utcnow,
@@ -92,6 +96,7 @@ class World:
     users: dict[str, User | None]
     organisation: Organisation
     other_organisation: Organisation
+    place: Place
     cohort: Cohort
     other_cohort: Cohort
     live_session: LiveSession
@@ -100,12 +105,14 @@ class World:
     other_enrolment: Enrolment
     certificate: Certificate
     attempt: QuizAttempt
+    finding_id: int
     organizer_id: int
     mail_id: int
     tokens: dict[str, str]
     upload_key: str
     kid: str
-    # Names and addresses of the round's participants: what no outsider may see.
+    # Names and addresses of the round's participants, and what they found at the place:
+    # what no outsider may see.
     private: list[str] = field(default_factory=list)
 
     def url_values(self) -> dict[str, Any]:
@@ -120,6 +127,8 @@ class World:
             "course_slug": "safer-streets",
             "code": certificates.format_code(self.certificate.code),
             "organisation_id": self.organisation.id,
+            "place_id": self.place.id,
+            "finding_id": self.finding_id,
             "organizer_id": self.organizer_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
@@ -203,6 +212,20 @@ def build_world(app: Flask, session: Session) -> World:
             ).one()
         )
         certificates.store_pdf(certificate)
+        # The fixture course's safety walk has no findings group (services.places): the
+        # place's finding is added directly, as the real course's safety walk makes it.
+        finding = Finding(
+            place_id=place.id,
+            cohort_id=cohort.id,
+            enrolment_id=enrolment.id,
+            part_slug="safe-design",
+            spot="Bike stand behind Torpa library",
+            category=FindingCategory.LIGHTING,
+            observation="Two of the four lamps are broken; the stand is dark after 16.",
+            suggestion="The property owner replaces the lamps.",
+            severity=FindingSeverity.HIGH,
+        )
+        session.add(finding)
 
         organizer = make_organizer(session, organisation, make_user(session, name="Olle Organizer"))
         invited, invite_token = enrolments.invite_participant(
@@ -258,6 +281,7 @@ def build_world(app: Flask, session: Session) -> World:
         },
         organisation=organisation,
         other_organisation=other_organisation,
+        place=place,
         cohort=cohort,
         other_cohort=other_cohort,
         live_session=live,
@@ -266,6 +290,7 @@ def build_world(app: Flask, session: Session) -> World:
         other_enrolment=other_enrolment,
         certificate=certificate,
         attempt=attempt,
+        finding_id=finding.id,
         organizer_id=organizer.id,
         mail_id=mail_id,
         tokens=tokens,
@@ -277,6 +302,7 @@ def build_world(app: Flask, session: Session) -> World:
             "Östergård",
             invited.user.name,
             invited.user.email,
+            finding.spot,
         ],
     )
 
@@ -344,6 +370,7 @@ HOLDER_AND_ORGANIZERS: Row = (LOGIN, 200, 404, 200, 404, 200)
 INVITATION: Row = (200, 409, 409, 409, 409, 409)
 
 COHORT_PAGE = "/organize/cohorts/{cohort_id}"
+PLACE_PAGE = "/organize/places/{place_id}"
 CERTIFICATE_PAGE = "/organize/enrolments/{enrolment_id}/certificate"
 
 # Every rule of the URL map: the answer to each actor, in the order of ACTORS. GET as a
@@ -466,6 +493,19 @@ ROUTES: dict[str, dict[str, Row]] = {
         "GET": ORGANIZER,
         "POST": ORGANIZER,
     },
+    # Places and their findings
+    "/organize/organisations/<int:organisation_id>/places": {"GET": ORGANIZER},
+    # A form sent empty lacks the name: shown again with the error.
+    "/organize/organisations/<int:organisation_id>/places/new": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/places/<int:place_id>": {"GET": ORGANIZER},
+    # A form sent without fields keeps the values it showed, and saves them unchanged.
+    "/organize/places/<int:place_id>/edit": {"GET": ORGANIZER, "POST": organizers_to(PLACE_PAGE)},
+    "/organize/places/<int:place_id>/export": {"POST": ORGANIZER},
+    # A form sent without the new status is refused.
+    "/organize/findings/<int:finding_id>/status": {"POST": (LOGIN, 404, 404, 400, 404, 400)},
     # Administrators
     "/admin/": {"GET": ADMINISTRATOR},
     "/admin/audit": {"GET": ADMINISTRATOR},

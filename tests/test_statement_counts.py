@@ -57,6 +57,8 @@ PAGES: dict[str, tuple[str, str]] = {
         "organizer",
         "/organize/enrolments/{enrolment_id}/certificate",
     ),
+    "organize: places": ("organizer", "/organize/organisations/{organisation_id}/places"),
+    "organize: place page": ("organizer", "/organize/places/{place_id}"),
     "admin: index": ("admin", "/admin/"),
     "admin: audit log": ("admin", "/admin/audit"),
     "admin: outbox": ("admin", "/admin/mail/"),

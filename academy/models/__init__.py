@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .base import Base, utcnow
 from .certificate import Certificate
 from .cohort import Attendance, Cohort, Enrolment, LiveSession
+from .finding import Finding, FindingCategory, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
 from .organisation import Organisation, Organizer, Place
@@ -31,6 +32,10 @@ __all__ = [
     "Cohort",
     "Enrolment",
     "EnrolmentStatus",
+    "Finding",
+    "FindingCategory",
+    "FindingSeverity",
+    "FindingStatus",
     "Invitation",
     "InvitationPurpose",
     "LessonProgress",

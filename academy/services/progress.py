@@ -32,7 +32,7 @@ from ..models import (
     SubmissionStatus,
     utcnow,
 )
-from . import audit
+from . import audit, places
 
 
 class ProgressError(ValueError):
@@ -297,6 +297,9 @@ def save_assignment(
             else SubmissionStatus.DRAFT
         )
     session.flush()
+    if submit:
+        # Safety walks and place audits feed the place's findings (services.places).
+        places.record_findings(session, submission, enrolment, part)
     _start(enrolment)
     update_completion(session, enrolment, course)
     return submission

@@ -10,25 +10,19 @@ context (for the message catalogs and the site's time zone), but no request.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -62,6 +56,9 @@ from ..models import (
     SubmissionStatus,
     User,
 )
+from . import charts, spreadsheets
+from .charts import MARGIN, WIDTH, escape
+from .spreadsheets import Cell
 
 # A part is "in progress" once any step of it is recorded and it is not completed.
 COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
@@ -613,14 +610,10 @@ def part_title(part: Part, number: int, language: str) -> str:
 # Contrast with the white background: text 17.4:1, completed 6.3:1, in progress 5.6:1,
 # the outline of "not started" 5.3:1 (WCAG AA asks 4.5:1 for text, 3:1 for graphics).
 # The segments differ in fill and outline as well as colour, and every number is written out.
-_TEXT = "#1a1a1a"
 _COMPLETED = "#1b6e3a"
 _IN_PROGRESS = "#a35200"
 _NOT_STARTED = "#6b6b6b"
-_WIDTH = 640
-_MARGIN = 16
 _BAR_HEIGHT = 24
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
 def progress_chart_svg(
@@ -634,9 +627,8 @@ def progress_chart_svg(
     ``cohort_summary`` (or ``CohortReport.summary``).
     """
     prefix = id_prefix or f"cohort-{summary.cohort_id}-progress"
-    title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
     total = summary.participants
-    bar_width = _WIDTH - 2 * _MARGIN
+    bar_width = WIDTH - 2 * MARGIN
     with force_locale(language):
         title = _("%(cohort)s: progress by part", cohort=summary.cohort_name)
         labels = {
@@ -658,35 +650,24 @@ def progress_chart_svg(
             bars.append((name, counts, counted))
         empty = _("No participants match this report.")
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" lang={quoteattr(language)} '
-        f"aria-labelledby={quoteattr(f'{title_id} {desc_id}')} ",
-    ]
     top = 84
     block = 78
-    height = top + max(len(bars), 1) * block
-    out[0] += (
-        f'width="{_WIDTH}" height="{height}" viewBox="0 0 {_WIDTH} {height}" '
-        f'font-family="{escape(_FONT)}" font-size="14" fill="{_TEXT}">'
+    out = charts.open_svg(
+        language=language,
+        title=title,
+        description=" ".join(lines),
+        id_prefix=prefix,
+        height=top + max(len(bars), 1) * block,
     )
-    out.append(f"<title id={quoteattr(title_id)}>{escape(title)}</title>")
-    out.append(f"<desc id={quoteattr(desc_id)}>{escape(' '.join(lines))}</desc>")
-    out.append(f'<rect width="{_WIDTH}" height="{height}" fill="#ffffff"/>')
-    out.append(
-        f'<text x="{_MARGIN}" y="28" font-size="18" font-weight="bold">{escape(title)}</text>'
+    out += charts.legend(
+        [(_segment_style(key), labels[key]) for key in (COMPLETED, IN_PROGRESS, NOT_STARTED)]
     )
-    # Legend
-    x = _MARGIN
-    for key in (COMPLETED, IN_PROGRESS, NOT_STARTED):
-        out.append(f'<rect x="{x}" y="44" width="14" height="14" {_segment_style(key)}/>')
-        out.append(f'<text x="{x + 20}" y="56">{escape(labels[key])}</text>')
-        x += 20 + 9 * len(labels[key]) + 24
     if not bars or total == 0:
-        out.append(f'<text x="{_MARGIN}" y="{top + 24}">{escape(empty)}</text>')
+        out.append(f'<text x="{MARGIN}" y="{top + 24}">{escape(empty)}</text>')
     for index, (name, counts, counted) in enumerate(bars if total else []):
         y = top + index * block
-        out.append(f'<text x="{_MARGIN}" y="{y + 14}" font-weight="bold">{escape(name)}</text>')
-        x = float(_MARGIN)
+        out.append(f'<text x="{MARGIN}" y="{y + 14}" font-weight="bold">{escape(name)}</text>')
+        x = float(MARGIN)
         for key, count in (
             (COMPLETED, counted.completed),
             (IN_PROGRESS, counted.in_progress),
@@ -701,7 +682,7 @@ def progress_chart_svg(
                 f"<title>{escape(f'{labels[key]}: {count}')}</title></rect>"
             )
             x += width
-        out.append(f'<text x="{_MARGIN}" y="{y + 64}">{escape(counts)}</text>')
+        out.append(f'<text x="{MARGIN}" y="{y + 64}">{escape(counts)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -715,18 +696,6 @@ def _segment_style(key: str) -> str:
 
 
 # --- spreadsheets ----------------------------------------------------------------------
-
-# What a spreadsheet would read as the start of a formula (OWASP, "CSV Injection").
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = str | int | date | None
-
-
-def neutralise(value: Cell) -> Cell:
-    """Text a spreadsheet would run as a formula, made inert with a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def report_table(
@@ -794,22 +763,10 @@ def report_csv(
 ) -> bytes:
     """The report as CSV: UTF-8 with a byte order mark (so Excel reads Å Ä Ö Æ Ø right),
     ``,`` or ``;`` between fields (``;`` suits a Nordic Excel), formulas neutralised."""
-    if delimiter not in (",", ";"):
+    if delimiter not in spreadsheets.DELIMITERS:
         raise ValueError("the delimiter must be ',' or ';'")
     header, rows = report_table(report, course, language, tz=tz)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    for cells in [header, *rows]:
-        writer.writerow([_csv_text(neutralise(cell)) for cell in cells])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return spreadsheets.csv_bytes(header, rows, delimiter)
 
 
 def report_xlsx(
@@ -822,37 +779,19 @@ def report_xlsx(
     workbook = Workbook(write_only=True)
     with force_locale(language):
         sheet_titles = (_("Participants"), _("Summary"))
-    sheet = workbook.create_sheet(_sheet_title(sheet_titles[0]))
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for index, label in enumerate(header, 1):
-        values = [len(_csv_text(cells[index - 1])) for cells in rows]
-        width = max([min(len(label), 28), *values]) + 2
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 50)
-    sheet.freeze_panes = "B2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    spreadsheets.write_table(workbook, sheet_titles[0], header, rows)
 
-    headings = [_text_cell(sheet, label) for label in header]
-    for each in headings:
-        each.font, each.alignment = bold, wrap
-    sheet.append(headings)
-    for cells in rows:
-        sheet.append([_text_cell(sheet, value) for value in cells])
-
-    summary = workbook.create_sheet(_sheet_title(sheet_titles[1]))
+    summary = workbook.create_sheet(spreadsheets.sheet_title(sheet_titles[1]))
     summary.column_dimensions["A"].width = 50
     summary.column_dimensions["B"].width = 14
+    bold = Font(bold=True)
     for values, heading in summary_rows(report, course, language):
-        cells = [_text_cell(summary, value) for value in values]
+        cells = [spreadsheets.text_cell(summary, value) for value in values]
         if heading:
             for each in cells:
                 each.font = bold
         summary.append(cells)
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(workbook)
 
 
 def summary_rows(
@@ -884,25 +823,3 @@ def summary_rows(
                 ((title, summary.completed, summary.in_progress, summary.not_started), False)
             )
     return rows
-
-
-def _text_cell(sheet: Any, value: Cell) -> WriteOnlyCell:
-    """A cell whose text is stored as text, whatever it starts with."""
-    result = WriteOnlyCell(sheet, value=_xlsx_value(neutralise(value)))
-    if isinstance(value, str):
-        result.data_type = "s"
-    elif isinstance(value, date):
-        result.number_format = "yyyy-mm-dd"
-    return result
-
-
-def _xlsx_value(value: Cell) -> Cell:
-    if isinstance(value, str):
-        # Control characters are not allowed in the file format at all.
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _sheet_title(title: str) -> str:
-    # Sheet names: at most 31 characters, none of []:*?/\
-    return "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"

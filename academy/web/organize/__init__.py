@@ -1,4 +1,5 @@
-"""The organizer's side: organisations, cohorts, enrolment, invitations, attendance, reports.
+"""The organizer's side: organisations, cohorts, enrolment, invitations, attendance, reports,
+places and their findings.
 
 Every view loads what it shows through the access helpers in ``access.py``, which answer
 404 for anything outside the organizer's own organisations (administrators see all).
@@ -30,4 +31,4 @@ def is_organizer() -> bool:
 
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
-    from . import views  # noqa: F401
+    from . import places, views  # noqa: F401

@@ -7,9 +7,11 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...db import get_session
-from ...models import Cohort, Enrolment, Organisation, Organizer
+from ...models import Cohort, Enrolment, Finding, Organisation, Organizer, Place
+from ...services import places
 
 
 def organizer_required(view):
@@ -73,3 +75,21 @@ def load_enrolment(enrolment_id: int) -> Enrolment:
         abort(404)
     load_cohort(enrolment.cohort_id)
     return enrolment
+
+
+def load_place(place_id: int) -> Place:
+    """A place of one of the current user's organisations (with its organisation), or 404."""
+    place = get_session().get(Place, place_id, options=[joinedload(Place.organisation)])
+    allowed = organisation_ids()
+    if place is None or (allowed is not None and place.organisation_id not in allowed):
+        abort(404)
+    return place
+
+
+def load_finding(finding_id: int) -> Finding:
+    """A finding of a round of one of the current user's organisations, or 404."""
+    found = places.load_finding(get_session(), finding_id)
+    allowed = organisation_ids()
+    if found is None or (allowed is not None and found[1] not in allowed):
+        abort(404)
+    return found[0]

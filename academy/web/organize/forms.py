@@ -27,6 +27,7 @@ from wtforms.validators import (
 from ...i18n import language_choices
 from ...labels import ROLE_SINGULAR
 from ...models import OrganisationKind
+from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from ..forms import bounded_text, email_field, name_field
 
 KIND_LABELS = {
@@ -166,4 +167,29 @@ class ReviewForm(FlaskForm):
         validators=[
             Length(max=2000, message=_l("Write at most %(count)d characters.", count=2000))
         ],
+    )
+
+
+class PlaceForm(FlaskForm):
+    name = bounded_text(
+        _l("Name of the place"),
+        max_length=PLACE_NAME_MAX,
+        hint=_l("For example the station area, the square or a housing area."),
+    )
+    description = TextAreaField(
+        _l("Short description"),
+        description=_l("Where it begins and ends, and what is there. Optional."),
+        validators=[
+            Length(
+                max=PLACE_DESCRIPTION_MAX,
+                message=_l("Write at most %(count)d characters.", count=PLACE_DESCRIPTION_MAX),
+            )
+        ],
+    )
+
+
+class FindingStatusForm(FlaskForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
     )

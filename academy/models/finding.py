@@ -1,0 +1,93 @@
+"""Findings: what participants saw on safety walks and place audits, gathered per place.
+
+A finding is one row of a submitted assignment's findings group (see
+``services.places.record_findings``). It keeps what the participant wrote, and adds what
+the organisation does about it: a status, who set it and when.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+from .types import string_enum
+
+
+class FindingCategory(enum.StrEnum):
+    """The kinds of finding; the values are the choice slugs of the course files."""
+
+    LIGHTING = "lighting"
+    SIGHT_LINES = "sight-lines"
+    MAINTENANCE = "maintenance"
+    VEGETATION = "vegetation"
+    ACCESS_ROUTES = "access-routes"
+    ACTIVITY = "activity"
+    SIGNAGE = "signage"
+    OTHER = "other"
+
+
+class FindingSeverity(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class FindingStatus(enum.StrEnum):
+    NEW = "new"
+    PLANNED = "planned"
+    DONE = "done"
+    NOT_ACTED_ON = "not_acted_on"
+
+
+class Finding(Base):
+    """One spot where a participant noticed something, good or bad.
+
+    ``place_id`` is the enrolment's place, else the round's, when the assignment was
+    submitted (None if neither had one). ``cohort_id`` is the round it was submitted in;
+    it stays when the person is erased, unlike ``enrolment_id`` and ``submission_id``,
+    which are then set to NULL so that the place keeps its picture without the person.
+    ``position`` is the row of the findings group it came from. ``severity`` is None
+    where the assignment does not ask for one (the place audit).
+    """
+
+    __tablename__ = "finding"
+    __table_args__ = (
+        # The place page: its findings, newest first, and their counts.
+        Index(None, "place_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="SET NULL"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment_submission.id", ondelete="SET NULL"), index=True
+    )
+    part_slug: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    spot: Mapped[str] = mapped_column(String(200))
+    category: Mapped[FindingCategory] = mapped_column(
+        string_enum(FindingCategory, "finding_category")
+    )
+    observation: Mapped[str] = mapped_column(Text, default="")
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[FindingSeverity | None] = mapped_column(
+        string_enum(FindingSeverity, "finding_severity")
+    )
+    status: Mapped[FindingStatus] = mapped_column(
+        string_enum(FindingStatus, "finding_status"), default=FindingStatus.NEW
+    )
+    status_changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    status_changed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Finding {self.id} place={self.place_id} {self.category} {self.status}>"

@@ -1,0 +1,93 @@
+"""The frame of the server-side SVG charts (the cohort report's progress, the findings of
+a place): standalone SVG with ``role="img"``, a ``<title>`` and ``<desc>`` that screen
+readers read, a white background, a heading and a legend. Every text is escaped here or
+by the caller with ``escape``; colours are chosen against the white background (WCAG AA:
+4.5:1 for text, 3:1 for graphics), and every number is also written out as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+# 17.4:1 on white.
+TEXT = "#1a1a1a"
+WHITE = "#ffffff"
+WIDTH = 640
+MARGIN = 16
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+def open_svg(
+    *,
+    language: str,
+    title: str,
+    description: str,
+    id_prefix: str,
+    height: int,
+    width: int = WIDTH,
+    heading: bool = True,
+) -> list[str]:
+    """The opening lines of a chart: the ``<svg>`` element labelled by its title and
+    description, the white background and (unless ``heading`` is false, for a caller
+    that draws its own) the title as a heading at the top (y 0-36). The caller appends
+    its drawing and ``"</svg>"``."""
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" lang={quoteattr(language)} '
+        f"aria-labelledby={quoteattr(f'{title_id} {desc_id}')} "
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="{escape(FONT)}" font-size="14" fill="{TEXT}">',
+        f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
+        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
+        f'<rect width="{width}" height="{height}" fill="{WHITE}"/>',
+    ]
+    if heading:
+        lines.append(
+            f'<text x="{MARGIN}" y="28" font-size="18" font-weight="bold">{escape(title)}</text>'
+        )
+    return lines
+
+
+def wrap(text: str, characters: int) -> list[str]:
+    """``text`` in lines of at most ``characters`` (SVG text does not wrap by itself); a
+    word longer than a line gets a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= characters:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def legend(
+    entries: Sequence[tuple[str, str]], *, y: int = 44, width: int | None = None
+) -> list[str]:
+    """A row of legend keys from the left margin: (the swatch's style attributes, label).
+    With ``width``, keys that would pass the right margin start a new row
+    (``legend_positions`` tells where each key goes)."""
+    out = []
+    positions = legend_positions([label for _style, label in entries], y=y, width=width)
+    for (style, label), (x, top) in zip(entries, positions, strict=True):
+        out.append(f'<rect x="{x}" y="{top}" width="14" height="14" {style}/>')
+        out.append(f'<text x="{x + 20}" y="{top + 12}">{escape(label)}</text>')
+    return out
+
+
+LEGEND_ROW = 22
+
+
+def legend_positions(
+    labels: Sequence[str], *, y: int = 44, width: int | None = None
+) -> list[tuple[int, int]]:
+    """The (x, y) of each legend key's swatch; rows are ``LEGEND_ROW`` apart."""
+    positions = []
+    x = MARGIN
+    for label in labels:
+        advance = 20 + 9 * len(label) + 24
+        if width is not None and x > MARGIN and x + advance - 24 > width - MARGIN:
+            x, y = MARGIN, y + LEGEND_ROW
+        positions.append((x, y))
+        x += advance
+    return positions

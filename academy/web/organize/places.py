@@ -1,0 +1,263 @@
+"""Organizer pages for places: the list, the form, and the place page with the findings
+of safety walks and place audits (counts, chart, status per finding, exports)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ...content import get_catalog
+from ...db import get_session
+from ...i18n import current_locale
+from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
+from ...services import audit
+from ...services import places as places_service
+from ..forms import ButtonForm
+from . import bp
+from .access import load_finding, load_organisation, load_place, organizer_required
+from .forms import FindingStatusForm, PlaceForm
+
+
+@bp.get("/organisations/<int:organisation_id>/places")
+@organizer_required
+def places(organisation_id: int):
+    organisation = load_organisation(organisation_id)
+    overview = places_service.places_overview(get_session(), organisation)
+    return render_template(
+        "organize/places/index.html", organisation=organisation, overview=overview
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>/places/new", methods=["GET", "POST"])
+@organizer_required
+def new_place(organisation_id: int):
+    organisation = load_organisation(organisation_id)
+    form = PlaceForm()
+    if form.validate_on_submit():
+        session = get_session()
+        if places_service.place_name_taken(session, organisation.id, form.name.data):
+            form.name.errors.append(_("The organisation has a place with this name already."))
+        else:
+            place = places_service.create_place(
+                session,
+                organisation,
+                name=form.name.data,
+                description=form.description.data or "",
+                created_by_id=current_user.id,
+            )
+            session.commit()
+            flash(_("The place %(name)s is created.", name=place.name), "success")
+            return redirect(url_for("organize.place", place_id=place.id))
+    return render_template(
+        "organize/places/form.html", form=form, organisation=organisation, place=None
+    )
+
+
+@bp.route("/places/<int:place_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_place(place_id: int):
+    place = load_place(place_id)
+    form = PlaceForm(obj=place)
+    if form.validate_on_submit():
+        session = get_session()
+        if places_service.place_name_taken(
+            session, place.organisation_id, form.name.data, except_id=place.id
+        ):
+            form.name.errors.append(_("The organisation has a place with this name already."))
+        else:
+            places_service.update_place(
+                session,
+                place,
+                name=form.name.data,
+                description=form.description.data or "",
+                changed_by_id=current_user.id,
+            )
+            session.commit()
+            flash(_("The place is saved."), "success")
+            return redirect(url_for("organize.place", place_id=place.id))
+    return render_template(
+        "organize/places/form.html", form=form, organisation=place.organisation, place=place
+    )
+
+
+def place_filters(
+    organisation: Organisation, source
+) -> tuple[places_service.FindingFilters, list[Cohort]]:
+    """Filters from the query string or form, checked against what exists (unknown
+    values are ignored rather than trusted), and the organisation's rounds to choose from."""
+    rounds = list(
+        get_session().scalars(
+            select(Cohort)
+            .where(Cohort.organisation_id == organisation.id)
+            .order_by(Cohort.archived_at.is_not(None), Cohort.name, Cohort.id)
+        )
+    )
+    category = source.get("category")
+    severity = source.get("severity")
+    status = source.get("status")
+    cohort = source.get("cohort", "")
+    filters = places_service.FindingFilters.of(
+        category=category if category in FindingCategory._value2member_map_ else None,
+        severity=(
+            severity
+            if severity in FindingSeverity._value2member_map_ or severity == places_service.UNRATED
+            else None
+        ),
+        status=status if status in FindingStatus._value2member_map_ else None,
+        cohort_id=(
+            int(cohort)
+            if cohort.isdigit() and int(cohort) in {each.id for each in rounds}
+            else None
+        ),
+    )
+    return filters, rounds
+
+
+def source_titles(language: str):
+    """``source_title(course_slug, part_slug)``: the title of the assignment a finding
+    came from, in ``language`` (the part's slug if the course no longer has it)."""
+    catalog = get_catalog()
+
+    def source_title(course_slug: str, part_slug: str) -> str:
+        course = catalog.get(course_slug)
+        part = course.part(part_slug) if course else None
+        if part is None or part.assignment is None:
+            return part_slug
+        title = part.assignment.title
+        return title.get(language) or title.get("en") or part_slug
+
+    return source_title
+
+
+@bp.get("/places/<int:place_id>")
+@organizer_required
+def place(place_id: int):
+    place = load_place(place_id)
+    filters, rounds = place_filters(place.organisation, request.args)
+    session = get_session()
+    summary = places_service.place_summary(session, place, filters)
+    page = places_service.findings_page(session, place, summary, page_number(request.args))
+    language = current_locale()
+    return render_template(
+        "organize/places/place.html",
+        place=place,
+        organisation=place.organisation,
+        rounds=rounds,
+        filters=filters,
+        filter_args=filters.args(),
+        # Where a status change leads back to: this view of the page.
+        back_args={**filters.args(), **({"page": page.number} if page.number > 1 else {})},
+        summary=summary,
+        page=page,
+        labels=places_service.page_labels(),
+        source_title=source_titles(language),
+        # The chart escapes every text it draws (tests/test_places.py checks it).
+        chart=Markup(places_service.findings_chart_svg(summary, language)),  # noqa: S704
+        export=ButtonForm(),
+    )
+
+
+@bp.post("/places/<int:place_id>/export")
+@organizer_required
+def export_findings(place_id: int):
+    """The place's findings as a file. A POST, because every export is written to the
+    audit log."""
+    place = load_place(place_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    filters, rounds = place_filters(place.organisation, request.values)
+    session = get_session()
+    language = current_locale()
+    tz = place.organisation.timezone
+    rows = places_service.all_findings(session, place, filters)
+    source_title = source_titles(language)
+    kind = request.form.get("format", "csv")
+    if kind == "xlsx":
+        summary = places_service.place_summary(session, place, filters)
+        body = places_service.findings_xlsx(
+            summary,
+            rows,
+            language,
+            source_title=source_title,
+            description=place.description,
+            filter_labels=places_service.filter_labels(filters, rounds, language),
+            tz=tz,
+        )
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind in ("csv", "csv-semicolon"):
+        delimiter = ";" if kind == "csv-semicolon" else ","
+        body = places_service.findings_csv(
+            rows, language, source_title=source_title, delimiter=delimiter, tz=tz
+        )
+        mimetype = "text/csv; charset=utf-8"
+        kind = "csv"
+    else:
+        abort(400)
+    audit.record(
+        session,
+        "findings.exported",
+        actor_id=current_user.id,
+        object_type="place",
+        object_id=place.id,
+        organisation_id=place.organisation_id,
+        format=kind,
+        rows=len(rows),
+        **filters.args(),
+    )
+    session.commit()
+    response = make_response(body)
+    response.content_type = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="findings-{place.id}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/findings/<int:finding_id>/status")
+@organizer_required
+def finding_status(finding_id: int):
+    """Set a finding's status, then back to the place page as it was: its filters and
+    page come in the query string."""
+    finding = load_finding(finding_id)
+    form = FindingStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    changed = places_service.set_status(
+        session, finding, FindingStatus(form.status.data), changed_by_id=current_user.id
+    )
+    session.commit()
+    if finding.place_id is None:
+        organisation_id = session.scalar(
+            select(Cohort.organisation_id).where(Cohort.id == finding.cohort_id)
+        )
+        return redirect(url_for("organize.places", organisation_id=organisation_id))
+    if changed:
+        flash(
+            _(
+                "The status of “%(spot)s” is now %(status)s.",
+                spot=finding.spot,
+                status=places_service.STATUS_LABELS[finding.status],
+            ),
+            "success",
+        )
+    place = session.get(Place, finding.place_id)
+    filters, _rounds = place_filters(place.organisation, request.args)
+    page = page_number(request.args)
+    return redirect(
+        url_for(
+            "organize.place",
+            place_id=finding.place_id,
+            **filters.args(),
+            **({"page": page} if page > 1 else {}),
+            _anchor=f"finding-{finding.id}",
+        )
+    )
+
+
+def page_number(source) -> int:
+    """``page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
+    page = source.get("page", "")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
