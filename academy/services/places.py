@@ -79,6 +79,7 @@ from ..models import (
 )
 from . import audit, charts, spreadsheets
 from .charts import MARGIN, WHITE, escape
+from .paging import Page
 from .spreadsheets import Cell
 
 CATEGORY_LABELS = {
@@ -582,33 +583,8 @@ def _rows_statement(place: Place, filters: FindingFilters):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FindingsPage:
-    rows: tuple[FindingRow, ...]
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * self.size + 1
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1
-
-    @property
-    def previous(self) -> int | None:
-        """The page before, or the last page when this one is past the end."""
-        return min(self.number - 1, self.pages) if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
+# One page of FindingRows.
+FindingsPage = Page[FindingRow]
 
 
 def findings_page(

@@ -58,6 +58,7 @@ from ..models import (
 )
 from . import charts, spreadsheets
 from .charts import MARGIN, WIDTH, escape
+from .paging import Page
 from .spreadsheets import Cell
 
 # A part is "in progress" once any step of it is recorded and it is not completed.
@@ -377,37 +378,8 @@ def _part_counts(shape: _Shape) -> Select[Any]:
     return counts.where(PartState.cohort_id == bindparam("cohort_id"))
 
 
-@dataclass(frozen=True, slots=True)
-class ReportPage:
-    """One page of the report's rows, in the order of ``cohort_report``."""
-
-    rows: tuple[ReportRow, ...]
-    number: int
-    size: int
-    # All the rows the filters let through, on every page.
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def first(self) -> int:
-        """The position (from 1) of the page's first row."""
-        return (self.number - 1) * self.size + 1
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1
-
-    @property
-    def previous(self) -> int | None:
-        """The page before, or the last page when this one is past the end."""
-        return min(self.number - 1, self.pages) if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
+# One page of ReportRows.
+ReportPage = Page[ReportRow]
 
 
 def report_page(
