@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, insert, select
 
-from academy.content import load_courses
+from academy import pdf
+from academy.content import EXTENSION_KEY as COURSES_KEY
+from academy.content import Catalog, get_catalog, load_courses
 from academy.models import (
     AssignmentSubmission,
     AuditEvent,
@@ -677,6 +681,7 @@ def routes(town, finding):
         ("POST", f"/organize/places/{place}/edit", {"name": "Stulen", "description": ""}),
         ("POST", f"/organize/places/{place}/export", {"format": "csv"}),
         ("POST", f"/organize/places/{place}/export", {"format": "xlsx"}),
+        ("POST", f"/organize/places/{place}/summary.pdf", {}),
         ("POST", f"/organize/findings/{finding}/status", {"status": "done"}),
     ]
 
@@ -714,3 +719,245 @@ def test_an_administrator_sees_every_organisations_places(client, db, town):
     db.commit()
     login(client, make_user(db, is_admin=True))
     assert "Admin can see this" in client.get(f"/organize/places/{town['station'].id}").text
+
+
+# --- what participants see -----------------------------------------------------------------
+
+
+@pytest.fixture
+def with_real_course(app, course, monkeypatch):
+    """The app's catalog with the real course beside the fixture course, for the pages."""
+    catalog = get_catalog(app)
+    monkeypatch.setitem(
+        app.extensions,
+        COURSES_KEY,
+        (Catalog({**catalog.courses, course.slug: course}), []),
+    )
+
+
+def test_participants_see_their_places_findings_after_submitting_their_own(
+    client, db, course, world, with_real_course
+):
+    station, cohort = world["station"], world["cohort"]
+    asa = make_enrolment(db, cohort, make_user(db, name="Åsa Öberg", email="asa@example.se"))
+    bo = make_enrolment(db, cohort, make_user(db, name="Bo Bengtsson", email="bo@example.se"))
+    # An earlier round of the organisation at the same place, and one elsewhere.
+    spring = make_cohort(db, world["organisation"], course_slug=course.slug, place=station)
+    cajsa = make_enrolment(db, spring, make_user(db, name="Cajsa Carlsson", email="c@example.se"))
+    submit(db, bo, course, "safe-urban-planning", walk_answers([walk_row("Bike stand")]))
+    submit(
+        db,
+        cajsa,
+        course,
+        "placemaking",
+        audit_answers([{"spot": "Kiosk", "category": "activity", "observation": "Empty at 9."}]),
+    )
+    elsewhere = make_cohort(
+        db, world["organisation"], course_slug=course.slug, place=world["square"]
+    )
+    submit(
+        db,
+        make_enrolment(db, elsewhere, make_user(db, name="Dag Dahl")),
+        course,
+        "safe-urban-planning",
+        walk_answers([walk_row("Fountain on the square")]),
+    )
+    db.commit()
+    login(client, asa.user)
+    url = f"/learn/{asa.id}/place"
+    assert f'href="{url}"' in client.get(f"/learn/{asa.id}/").text
+
+    # Before: what the page will show, and where to submit; no finding.
+    html = client.get(url).text
+    assert "Stationsområdet" in html and "once you have submitted your own" in html
+    assert f"/learn/{asa.id}/safe-urban-planning/assignment" in html
+    assert f"/learn/{asa.id}/placemaking/assignment" in html
+    assert "Bike stand" not in html and "Kiosk" not in html
+    # A draft is not enough.
+    submit(db, asa, course, "safe-urban-planning", walk_answers([walk_row("Tunnel")]), submit=False)
+    db.commit()
+    assert "Bike stand" not in client.get(url).text
+
+    # After: every round's findings at the place, with category, severity and status, and
+    # no one's name or address.
+    submit(db, asa, course, "safe-urban-planning", walk_answers([walk_row("Tunnel")]))
+    finding = db.scalar(select(Finding).where(Finding.spot == "Bike stand"))
+    places.set_status(db, finding, FindingStatus.PLANNED, changed_by_id=world["organizer"].id)
+    db.commit()
+    html = client.get(url).text
+    for shown in (
+        "Bike stand",
+        "Kiosk",
+        "Tunnel",
+        "Seen at Bike stand",
+        "The property owner",
+        "Lighting",
+        "Activity and life",
+        "High",
+        "Not rated",
+        "Status: Planned",
+    ):
+        assert shown in html, shown
+    assert "Fountain on the square" not in html  # another place
+    for name in (
+        "Bo Bengtsson",
+        "bo@example.se",
+        "Cajsa Carlsson",
+        "c@example.se",
+        "Olle Organizer",
+        "Dag Dahl",
+    ):
+        assert name not in html, name
+    assert "of 3, newest first" in html
+
+
+def test_the_participants_place_comes_before_the_rounds_and_no_place_is_404(
+    client, db, course, world, with_real_course
+):
+    asa = make_enrolment(db, world["cohort"], make_user(db), place_id=world["square"].id)
+    submit(
+        db,
+        asa,
+        course,
+        "placemaking",
+        audit_answers([{"spot": "Bench", "category": "other", "observation": "Broken."}]),
+    )
+    no_place = make_cohort(db, world["organisation"], course_slug=course.slug)
+    stray = make_enrolment(db, no_place, asa.user)
+    db.commit()
+    login(client, asa.user)
+    html = client.get(f"/learn/{asa.id}/place").text
+    assert "Torget" in html and "Bench" in html
+    assert client.get(f"/learn/{stray.id}/place").status_code == 404
+    assert f'/learn/{stray.id}/place"' not in client.get(f"/learn/{stray.id}/").text
+
+
+def test_another_participants_place_page_is_404(client, db, course, world, with_real_course):
+    asa = make_enrolment(db, world["cohort"], make_user(db))
+    submit(db, asa, course, "safe-urban-planning", walk_answers([walk_row("Hemlig plats")]))
+    other_org = make_organisation(db, name="Kongsvinger kommune")
+    other = make_enrolment(db, make_cohort(db, other_org, course_slug=course.slug), make_user(db))
+    same_round = make_enrolment(db, world["cohort"], make_user(db))
+    db.commit()
+    for user in (other.user, same_round.user):
+        login(client, user)
+        response = client.get(f"/learn/{asa.id}/place")
+        assert response.status_code == 404
+        assert "Hemlig plats" not in response.text and "Stationsområdet" not in response.text
+
+
+def test_the_participants_page_is_paged_in_a_fixed_number_of_statements(
+    client, db, course, world, count_queries, with_real_course
+):
+    station, cohort = world["station"], world["cohort"]
+    asa = make_enrolment(db, cohort, make_user(db))
+    submit(db, asa, course, "safe-urban-planning", walk_answers([walk_row("Mine")]))
+    db.commit()
+    login(client, asa.user)
+    url = f"/learn/{asa.id}/place"
+    client.get(url)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    bulk_findings(db, station, cohort, 2000)
+    db.commit()
+    with count_queries() as many:
+        html = client.get(url + "?page=2").text
+    assert many.count == few.count, many.statements
+    assert html.count('class="finding"') == places.FINDINGS_PAGE_SIZE
+    assert "Page 2 of 81" in html
+    assert client.get(url + "?page=999").status_code == 200
+
+
+# --- the PDF summary -----------------------------------------------------------------------
+
+PAYLOAD = '<img src="http://127.0.0.1:1/">'
+
+
+def test_the_pdf_summary_prints_counts_and_findings_without_names_and_fetches_nothing(
+    client, db, town, monkeypatch, tmp_path
+):
+    station = town["station"]
+    add_finding(db, station, town["spring"], town["asa"], spot="Bike stand by the library")
+    add_finding(
+        db,
+        station,
+        town["autumn"],
+        town["asa"],
+        spot="Underpass",
+        category=FindingCategory.SIGHT_LINES,
+        observation=f"Graffiti says {PAYLOAD}",
+        suggestion="url(http://127.0.0.1:1/x.css)",
+        severity=None,
+    )
+    add_finding(db, town["square"], town["spring"], spot="Fountain on the square")
+    db.commit()
+    fetched = []
+    fetch = pdf.SafeURLFetcher.fetch
+
+    def recording_fetch(self, url, *args, **kwargs):
+        fetched.append(url)
+        return fetch(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.SafeURLFetcher, "fetch", recording_fetch)
+    login(client, town["organizer"])
+    assert "/summary.pdf" in client.get(f"/organize/places/{station.id}").text
+    response = client.post_form(f"/organize/places/{station.id}/summary.pdf", {})
+    assert response.status_code == 200
+    assert response.content_type == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.data.startswith(b"%PDF")
+    assert fetched and all(url.startswith(("file:", "data:")) for url in fetched), fetched
+    assert not [url for url in fetched if "127.0.0.1" in url]
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "findings.exported").order_by(AuditEvent.id)
+    ).all()[-1]
+    assert event.object_id == station.id and event.details["format"] == "pdf"
+    if shutil.which("pdftotext"):
+        path = tmp_path / "summary.pdf"
+        path.write_bytes(response.data)
+        text = subprocess.run(
+            ["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        flat = "".join(text.split())
+        for shown in (
+            "Stationsområdet",
+            "Från bussen.",
+            "Bike stand by the library",
+            "Underpass",
+            "Lighting",
+            "Sight lines",
+            "Not rated",
+            "High",
+            "New",
+        ):
+            assert "".join(shown.split()) in flat, shown
+        assert "".join(PAYLOAD.split()) in flat  # printed as text
+        assert "Fountain" not in flat  # another place
+        assert "Åsa" not in text and "Öberg" not in text and "Olle" not in text
+
+
+def test_the_pdf_summary_is_in_the_organizers_language_and_filtered(client, db, town, tmp_path):
+    station, organizer = town["station"], town["organizer"]
+    add_finding(db, station, town["spring"], spot="Lampan vid busshållplatsen")
+    add_finding(db, station, town["spring"], spot="Busken", category=FindingCategory.VEGETATION)
+    organizer.locale = "sv"
+    db.commit()
+    login(client, organizer)
+    response = client.post_form(
+        f"/organize/places/{station.id}/summary.pdf?category=vegetation", {}
+    )
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        path = tmp_path / "summary.pdf"
+        path.write_bytes(response.data)
+        text = subprocess.run(
+            ["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        assert "Busken" in text and "Lampan" not in text
+        assert "Endast kategori" in text and "Kategori" in text  # Swedish labels
+
+
+def test_the_pdf_summary_without_a_token_is_refused(client, db, town):
+    login(client, town["organizer"])
+    response = client.post(f"/organize/places/{town['station'].id}/summary.pdf")
+    assert response.status_code == 400

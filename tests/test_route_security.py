@@ -414,6 +414,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/learn/<int:enrolment_id>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
+    "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {
         "GET": PARTICIPANT,
@@ -504,6 +505,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     # A form sent without fields keeps the values it showed, and saves them unchanged.
     "/organize/places/<int:place_id>/edit": {"GET": ORGANIZER, "POST": organizers_to(PLACE_PAGE)},
     "/organize/places/<int:place_id>/export": {"POST": ORGANIZER},
+    "/organize/places/<int:place_id>/summary.pdf": {"POST": ORGANIZER},
     # A form sent without the new status is refused.
     "/organize/findings/<int:finding_id>/status": {"POST": (LOGIN, 404, 404, 400, 404, 400)},
     # Administrators

@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "learn: quiz": ("participant", "/learn/{enrolment_id}/{part_slug}/quiz"),
     "learn: quiz result": ("participant", "/learn/{enrolment_id}/{part_slug}/quiz/{attempt_id}"),
     "learn: assignment": ("participant", "/learn/{enrolment_id}/{part_slug}/assignment"),
+    "learn: place findings": ("participant", "/learn/{enrolment_id}/place"),
     "account: profile": ("participant", "/account"),
     "certificate: PDF download": ("participant", "/certificates/{certificate_id}/certificate.pdf"),
     "verify: certificate (public)": ("anonymous", "/verify/{code}"),

@@ -47,6 +47,7 @@ already made stay).
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,16 +55,16 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import force_locale, ngettext
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..content import Assignment, AssignmentField, Part
+from ..content import Assignment, AssignmentField, Course, Part
 from ..models import (
     AssignmentSubmission,
     Cohort,
@@ -74,9 +75,11 @@ from ..models import (
     FindingStatus,
     Organisation,
     Place,
+    SubmissionStatus,
     User,
     utcnow,
 )
+from ..pdf import render_pdf
 from . import audit, charts, spreadsheets
 from .charts import MARGIN, WHITE, escape
 from .paging import Page
@@ -663,6 +666,88 @@ def filter_labels(
     return pairs
 
 
+# --- what participants see ---------------------------------------------------------------
+
+# A participant sees the findings of their place once their own walk or audit is in.
+SHARING_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFinding:
+    """A finding as the place's participants see it: what was found and what became of
+    it, without who found it, in which round, or who changed its status."""
+
+    id: int
+    spot: str
+    category: FindingCategory
+    severity: FindingSeverity | None
+    observation: str
+    suggestion: str
+    status: FindingStatus
+
+
+SharedFindingsPage = Page[SharedFinding]
+
+
+def findings_parts(course: Course) -> list[Part]:
+    """The parts of ``course`` whose assignment makes findings (see the module)."""
+    return [part for part in course.parts if findings_group(part.assignment) is not None]
+
+
+def has_shared_findings(session: Session, enrolment_id: int, part_slugs: Sequence[str]) -> bool:
+    """Whether the enrolment has submitted (or had approved) an assignment of one of these
+    parts: one statement, none when there are no such parts."""
+    if not part_slugs:
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    AssignmentSubmission.enrolment_id == enrolment_id,
+                    AssignmentSubmission.part_slug.in_(list(part_slugs)),
+                    AssignmentSubmission.status.in_(SHARING_STATUSES),
+                )
+            )
+        )
+    )
+
+
+def shared_findings_page(
+    session: Session, place: Place, number: int = 1, *, size: int = FINDINGS_PAGE_SIZE
+) -> SharedFindingsPage:
+    """The place's findings from the rounds of its organisation, newest first, without
+    names: a count and, when the page is not past the end, its rows (two statements)."""
+    if number < 1 or size < 1:
+        raise ValueError("pages and their size count from 1")
+    criteria = _criteria(place, FindingFilters())
+    total = session.scalar(
+        select(func.count())
+        .select_from(Finding)
+        .join(Cohort, Cohort.id == Finding.cohort_id)
+        .where(*criteria)
+    )
+    rows: tuple[SharedFinding, ...] = ()
+    if (number - 1) * size < total:
+        statement = (
+            select(
+                Finding.id,
+                Finding.spot,
+                Finding.category,
+                Finding.severity,
+                Finding.observation,
+                Finding.suggestion,
+                Finding.status,
+            )
+            .join(Cohort, Cohort.id == Finding.cohort_id)
+            .where(*criteria)
+            .order_by(Finding.created_at.desc(), Finding.id.desc())
+            .limit(size)
+            .offset((number - 1) * size)
+        )
+        rows = tuple(SharedFinding(**row._mapping) for row in session.execute(statement))
+    return SharedFindingsPage(rows=rows, number=number, size=size, total=total or 0)
+
+
 # --- chart ------------------------------------------------------------------------------
 
 # Contrast with the white background: high 6.5:1, medium 5.6:1, low 7.8:1, the outline of
@@ -910,3 +995,56 @@ def findings_xlsx(
                 each.font = bold
         sheet.append(cells)
     return spreadsheets.workbook_bytes(workbook)
+
+
+# --- the PDF summary ----------------------------------------------------------------------
+
+SUMMARY_STYLESHEET = "place-summary"
+SUMMARY_TEMPLATE = "pdf/place_summary.html"
+
+
+def summary_pdf_html(
+    place: Place,
+    summary: PlaceSummary,
+    rows: Sequence[FindingRow],
+    language: str,
+    *,
+    filter_labels: Sequence[tuple[str, str]] = (),
+    tz: str | None = None,
+) -> str:
+    """The HTML of the place's PDF summary in ``language``: its name and description, the
+    date, the counts by category and severity (the chart and a table) and the findings,
+    without the participants' names. Every text goes through the template's escaping; the
+    chart is a ``data:`` image, the only kind of URL besides static files the PDF renderer
+    loads."""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    chart = findings_chart_svg(summary, language, id_prefix=f"place-{place.id}-summary")
+    with force_locale(language):
+        return render_template(
+            SUMMARY_TEMPLATE,
+            language=language,
+            place=place,
+            summary=summary,
+            rows=rows,
+            filter_labels=filter_labels,
+            today=format_date(utcnow().astimezone(zone).date(), "long"),
+            severities=SEVERITIES if summary.severity_total(None) else SEVERITIES[:-1],
+            labels=page_labels(),
+            chart_uri="data:image/svg+xml;base64,"
+            + base64.b64encode(chart.encode("utf-8")).decode("ascii"),
+        )
+
+
+def summary_pdf(
+    place: Place,
+    summary: PlaceSummary,
+    rows: Sequence[FindingRow],
+    language: str,
+    *,
+    filter_labels: Sequence[tuple[str, str]] = (),
+    tz: str | None = None,
+) -> bytes:
+    """The place's summary as PDF bytes (``academy.pdf``: nothing outside the static
+    folder is loaded)."""
+    html = summary_pdf_html(place, summary, rows, language, filter_labels=filter_labels, tz=tz)
+    return render_pdf(html, SUMMARY_STYLESHEET)

@@ -29,11 +29,13 @@ from ...models import (
     EnrolmentStatus,
     LessonProgress,
     LiveSession,
+    Place,
     QuizAttempt,
     SubmissionStatus,
     utcnow,
 )
 from ...services import certificates
+from ...services import places as places_service
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -192,6 +194,35 @@ def course_overview(enrolment_id: int):
         course=course,
         progress=state,
         next=progress_service.next_step(course, state),
+    )
+
+
+@bp.get("/<int:enrolment_id>/place")
+def place_findings(enrolment_id: int):
+    """What the participants of the enrolment's place (else the round's) found there, in
+    every round of the organisation, without names; shown once the participant has
+    submitted their own safety walk or place audit."""
+    enrolment, course = load_enrolment(enrolment_id)
+    place_id = enrolment.place_id or enrolment.cohort.place_id
+    if place_id is None:
+        abort(404)
+    session = get_session()
+    place = session.get(Place, place_id)
+    parts = places_service.findings_parts(course)
+    shared = places_service.has_shared_findings(session, enrolment.id, [p.slug for p in parts])
+    page = None
+    if shared:
+        number = request.args.get("page", "")
+        number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+        page = places_service.shared_findings_page(session, place, number)
+    return render_template(
+        "learn/place.html",
+        enrolment=enrolment,
+        course=course,
+        place=place,
+        parts=parts,
+        page=page,
+        labels=places_service.page_labels(),
     )
 
 

@@ -215,6 +215,46 @@ def export_findings(place_id: int):
     return response
 
 
+@bp.post("/places/<int:place_id>/summary.pdf")
+@organizer_required
+def summary_pdf(place_id: int):
+    """The place's findings as a PDF summary in the organizer's language, without the
+    participants' names. A POST, audited like the other exports."""
+    place = load_place(place_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    filters, rounds = place_filters(place.organisation, request.values)
+    session = get_session()
+    language = current_locale()
+    summary = places_service.place_summary(session, place, filters)
+    rows = places_service.all_findings(session, place, filters)
+    body = places_service.summary_pdf(
+        place,
+        summary,
+        rows,
+        language,
+        filter_labels=places_service.filter_labels(filters, rounds, language),
+        tz=place.organisation.timezone,
+    )
+    audit.record(
+        session,
+        "findings.exported",
+        actor_id=current_user.id,
+        object_type="place",
+        object_id=place.id,
+        organisation_id=place.organisation_id,
+        format="pdf",
+        rows=len(rows),
+        **filters.args(),
+    )
+    session.commit()
+    response = make_response(body)
+    response.content_type = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="place-{place.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/findings/<int:finding_id>/status")
 @organizer_required
 def finding_status(finding_id: int):
