@@ -97,6 +97,13 @@ class Target:
 # summary's SQL alone. It takes the counts kept rather than recounted: a row per
 # (enrolment, part) written at its first step (started) and at its completion would make
 # the summary two GROUP BYs on one table, or a cache of the summary per cohort.
+# That is what part_state now is (academy/models/progress.py): one row per started part,
+# written with every step, carrying the round's id. cohort_summary counts it with an
+# index-only scan, the page reads its 50 rows' states in one select, and
+# enrolment(cohort_id, role, status) covers the role and status counts. In-process on
+# the same busy machine: cohort_summary 21.5 -> 1.1 ms, report_page 12.3 -> 4.5 ms.
+# Three runs served with gunicorn.conf.py (as production; /healthz 620-965 req/s): the
+# report at 0.11, 0.11 and 0.14 of /healthz, p95 162-176 ms.
 TARGETS: list[Target] = [
     Target("/healthz", None),
     Target("/login", 0.2),
