@@ -48,6 +48,7 @@ from academy.models import (
     Enrolment,
     Finding,
     FindingCategory,
+    FindingPhoto,
     FindingSeverity,
     LiveSession,
     Organisation,
@@ -226,6 +227,17 @@ def build_world(app: Flask, session: Session) -> World:
             severity=FindingSeverity.HIGH,
         )
         session.add(finding)
+        session.flush()
+        session.add(
+            FindingPhoto(
+                finding_id=finding.id,
+                content_type="image/jpeg",
+                data=b"\xff\xd8\xff\xe0 not a real JPEG, enough to serve",
+                width=4,
+                height=3,
+                sha256="0" * 64,
+            )
+        )
 
         organizer = make_organizer(session, organisation, make_user(session, name="Olle Organizer"))
         invited, invite_token = enrolments.invite_participant(
@@ -371,6 +383,7 @@ INVITATION: Row = (200, 409, 409, 409, 409, 409)
 
 COHORT_PAGE = "/organize/cohorts/{cohort_id}"
 PLACE_PAGE = "/organize/places/{place_id}"
+FINDING_ON_PLACE_PAGE = PLACE_PAGE + "#finding-{finding_id}"
 CERTIFICATE_PAGE = "/organize/enrolments/{enrolment_id}/certificate"
 
 # Every rule of the URL map: the answer to each actor, in the order of ACTORS. GET as a
@@ -415,6 +428,15 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},
+    # The participant's own finding (the world's finding is theirs).
+    "/learn/<int:enrolment_id>/findings/<int:finding_id>/photo": {
+        "POST": participant_to("/learn/{enrolment_id}/place#finding-{finding_id}")
+    },
+    "/learn/<int:enrolment_id>/findings/<int:finding_id>/photo/remove": {
+        "POST": participant_to("/learn/{enrolment_id}/place#finding-{finding_id}")
+    },
+    # The finding's photo: the participant who found it and the organizers.
+    "/learn/findings/<int:finding_id>/photo.jpg": {"GET": HOLDER_AND_ORGANIZERS},
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {
         "GET": PARTICIPANT,
@@ -508,6 +530,11 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/places/<int:place_id>/summary.pdf": {"POST": ORGANIZER},
     # A form sent without the new status is refused.
     "/organize/findings/<int:finding_id>/status": {"POST": (LOGIN, 404, 404, 400, 404, 400)},
+    # A form sent without a file is refused with a message, back on the place page.
+    "/organize/findings/<int:finding_id>/photo": {"POST": organizers_to(FINDING_ON_PLACE_PAGE)},
+    "/organize/findings/<int:finding_id>/photo/remove": {
+        "POST": organizers_to(FINDING_ON_PLACE_PAGE)
+    },
     # Administrators
     "/admin/": {"GET": ADMINISTRATOR},
     "/admin/audit": {"GET": ADMINISTRATOR},

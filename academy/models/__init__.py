@@ -4,7 +4,7 @@ from .audit import AuditEvent
 from .base import Base, utcnow
 from .certificate import Certificate
 from .cohort import Attendance, Cohort, Enrolment, LiveSession
-from .finding import Finding, FindingCategory, FindingSeverity, FindingStatus
+from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
 from .organisation import Organisation, Organizer, Place
@@ -34,6 +34,7 @@ __all__ = [
     "EnrolmentStatus",
     "Finding",
     "FindingCategory",
+    "FindingPhoto",
     "FindingSeverity",
     "FindingStatus",
     "Invitation",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -91,3 +91,27 @@ class Finding(Base):
 
     def __repr__(self) -> str:
         return f"<Finding {self.id} place={self.place_id} {self.category} {self.status}>"
+
+
+class FindingPhoto(Base):
+    """The one photo of a finding, as ``services.photos`` re-encoded it: JPEG bytes without
+    metadata (no EXIF, GPS or ICC profile), at most ``photos.MAX_SIDE`` pixels on the long
+    side. Deleted with its finding; kept when whoever uploaded it is erased."""
+
+    __tablename__ = "finding_photo"
+
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<FindingPhoto finding={self.finding_id} {self.width}x{self.height}>"

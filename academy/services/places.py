@@ -61,7 +61,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..content import Assignment, AssignmentField, Course, Part
@@ -71,6 +71,7 @@ from ..models import (
     Enrolment,
     Finding,
     FindingCategory,
+    FindingPhoto,
     FindingSeverity,
     FindingStatus,
     Organisation,
@@ -555,6 +556,9 @@ class FindingRow:
     part_slug: str
     participant: str | None
     created_at: datetime
+    # The photo's size (services.photos), None without one.
+    photo_width: int | None = None
+    photo_height: int | None = None
 
 
 def _rows_statement(place: Place, filters: FindingFilters):
@@ -576,8 +580,11 @@ def _rows_statement(place: Place, filters: FindingFilters):
             Finding.part_slug,
             participant.name.label("participant"),
             Finding.created_at,
+            FindingPhoto.width.label("photo_width"),
+            FindingPhoto.height.label("photo_height"),
         )
         .join(Cohort, Cohort.id == Finding.cohort_id)
+        .outerjoin(FindingPhoto, FindingPhoto.finding_id == Finding.id)
         .outerjoin(Enrolment, Enrolment.id == Finding.enrolment_id)
         .outerjoin(participant, participant.id == Enrolment.user_id)
         .outerjoin(changer, changer.id == Finding.status_changed_by_id)
@@ -684,6 +691,11 @@ class SharedFinding:
     observation: str
     suggestion: str
     status: FindingStatus
+    # The photo's size, None without one; ``yours``: found by the participant looking,
+    # who may add, replace or remove its photo.
+    photo_width: int | None = None
+    photo_height: int | None = None
+    yours: bool = False
 
 
 SharedFindingsPage = Page[SharedFinding]
@@ -713,10 +725,16 @@ def has_shared_findings(session: Session, enrolment_id: int, part_slugs: Sequenc
 
 
 def shared_findings_page(
-    session: Session, place: Place, number: int = 1, *, size: int = FINDINGS_PAGE_SIZE
+    session: Session,
+    place: Place,
+    number: int = 1,
+    *,
+    size: int = FINDINGS_PAGE_SIZE,
+    user_id: int | None = None,
 ) -> SharedFindingsPage:
     """The place's findings from the rounds of its organisation, newest first, without
-    names: a count and, when the page is not past the end, its rows (two statements)."""
+    names: a count and, when the page is not past the end, its rows (two statements).
+    The findings of ``user_id``'s own enrolments are marked ``yours``."""
     if number < 1 or size < 1:
         raise ValueError("pages and their size count from 1")
     criteria = _criteria(place, FindingFilters())
@@ -737,8 +755,18 @@ def shared_findings_page(
                 Finding.observation,
                 Finding.suggestion,
                 Finding.status,
+                FindingPhoto.width.label("photo_width"),
+                FindingPhoto.height.label("photo_height"),
+                (
+                    exists().where(
+                        Enrolment.id == Finding.enrolment_id, Enrolment.user_id == user_id
+                    )
+                    if user_id is not None
+                    else false()
+                ).label("yours"),
             )
             .join(Cohort, Cohort.id == Finding.cohort_id)
+            .outerjoin(FindingPhoto, FindingPhoto.finding_id == Finding.id)
             .where(*criteria)
             .order_by(Finding.created_at.desc(), Finding.id.desc())
             .limit(size)

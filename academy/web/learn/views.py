@@ -27,6 +27,7 @@ from ...models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    Finding,
     LessonProgress,
     LiveSession,
     Place,
@@ -38,6 +39,7 @@ from ...services import certificates
 from ...services import places as places_service
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
+from .. import photos as photos_web
 from ..calendar import calendar_download
 from ..forms import ButtonForm
 from .forms import (
@@ -214,7 +216,7 @@ def place_findings(enrolment_id: int):
     if shared:
         number = request.args.get("page", "")
         number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-        page = places_service.shared_findings_page(session, place, number)
+        page = places_service.shared_findings_page(session, place, number, user_id=current_user.id)
     return render_template(
         "learn/place.html",
         enrolment=enrolment,
@@ -224,6 +226,52 @@ def place_findings(enrolment_id: int):
         page=page,
         labels=places_service.page_labels(),
     )
+
+
+def own_finding(finding_id: int) -> tuple[Finding, int]:
+    """A finding the current user made (in any of their enrolments) and the organisation
+    of its round, or 404."""
+    row = (
+        get_session()
+        .execute(
+            select(Finding, Cohort.organisation_id)
+            .join(Enrolment, Enrolment.id == Finding.enrolment_id)
+            .join(Cohort, Cohort.id == Finding.cohort_id)
+            .where(Finding.id == finding_id, Enrolment.user_id == current_user.id)
+        )
+        .first()
+    )
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
+@bp.post("/<int:enrolment_id>/findings/<int:finding_id>/photo")
+def finding_photo_upload(enrolment_id: int, finding_id: int):
+    """Add or replace the photo of one of the participant's own findings."""
+    enrolment, _course = load_enrolment(enrolment_id)
+    finding, organisation_id = own_finding(finding_id)
+    photos_web.upload(finding, organisation_id)
+    return redirect(
+        url_for("learn.place_findings", enrolment_id=enrolment.id, _anchor=f"finding-{finding.id}")
+    )
+
+
+@bp.post("/<int:enrolment_id>/findings/<int:finding_id>/photo/remove")
+def finding_photo_remove(enrolment_id: int, finding_id: int):
+    enrolment, _course = load_enrolment(enrolment_id)
+    finding, organisation_id = own_finding(finding_id)
+    photos_web.remove(finding, organisation_id)
+    return redirect(
+        url_for("learn.place_findings", enrolment_id=enrolment.id, _anchor=f"finding-{finding.id}")
+    )
+
+
+@bp.get("/findings/<int:finding_id>/photo.jpg")
+def finding_photo(finding_id: int):
+    """A finding's photo: for the organizers of its organisation, the participant who
+    made the finding, and the participants who see their place's findings."""
+    return photos_web.serve(finding_id)
 
 
 @bp.get("/<int:enrolment_id>/continue")

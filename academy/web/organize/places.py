@@ -15,6 +15,7 @@ from ...i18n import current_locale
 from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
 from ...services import audit
 from ...services import places as places_service
+from .. import photos as photos_web
 from ..forms import ButtonForm
 from . import bp
 from .access import load_finding, load_organisation, load_place, organizer_required
@@ -270,10 +271,7 @@ def finding_status(finding_id: int):
     )
     session.commit()
     if finding.place_id is None:
-        organisation_id = session.scalar(
-            select(Cohort.organisation_id).where(Cohort.id == finding.cohort_id)
-        )
-        return redirect(url_for("organize.places", organisation_id=organisation_id))
+        return back_to_place(finding)
     if changed:
         flash(
             _(
@@ -282,6 +280,40 @@ def finding_status(finding_id: int):
                 status=places_service.STATUS_LABELS[finding.status],
             ),
             "success",
+        )
+    return back_to_place(finding)
+
+
+@bp.post("/findings/<int:finding_id>/photo")
+@organizer_required
+def finding_photo_upload(finding_id: int):
+    """Add or replace a finding's photo, then back to the place page as it was."""
+    finding = load_finding(finding_id)
+    photos_web.upload(finding, finding_organisation_id(finding))
+    return back_to_place(finding)
+
+
+@bp.post("/findings/<int:finding_id>/photo/remove")
+@organizer_required
+def finding_photo_remove(finding_id: int):
+    finding = load_finding(finding_id)
+    photos_web.remove(finding, finding_organisation_id(finding))
+    return back_to_place(finding)
+
+
+def finding_organisation_id(finding) -> int:
+    return get_session().scalar(
+        select(Cohort.organisation_id).where(Cohort.id == finding.cohort_id)
+    )
+
+
+def back_to_place(finding):
+    """To the finding on its place page, with the filters and page of the query string
+    (to the list of places for a finding without a place)."""
+    session = get_session()
+    if finding.place_id is None:
+        return redirect(
+            url_for("organize.places", organisation_id=finding_organisation_id(finding))
         )
     place = session.get(Place, finding.place_id)
     filters, _rounds = place_filters(place.organisation, request.args)
