@@ -368,13 +368,31 @@ def fill_report_cohort(
         ],
     )
     total = sum(len(part.lessons) for part in course.parts)
-    roles = list(AudienceRole)
     started = now - timedelta(days=25)
     positions = [(n * 7) % (total + 1) for n in range(participants)]
     progress = [
         participant_progress(course, position, started, draft=n % 5 == 0, retry=n % 3 == 1)
         for n, position in enumerate(positions)
     ]
+    enrol_with_attendance(
+        session, cohort_id, user_ids, place_ids, positions, progress, started, held
+    )
+    return {"report_cohort": str(cohort_id)}
+
+
+def enrol_with_attendance(
+    session: Session,
+    cohort_id: int,
+    user_ids: list[int],
+    place_ids: list[int],
+    positions: list[int],
+    progress: list[tuple[ProgressRows, bool]],
+    started: datetime,
+    held: list[int],
+) -> list[int]:
+    """Enrol the users (roles in turn, places in turn) with their progress (see ``enrol``)
+    and mark two of three present at each of the ``held`` live sessions."""
+    roles = list(AudienceRole)
     enrolment_ids = enrol(
         session,
         cohort_id,
@@ -398,13 +416,13 @@ def fill_report_cohort(
                 "live_session_id": live_session_id,
                 "enrolment_id": enrolment_id,
                 "present": (n + meeting) % 3 != 0,
-                "recorded_at": now,
+                "recorded_at": utcnow(),
             }
             for meeting, live_session_id in enumerate(held)
             for n, enrolment_id in enumerate(enrolment_ids)
         ],
     )
-    return {"report_cohort": str(cohort_id)}
+    return enrolment_ids
 
 
 def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:

@@ -85,6 +85,23 @@ def gunicorn(
         str(GRACEFUL_TIMEOUT),
         "academy:create_app()",
     ]
+    with serve(
+        command, server_environment(database_url, courses_dir), port, log_path
+    ) as server:
+        yield server
+
+
+@contextmanager
+def serve(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    *,
+    startup_timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[Server]:
+    """Run ``command`` (a server on ``port``) until the block ends, however it ends, once
+    its /healthz answers; its output goes to ``log_path``."""
     with log_path.open("wb") as log:
         # A session of its own: the master and its workers form one process group that
         # can be stopped together, and a Ctrl-C in the terminal reaches only this process,
@@ -92,7 +109,7 @@ def gunicorn(
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=server_environment(database_url, courses_dir),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -100,14 +117,16 @@ def gunicorn(
         )
         try:
             server = Server(HOST, port, log_path)
-            wait_until_healthy(server, process)
+            wait_until_healthy(server, process, startup_timeout)
             yield server
         finally:
             stop(process)
 
 
-def wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+def wait_until_healthy(
+    server: Server, process: subprocess.Popen, timeout: float = STARTUP_TIMEOUT
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(
@@ -126,7 +145,7 @@ def wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
             connection.close()
         time.sleep(0.1)
     raise BenchError(
-        f"/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s:\n{log_tail(server)}"
+        f"/healthz did not answer 200 within {timeout:.0f} s:\n{log_tail(server)}"
     )
 
 

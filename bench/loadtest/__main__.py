@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from bench.database import ROOT, migrate
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.loadtest.machine import busy_processes, load_average
-from bench.server import BenchError, Server, free_port, log_tail, stop
+from bench.server import BenchError, Server, free_port, log_tail, serve
 
 HOST = "127.0.0.1"
 # A 5xx status in gunicorn's access log ('... "GET / HTTP/1.1" 500 ...').
@@ -270,46 +269,8 @@ def gunicorn(env: dict[str, str], workers: int | None, log_path: Path) -> Iterat
             command += ["--workers", str(workers)]
     else:
         command += ["--workers", str(workers or 2), "academy:create_app()"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        server = Server(HOST, port, log_path)
-        try:
-            wait_until_healthy(server, process)
-            yield server
-        finally:
-            stop(process)
-
-
-def wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(
-                f"gunicorn exited with status {process.returncode}:\n{log_tail(server)}"
-            )
-        connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            response = connection.getresponse()
-            response.read()
-            if response.status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            connection.close()
-        time.sleep(0.2)
-    raise BenchError(
-        f"/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s:\n{log_tail(server)}"
-    )
+    with serve(command, env, port, log_path, startup_timeout=STARTUP_TIMEOUT) as server:
+        yield server
 
 
 def run_locust(args: argparse.Namespace, server: Server, plan_path: Path, results: Path) -> int:

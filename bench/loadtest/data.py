@@ -21,7 +21,6 @@ from werkzeug.security import generate_password_hash
 from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
-    Attendance,
     AudienceRole,
     Cohort,
     EnrolmentStatus,
@@ -38,7 +37,7 @@ from bench.database import (
     REPORT_PLACES,
     _insert,
     _insert_accounts,
-    enrol,
+    enrol_with_attendance,
     fill_report_cohort,
     insert_organisation,
     participant_progress,
@@ -188,35 +187,8 @@ def _fill_load_cohort(
         )
         for n, position in enumerate(positions)
     ]
-    roles = list(AudienceRole)
-    enrolment_ids = enrol(
-        session,
-        cohort_id,
-        [
-            {
-                "user_id": user_id,
-                "role": roles[n % len(roles)],
-                "place_id": place_ids[n % len(place_ids)],
-            }
-            for n, user_id in enumerate(user_ids)
-        ],
-        positions,
-        progress,
-        started,
-    )
-    _insert(
-        session,
-        Attendance,
-        [
-            {
-                "live_session_id": live_session_id,
-                "enrolment_id": enrolment_id,
-                "present": (n + meeting) % 3 != 0,
-                "recorded_at": now,
-            }
-            for meeting, live_session_id in enumerate(held)
-            for n, enrolment_id in enumerate(enrolment_ids)
-        ],
+    enrolment_ids = enrol_with_attendance(
+        session, cohort_id, user_ids, place_ids, positions, progress, started, held
     )
     return {
         "cohort": cohort_id,
