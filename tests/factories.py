@@ -96,6 +96,8 @@ def make_enrolment(
         "role": AudienceRole.OFFICIAL,
     }
     values.update(overrides)
+    # What the organizer typed: the account's name, unless a test says otherwise.
+    values.setdefault("invited_name", values["user"].name)
     enrolment = Enrolment(**values)
     session.add(enrolment)
     session.flush()

@@ -309,3 +309,118 @@ def insert_rows(connection, name: str, rows: list[dict]) -> None:
     """Insert into a table as it is at the current revision (not as the models say)."""
     table = Table(name, MetaData(), autoload_with=connection)
     connection.execute(table.insert(), rows)
+
+
+def test_invited_names_and_invitation_mails_are_carried_over(database_url, tmp_path):
+    """Existing enrolments keep showing their account's name; existing invitations find
+    the mail that carried them, which gets its kind."""
+    before, after = "58ab37d5d941", "6ed0debb6425"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        queued = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        sent = datetime(2026, 3, 1, 9, 0, 1, tzinfo=UTC)
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [{"id": 1, "name": "Värnamo", "kind": "municipality", "created_at": queued}],
+                )
+                insert_rows(
+                    connection,
+                    "user",
+                    [
+                        {
+                            "id": 1,
+                            "email": "Åsa@Example.se",
+                            "email_normalized": "åsa@example.se",
+                            "name": "Åsa Ödegård",
+                            "certificate_name": "Åsa Ödegård",
+                            "locale": "sv",
+                            "session_version": 1,
+                            "is_admin": False,
+                            "created_at": queued,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "cohort",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "course_slug": "safer-places",
+                            "name": "Torpa",
+                            "attendance_required": False,
+                            "required_sessions": 0,
+                            "assignments_need_approval": False,
+                            "created_at": queued,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "enrolment",
+                    [
+                        {
+                            "id": 1,
+                            "cohort_id": 1,
+                            "user_id": 1,
+                            "role": "police",
+                            "employer": "",
+                            "status": "invited",
+                            "created_at": queued,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "outbox_mail",
+                    [
+                        {
+                            "id": n,
+                            "to_address": address,
+                            "subject": "Inbjudan",
+                            "body_text": "...",
+                            "status": "queued",
+                            "attempts": 0,
+                            "next_attempt_at": queued,
+                            "last_error": "",
+                            "created_at": queued,
+                        }
+                        for n, address in ((1, "someone.else@example.se"), (2, "Åsa@Example.se"))
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "invitation",
+                    [
+                        {
+                            "id": 1,
+                            "token_hash": "a" * 64,
+                            "purpose": "enrolment",
+                            "email": "Åsa@Example.se",
+                            "locale": "sv",
+                            "enrolment_id": 1,
+                            "organisation_id": 1,
+                            "created_at": queued,
+                            "expires_at": queued,
+                            "sent_at": sent,
+                        }
+                    ],
+                )
+
+            command.upgrade(config, after)
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT invited_name FROM enrolment")) == (
+                    "Åsa Ödegård"
+                )
+                assert connection.scalar(text("SELECT mail_id FROM invitation")) == 2
+                kinds = dict(connection.execute(text("SELECT id, kind FROM outbox_mail")).all())
+                assert kinds == {1: "", 2: "invitation"}
+            command.downgrade(config, before)
+        finally:
+            engine.dispose()

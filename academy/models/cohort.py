@@ -75,6 +75,10 @@ class Enrolment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     role: Mapped[AudienceRole] = mapped_column(string_enum(AudienceRole, "audience_role"))
     employer: Mapped[str] = mapped_column(String(200), default="")
+    # The name the organizer (or the spreadsheet) gave. Organizers see it until the
+    # person joins the round: an existing account's own name is theirs to show only to
+    # the rounds they have joined (see ``services.enrolments.shown_name``).
+    invited_name: Mapped[str] = mapped_column(String(200), default="")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"), index=True)
     status: Mapped[EnrolmentStatus] = mapped_column(
         string_enum(EnrolmentStatus, "enrolment_status"), default=EnrolmentStatus.INVITED

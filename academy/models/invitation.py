@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 from .cohort import Enrolment
+from .mail import OutboxMail
 from .organisation import Organisation
 from .types import InvitationPurpose, string_enum
 
@@ -35,11 +36,17 @@ class Invitation(Base):
     sent_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     bounced_at: Mapped[datetime | None]
+    # The newest mail that carried the link: the organizer's "queued / sent / bounced"
+    # is that mail's state in the outbox, not the moment it was queued.
+    mail_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_mail.id", ondelete="SET NULL"), index=True
+    )
     # Set when a re-send rotates the token, so an old link can say it was replaced.
     previous_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     enrolment: Mapped[Enrolment | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    mail: Mapped[OutboxMail | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} {self.purpose}>"

@@ -21,6 +21,9 @@ class OutboxMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254), index=True)
+    # The template it was written from (invitation, password_reset, ...): what the
+    # administrator's outbox filters by. Empty for mails queued before it was kept.
+    kind: Mapped[str] = mapped_column(String(64), default="", index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     status: Mapped[MailStatus] = mapped_column(

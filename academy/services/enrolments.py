@@ -49,7 +49,12 @@ def invite_participant(
     )
     if enrolment is None:
         enrolment = Enrolment(
-            cohort=cohort, user=user, role=role, employer=employer, place_id=place_id
+            cohort=cohort,
+            user=user,
+            invited_name=name.strip(),
+            role=role,
+            employer=employer,
+            place_id=place_id,
         )
         session.add(enrolment)
         session.flush()
@@ -93,7 +98,7 @@ def invite_enrolment(
 
 def send_invitation(session: Session, invitation: Invitation, token: str) -> None:
     enrolment = invitation.enrolment
-    queue_mail(
+    invitation.mail = queue_mail(
         session,
         invitation.email,
         "invitation",

@@ -1079,6 +1079,7 @@ def _insert_enrolments(
         {
             "cohort_id": cohort_id,
             "user_id": user_id,
+            "invited_name": row.name,
             "role": row.role,
             "employer": row.employer,
             "place_id": place_ids[row.place_name.casefold()] if row.place_name else None,

@@ -30,6 +30,7 @@ def queue_mail(
     subject, _, body = rendered.lstrip().partition("\n")
     mail = OutboxMail(
         to_address=to_address,
+        kind=template,
         subject=subject.strip()[:300],
         body_text=body.strip() + "\n",
     )

@@ -68,7 +68,7 @@ def invite_organizer(
         created_by_id=invited_by_id,
         organisation_id=organisation.id,
     )
-    queue_mail(
+    invitation.mail = queue_mail(
         session,
         invitation.email,
         "organizer_invitation",
