@@ -12,19 +12,18 @@ from __future__ import annotations
 import csv
 import difflib
 import enum
-import io
 import os
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,18 +35,25 @@ from ..models import (
     User,
     normalize_email,
 )
-from . import audit, enrolments
+from . import audit, enrolments, table_reading
 
-MAX_ROWS = 5_000
+LIMITS = table_reading.Limits()
+MAX_ROWS = LIMITS.rows
+# The most that reading one upload allocates (tests/test_import_limits.py measures it with
+# tracemalloc, for each kind of attack and for the largest file accepted): the table, at
+# most LIMITS.cells cells of LIMITS.text_chars characters in all (about 35 MB at worst,
+# 4 bytes a character), and for a text file its decoded text (up to 4 bytes a character
+# of the 5 MB upload). A workbook is streamed: only a row at a time of what it unpacks to.
+READ_MEMORY_BOUND = 64 * 1024 * 1024
 # Existing accounts and enrolments are looked up with one IN query per this many addresses:
 # a whole file of the largest size allowed in one query, so that the number of statements
 # does not grow with the file (SQLite takes 32,766 parameters, PostgreSQL 65,535).
 LOOKUP_CHUNK = MAX_ROWS
-# An .xlsx is a zip; refuse one that would unpack to more than this (a zip bomb).
-MAX_UNPACKED_XLSX = 100 * 1024 * 1024
 DEFAULT_LANGUAGE = "sv"
 LANGUAGES = ("en", "sv", "nb")
 DELIMITERS = (",", ";", "\t")
+# The delimiter is guessed from the start of a text file: 50 lines, or this much of it.
+SNIFF_CHARS = 16 * 1024
 FIELDS = ("name", "email", "role", "employer", "place", "language")
 # The model's column lengths.
 MAX_LENGTHS = {"name": 200, "email": 254, "employer": 200, "place": 200}
@@ -64,8 +70,9 @@ _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 class ImportFileError(Exception):
     """The uploaded file cannot be read; ``message`` says why in the user's language.
 
-    ``code`` names the problem for programs: empty, unreadable, not_xlsx, encrypted, xls,
-    unsupported, encoding, too_many_rows, header_only.
+    ``code`` names the problem for programs: empty, unreadable, not_xlsx, too_complex,
+    encrypted, xls, unsupported, encoding, header_only, or the limit crossed:
+    too_many_rows, lines, columns, cells, cell_chars, text_chars.
     """
 
     def __init__(self, code: str, message: Any) -> None:
@@ -130,7 +137,7 @@ def read_table(
     *,
     delimiter: str | None = None,
     encoding: str | None = None,
-    max_rows: int = MAX_ROWS,
+    limits: table_reading.Limits = LIMITS,
 ) -> Table:
     """Read an uploaded ``.xlsx``, ``.csv`` or ``.txt`` file into a ``Table``.
 
@@ -138,7 +145,8 @@ def read_table(
     cells as there are headers. Text files may be UTF-8 (with or without a BOM), UTF-16
     with a BOM, or Windows-1252, separated by commas, semicolons or tabs; ``delimiter``
     and ``encoding`` override the guesses. Raises ``ImportFileError`` for anything that
-    cannot be read, never another exception.
+    cannot be read or holds more than ``limits`` allow, never another exception; reading
+    stops at the first limit crossed.
     """
     if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
         raise ValueError(f"not a usable delimiter: {delimiter!r}")
@@ -148,13 +156,13 @@ def read_table(
     if data.startswith(_OLE2_SIGNATURE[:4]):
         raise _ole2_error(data, extension)
     if data.startswith(_ZIP_SIGNATURE):
-        headers, rows = _read_xlsx(data, max_rows)
+        headers, rows = _read_xlsx(data, limits)
         kind: Literal["xlsx", "csv"] = "xlsx"
         used_encoding = used_delimiter = None
     elif extension in (".csv", ".txt", ".tsv", ""):
         text, used_encoding = _decode(data, encoding)
         used_delimiter = delimiter or sniff_delimiter(text)
-        headers, rows = _read_csv(text, used_delimiter, max_rows)
+        headers, rows = _read_csv(text, used_delimiter, limits)
         kind = "csv"
     elif extension in (".xlsx", ".xlsm"):
         raise ImportFileError("unreadable", _UNREADABLE)
@@ -204,77 +212,83 @@ def _encrypted() -> ImportFileError:
     )
 
 
-def _too_many(max_rows: int) -> ImportFileError:
-    return ImportFileError(
-        "too_many_rows",
-        _l(
-            "The file has more than %(max)d rows of participants. Split it into smaller files.",
-            max=max_rows,
-        ),
-    )
-
-
-def _read_xlsx(data: bytes, max_rows: int) -> tuple[list[str], list[Row]]:
-    # Imported here: only workbooks need it, and it is slow to import.
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ImportFileError("unreadable", _UNREADABLE) from error
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(
-            "not_xlsx",
-            _l(
-                "This file is a zip archive or another kind of document, not an Excel "
-                "workbook. Save it as .xlsx or CSV."
-            ),
+def _limit_error(error: table_reading.LimitExceeded, kind: str) -> ImportFileError:
+    """The message for a limit the file crossed, saying where when that is known."""
+    limit = _number(error.limit)
+    line = error.line
+    column: object = error.column
+    if column is not None and kind == "xlsx":
+        column = get_column_letter(column) if column <= 18_278 else column
+    if error.kind == "lines":
+        message = _l(
+            "The file has more than %(max)s rows, counting empty ones. Delete the empty "
+            "rows below the list, or copy the list into a new workbook, and try again.",
+            max=limit,
         )
-    if unpacked > MAX_UNPACKED_XLSX:
-        raise ImportFileError("unreadable", _UNREADABLE)
-    # openpyxl warns about workbook features it drops (data validation, styles, drawings);
-    # none matter for reading cell values.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds on a damaged file
-            raise ImportFileError("unreadable", _UNREADABLE) from error
-        try:
-            if not workbook.worksheets:
-                raise ImportFileError("unreadable", _UNREADABLE)
-            sheet = workbook.worksheets[0]
-            # The stored dimensions are often wrong in files other programs write.
-            sheet.reset_dimensions()
-            cells = (
-                [_cell_text(value) for value in values]
-                for values in sheet.iter_rows(values_only=True)
-            )
-            return _collect(enumerate(cells, start=1), max_rows)
-        except ImportFileError:
-            raise
-        except Exception as error:
-            raise ImportFileError("unreadable", _UNREADABLE) from error
-        finally:
-            workbook.close()
+    elif error.kind == "columns" and line is not None:
+        message = _l(
+            "Line %(line)d has more than %(max)s columns. Keep only the columns with the "
+            "participants' details and try again.",
+            line=line,
+            max=limit,
+        )
+    elif error.kind == "cell_chars" and column is not None:
+        message = _l(
+            "Line %(line)d, column %(column)s holds more than %(max)s characters. Shorten "
+            "it, or delete the column if it is not needed, and try again.",
+            line=line,
+            column=column,
+            max=limit,
+        )
+    elif error.kind == "cell_chars":
+        message = _l(
+            "Line %(line)d has a cell with more than %(max)s characters. Shorten it, or "
+            "delete the column if it is not needed, and try again.",
+            line=line,
+            max=limit,
+        )
+    elif error.kind == "cells":
+        message = _l(
+            "The file has more than %(max)s filled cells. Keep only the columns with the "
+            "participants' details, or split the list into smaller files.",
+            max=limit,
+        )
+    else:  # text_chars
+        message = _l(
+            "The file holds more than %(max)s characters of text. Keep only the columns "
+            "with the participants' details, or split the list into smaller files.",
+            max=limit,
+        )
+    return ImportFileError(error.kind, message)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value).strip()
+def _number(value: int) -> LazyString:
+    """A number as the user's language writes it (10,000; 10 000), when shown."""
+    return LazyString(format_number, value)
+
+
+_WORKBOOK_PROBLEMS = {
+    "not_xlsx": _l(
+        "This file is a zip archive or another kind of document, not an Excel "
+        "workbook. Save it as .xlsx or CSV."
+    ),
+    "too_complex": _l(
+        "This workbook holds much more than a list of participants (formatting, other "
+        "sheets or empty cells). Copy the list into a new workbook, or save it as CSV, "
+        "and try again."
+    ),
+    "unreadable": _UNREADABLE,
+}
+
+
+def _read_xlsx(data: bytes, limits: table_reading.Limits) -> tuple[list[str], list[Row]]:
+    tally = table_reading.Tally(limits)
+    try:
+        return _collect(table_reading.xlsx_records(data, tally), limits.rows)
+    except table_reading.Unreadable as error:
+        raise ImportFileError(error.code, _WORKBOOK_PROBLEMS[error.code]) from error
+    except table_reading.LimitExceeded as error:
+        raise _limit_error(error, "xlsx") from error
 
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -329,11 +343,12 @@ def _looks_binary(text: str) -> bool:
 
 def sniff_delimiter(text: str) -> str:
     """Comma, semicolon or tab: what ``csv.Sniffer`` finds in the first lines, if the
-    header line has it, else whichever of the three the header line has most of."""
-    lines = text.lstrip("\r\n").splitlines()
+    header line has it, else whichever of the three the header line has most of. Looks
+    at the first ``SNIFF_CHARS`` characters only."""
+    lines = text.lstrip("\r\n")[:SNIFF_CHARS].splitlines()[:50]
     header = lines[0] if lines else ""
     try:
-        found = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters="".join(DELIMITERS))
+        found = csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS))
         if found.delimiter in header:
             return found.delimiter
     except csv.Error:
@@ -343,19 +358,16 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(text: str, delimiter: str, max_rows: int) -> tuple[list[str], list[Row]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        start = 1
-        try:
-            for values in reader:
-                yield start, [value.strip() for value in values]
-                start = reader.line_num + 1
-        except csv.Error as error:
-            raise ImportFileError("unreadable", _UNREADABLE) from error
-
-    return _collect(numbered(), max_rows)
+def _read_csv(
+    text: str, delimiter: str, limits: table_reading.Limits
+) -> tuple[list[str], list[Row]]:
+    tally = table_reading.Tally(limits)
+    try:
+        return _collect(table_reading.csv_records(text, delimiter, tally), limits.rows)
+    except csv.Error as error:
+        raise ImportFileError("unreadable", _UNREADABLE) from error
+    except table_reading.LimitExceeded as error:
+        raise _limit_error(error, "csv") from error
 
 
 def _collect(
@@ -372,7 +384,14 @@ def _collect(
             headers = values
             continue
         if len(rows) == max_rows:
-            raise _too_many(max_rows)
+            raise ImportFileError(
+                "too_many_rows",
+                _l(
+                    "The file has more than %(max)s rows of participants. Split it into "
+                    "files of at most %(max)s rows.",
+                    max=_number(max_rows),
+                ),
+            )
         width = len(headers)
         if len(values) < width:
             values = values + [""] * (width - len(values))
