@@ -12,21 +12,28 @@ from __future__ import annotations
 import csv
 import difflib
 import enum
+import functools
 import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import (
+    CASE_INSENSITIVE_MAILBOX_NAMES,
+    DOT_ATOM_TEXT,
+    EMAIL_MAX_LENGTH,
+)
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
+from ..db import insert_rows
 from ..models import (
     AudienceRole,
     Cohort,
@@ -751,8 +758,8 @@ def preview(
         found = accounts.get(result.email_normalized)
         if found is None:
             continue
-        result.user_id, enrolled = found
-        result.status = RowStatus.ALREADY_ENROLLED if enrolled else RowStatus.EXISTING_ACCOUNT
+        result.user_id = found.id
+        result.status = RowStatus.ALREADY_ENROLLED if found.enrolled else RowStatus.EXISTING_ACCOUNT
     return Preview(cohort_id=cohort.id, rows=results, new_places=list(new_places.values()))
 
 
@@ -815,7 +822,7 @@ def _clean_row(
         errors.append(RowError(line, "email", _l("The e-mail address is missing.")))
     else:
         try:
-            result.email = validate_email(result.email, check_deliverability=False).normalized
+            result.email = normalized_email(result.email)
         except EmailNotValidError:
             errors.append(
                 RowError(
@@ -841,6 +848,39 @@ def _clean_row(
         result.language = _language(language_text, line, errors) or default_language
         result.language_given = True
     return result
+
+
+def normalized_email(address: str) -> str:
+    """``validate_email(address).normalized``, or its ``EmailNotValidError``, in a tenth
+    of the time for the usual address: a plain local part at a domain seen before.
+
+    email_validator checks the domain character by character (about 200 microseconds an
+    address, half of a 10,000-row preview); a list has a few domains, each checked once
+    here. A plain ASCII local part is taken as it is, which is what email_validator does
+    with one; anything else, and any length near the limits, goes to email_validator.
+    """
+    local, at, domain = address.rpartition("@")
+    checked = _checked_domain(domain) if at and domain.isascii() else None
+    if (
+        checked is not None
+        and DOT_ATOM_TEXT.match(local)
+        and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES
+    ):
+        normalized, ascii_domain = f"{local}@{checked[0]}", checked[1]
+        forms = (address, normalized, f"{local}@{ascii_domain}")
+        if all(len(form.encode()) <= EMAIL_MAX_LENGTH for form in forms):
+            return normalized
+    return validate_email(address, check_deliverability=False).normalized
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_domain(domain: str) -> tuple[str, str] | None:
+    """The normalised and the ASCII form of a domain email_validator accepts, else None."""
+    try:
+        checked = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.domain, checked.ascii_domain
 
 
 def _role(text: str, line: int, errors: list[RowError]) -> AudienceRole | None:
@@ -899,21 +939,38 @@ def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence
         yield items[start : start + size]
 
 
-def _accounts(
-    session: Session, cohort_id: int, emails: Sequence[str]
-) -> dict[str, tuple[int, bool]]:
-    """normalised address -> (user id, enrolled in the cohort) for the accounts that exist."""
-    found: dict[str, tuple[int, bool]] = {}
+class _Account(NamedTuple):
+    """An account that exists, as the import needs it."""
+
+    id: int
+    enrolled: bool  # in the cohort
+    email: str
+    name: str
+    locale: str
+
+
+def _accounts(session: Session, cohort_id: int, emails: Sequence[str]) -> dict[str, _Account]:
+    """normalised address -> the account with it, for the accounts that exist."""
+    found: dict[str, _Account] = {}
     for chunk in _chunks(emails):
         rows = session.execute(
-            select(User.email_normalized, User.id, Enrolment.id)
+            select(
+                User.email_normalized,
+                User.id,
+                Enrolment.id,
+                User.email,
+                User.name,
+                User.locale,
+            )
             .outerjoin(
                 Enrolment, and_(Enrolment.user_id == User.id, Enrolment.cohort_id == cohort_id)
             )
             .where(User.email_normalized.in_(chunk))
         )
-        for email, user_id, enrolment_id in rows:
-            found[email] = (user_id, enrolment_id is not None)
+        for email_normalized, user_id, enrolment_id, email, name, locale in rows:
+            found[email_normalized] = _Account(
+                user_id, enrolment_id is not None, email, name, locale
+            )
     return found
 
 
@@ -959,8 +1016,10 @@ def import_rows(
     looked up again, so a preview that has gone stale in the meantime cannot create an
     account twice; rows already enrolled change nothing, so importing the same file again
     does nothing. With ``send_invitations`` every new enrolment gets an invitation mail
-    (needs an application context). Records one ``import.completed`` audit event; flushes,
-    never commits.
+    (needs an application context), queued in bulk. Records one ``import.completed`` audit
+    event, which counts the invitations (there is no event per invitation); flushes, never
+    commits. The number of statements does not grow with the rows, but for the inserts,
+    one per 1,000 rows and table.
     """
     if preview.cohort_id != cohort.id:
         raise ValueError("the preview is of another cohort")
@@ -986,42 +1045,35 @@ def import_rows(
     new_users = [row for row in rows if row.email_normalized not in accounts]
     user_ids = _insert_users(session, new_users)
     enrol: list[tuple[RowResult, int]] = []
+    joining: list[_Account | None] = []  # the existing account of each, or None
     existing = already = 0
     for row in rows:
         found = accounts.get(row.email_normalized)
         if found is None:
             enrol.append((row, user_ids[row.email_normalized]))
-        elif found[1]:
+        elif found.enrolled:
             already += 1
+            continue
         else:
             existing += 1
-            enrol.append((row, found[0]))
+            enrol.append((row, found.id))
+        joining.append(found)
     enrolment_ids = _insert_enrolments(session, cohort.id, enrol, place_ids)
 
-    invited = 0
-    if send_invitations and enrolment_ids:
-        # An existing account is invited in its own language unless the row says otherwise.
-        language = {
-            user_id: row.language
-            if row.language_given or row.email_normalized in user_ids
-            else None
-            for row, user_id in enrol
-        }
-        for chunk in _chunks(enrolment_ids):
-            loaded = session.scalars(
-                select(Enrolment)
-                .where(Enrolment.id.in_(chunk))
-                .options(selectinload(Enrolment.user), selectinload(Enrolment.cohort))
-                .order_by(Enrolment.id)
-            )
-            for enrolment in loaded:
-                enrolments.invite_enrolment(
-                    session,
-                    enrolment,
-                    locale=language[enrolment.user_id] or enrolment.user.locale,
-                    invited_by_id=invited_by_id,
-                )
-                invited += 1
+    invitees = []
+    if send_invitations:
+        for (row, _user_id), account, enrolment_id in zip(
+            enrol, joining, enrolment_ids, strict=True
+        ):
+            if account is None:
+                email, name, locale = row.email.strip(), row.name, row.language
+            else:
+                # An existing account is invited in its own language unless the row says.
+                language = row.language if row.language_given else account.locale
+                email, name, locale = account.email, account.name, language
+            invitees.append(enrolments.Invitee(enrolment_id, email, name, row.name, locale))
+        enrolments.invite_enrolments(session, cohort, invitees, invited_by_id=invited_by_id)
+    invited = len(invitees)
 
     result = ImportResult(
         rows=len(rows),
@@ -1082,7 +1134,7 @@ def _insert_users(session: Session, rows: list[RowResult]) -> dict[str, int]:
         }
         for row in rows
     ]
-    ids = _insert_returning_ids(session, User, values)
+    ids = insert_rows(session, User, values, key="email_normalized")
     return {row.email_normalized: user_id for row, user_id in zip(rows, ids, strict=True)}
 
 
@@ -1105,14 +1157,4 @@ def _insert_enrolments(
         }
         for row, user_id in enrol
     ]
-    return _insert_returning_ids(session, Enrolment, values)
-
-
-def _insert_returning_ids(
-    session: Session, model: type[User] | type[Enrolment], values: list[dict[str, Any]]
-) -> list[int]:
-    # A Core insert of the table: the ORM's bulk insert would split the rows into a batch
-    # per run of rows with the same columns set to None (place_id), which is slow.
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, values).scalars())
+    return insert_rows(session, Enrolment, values, key="user_id")
