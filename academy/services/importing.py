@@ -59,6 +59,9 @@ LOOKUP_CHUNK = MAX_ROWS
 DEFAULT_LANGUAGE = "sv"
 LANGUAGES = ("en", "sv", "nb")
 DELIMITERS = (",", ";", "\t")
+# The review page shows this many rows (those with errors first), and this much of a value.
+PREVIEW_ROWS = 250
+SHOWN_CHARS = 60
 # The delimiter is guessed from the start of a text file: 50 lines, or this much of it.
 SNIFF_CHARS = 16 * 1024
 FIELDS = ("name", "email", "role", "employer", "place", "language")
@@ -689,7 +692,36 @@ class Preview:
         return any(row.errors for row in self.rows)
 
     def count(self, status: RowStatus) -> int:
-        return sum(1 for row in self.rows if row.status == status)
+        """Rows without errors that would be imported as ``status``."""
+        return sum(1 for row in self.rows if row.status == status and not row.errors)
+
+    @property
+    def counts(self) -> PreviewCounts:
+        return PreviewCounts(
+            rows=len(self.rows),
+            new=self.count(RowStatus.NEW),
+            existing=self.count(RowStatus.EXISTING_ACCOUNT),
+            already=self.count(RowStatus.ALREADY_ENROLLED),
+            errors=len(self.error_rows),
+        )
+
+    def shown_rows(self, limit: int = PREVIEW_ROWS) -> list[RowResult]:
+        """At most ``limit`` rows to show, those with errors first, each in file order."""
+        return (self.error_rows + [row for row in self.rows if not row.errors])[:limit]
+
+
+class PreviewCounts(NamedTuple):
+    """What a preview's rows would do; ``new + existing + already + errors == rows``."""
+
+    rows: int
+    new: int  # a new account is created and enrolled
+    existing: int  # an account with the address joins
+    already: int  # already in the round: nothing changes
+    errors: int  # to correct before anything is imported
+
+    @property
+    def to_enrol(self) -> int:
+        return self.new + self.existing
 
 
 def preview(
@@ -727,7 +759,7 @@ def preview(
                         "email",
                         _l(
                             "The e-mail address %(email)s is already on line %(first)d.",
-                            email=result.email,
+                            email=shown(result.email),
                             first=first_line[key],
                         ),
                     )
@@ -747,7 +779,7 @@ def preview(
                     RowError(
                         row.line,
                         "place",
-                        _l("There is no place called “%(place)s”.", place=result.place_name),
+                        _l("There is no place called “%(place)s”.", place=shown(result.place_name)),
                     )
                 )
         results.append(result)
@@ -761,6 +793,11 @@ def preview(
         result.user_id = found.id
         result.status = RowStatus.ALREADY_ENROLLED if found.enrolled else RowStatus.EXISTING_ACCOUNT
     return Preview(cohort_id=cohort.id, rows=results, new_places=list(new_places.values()))
+
+
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """A value as the review page shows it: cut with an ellipsis past ``limit``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _checked_mapping(mapping: dict[str, int | None], width: int) -> dict[str, int]:
@@ -828,7 +865,7 @@ def _clean_row(
                 RowError(
                     line,
                     "email",
-                    _l("“%(email)s” is not a valid e-mail address.", email=result.email),
+                    _l("“%(email)s” is not a valid e-mail address.", email=shown(result.email)),
                 )
             )
         else:
@@ -891,13 +928,13 @@ def _role(text: str, line: int, errors: list[RowError]) -> AudienceRole | None:
     if close:
         message = _l(
             "Unknown role “%(role)s”. Did you mean “%(suggestion)s”?",
-            role=text,
+            role=shown(text),
             suggestion=_ROLES[close[0]][0],
         )
     else:
         message = _l(
             "Unknown role “%(role)s”. Use one of: %(roles)s.",
-            role=text,
+            role=shown(text),
             roles=_l("official, politician, property owner, trader, police, other"),
         )
     errors.append(RowError(line, "role", message))
@@ -915,13 +952,13 @@ def _language(text: str, line: int, errors: list[RowError]) -> str | None:
     if close:
         message = _l(
             "Unknown language “%(language)s”. Did you mean “%(suggestion)s”?",
-            language=text,
+            language=shown(text),
             suggestion=close[0],
         )
     else:
         message = _l(
             "Unknown language “%(language)s”. Use en, sv or nb.",
-            language=text,
+            language=shown(text),
         )
     errors.append(RowError(line, "language", message))
     return None
@@ -1032,7 +1069,7 @@ def import_rows(
                 RowError(
                     row.line,
                     "place",
-                    _l("There is no place called “%(place)s”.", place=row.place_name),
+                    _l("There is no place called “%(place)s”.", place=shown(row.place_name)),
                 )
             )
         raise ImportRejected(rows)

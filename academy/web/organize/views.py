@@ -808,7 +808,9 @@ def import_upload(cohort_id: int):
         else:
             key = uploads.save(data, filename, cohort_id=cohort.id, user_id=current_user.id)
             return redirect(url_for("organize.import_review", cohort_id=cohort.id, key=key))
-    return render_template("organize/import_upload.html", cohort=cohort, form=form)
+    return render_template(
+        "organize/import_upload.html", cohort=cohort, form=form, limits=importing.LIMITS
+    )
 
 
 def _review_options(source) -> tuple[str | None, str | None]:
