@@ -155,3 +155,45 @@ def test_the_review_page_of_a_wide_file_stays_small(client, db, cohort, organize
     assert len(page.encode()) < 512 * 1024
     assert page.count('<tr role="row" class="row-error">') == 250
     assert "250 of 600 rows are shown." in page
+
+
+def too_large_upload(client, cohort):
+    """A spreadsheet over the 5 MB request limit."""
+    data = b"Namn;E-post;Roll\r\n" + b"x" * (5 * 1024 * 1024)
+    return client.flask.post(
+        f"/organize/cohorts/{cohort.id}/import",
+        **multipart({"csrf_token": client.csrf_token()}, "file", "deltagare.csv", data),
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "What you sent is larger than the 5 MB this site accepts."),
+        ("sv", "Det du skickade är större än de 5 MB som webbplatsen tar emot."),
+        ("nb", "Det du sendte, er større enn de 5 MB nettstedet tar imot."),
+    ],
+)
+def test_a_too_large_spreadsheet_goes_back_to_the_import_with_the_limit(
+    client, db, cohort, organizer, language, message
+):
+    """Refused before the view runs, and back to the upload form with the limit in the
+    user's language, still logged in: the form works at once."""
+    organizer.locale = language
+    db.flush()
+    upload_page = f"/organize/cohorts/{cohort.id}/import"
+    answer = too_large_upload(client, cohort)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == upload_page
+    page = client.get(upload_page).text
+    assert message in page
+    assert 'type="file"' in page  # the form, not the login page
+    url, page = review(client, cohort, ["Åsa Öberg;asa@example.se;polis"])
+    assert url.startswith(upload_page + "/")
+
+
+def test_a_too_large_request_elsewhere_gets_the_error_page_with_the_limit(client, cohort):
+    """Not logged in: no way back to a form, the error page (with the limit)."""
+    answer = too_large_upload(client, cohort)
+    assert answer.status_code == 413
+    assert "What you sent is larger than the 5 MB this site accepts." in answer.text
