@@ -360,11 +360,16 @@ class _SharedStrings(_Part):
         self.chars = 0
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        self.spend()
-        self.collected.start(self.local(name))
+        budget = self.budget
+        budget.elements -= 1
+        if budget.elements < 0:
+            raise Unreadable("too_complex")
+        local = self.names.get(name) or self.local(name)
+        if local != "si":
+            self.collected.start(local)
 
     def end(self, name: str) -> None:
-        local = self.local(name)
+        local = self.names.get(name) or self.local(name)
         if local != "si":
             self.collected.end(local)
             return
@@ -424,13 +429,21 @@ def _integer(text: str | None) -> int | None:
     return int(text)
 
 
+_COLUMNS: dict[str, int] = {}  # "B" -> 2, learnt as met; at most 18,278 (A to ZZZ)
+
+
 def _column(reference: str) -> int:
     """The 1-based column of a cell reference ("B7" -> 2); 0 for none."""
-    number = 0
-    for char in reference[:8]:
-        if not "A" <= char <= "Z":
-            break
-        number = number * 26 + ord(char) - 64
+    letters = reference.rstrip("0123456789")
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = 0
+        for char in letters[:8]:
+            if not "A" <= char <= "Z":
+                return 0
+            number = number * 26 + ord(char) - 64
+        if len(letters) <= 3:
+            _COLUMNS[letters] = number
     return number
 
 
@@ -474,8 +487,7 @@ class _Sheet(_Part):
         self.row = 0
         self.values: list[str] = []
         self.column = 0
-        self.kind = "n"
-        self.style = 0
+        self.attributes: dict[str, str] = {}
         self.in_cell = False
         self.in_value = False
         self.value: list[str] = []
@@ -491,9 +503,8 @@ class _Sheet(_Part):
         if local == "c":
             reference = attributes.get("r")
             self.column = (_column(reference) if reference else 0) or self.column + 1
-            self.kind = attributes.get("t", "n")
-            style = attributes.get("s")
-            self.style = (_integer(style) or 0) if style else 0
+            # Its type and style are read at its end, if it has a value: most do not.
+            self.attributes = attributes
             self.in_cell = True
             self.value = []
             self.value_length = 0
@@ -525,7 +536,8 @@ class _Sheet(_Part):
         local = self.names.get(name) or self.local(name)
         if local == "c":
             self.in_cell = self.in_value = False
-            text = self.cell_value() if self.value or self.kind == "inlineStr" else ""
+            kind = self.attributes.get("t", "n")
+            text = self.cell_value(kind) if self.value or kind == "inlineStr" else ""
             if text:
                 self.tally.cell(self.row, self.column, text)
                 if len(self.values) < self.column:
@@ -539,9 +551,8 @@ class _Sheet(_Part):
         elif self.in_cell:
             self.inline.end(local)
 
-    def cell_value(self) -> str:
+    def cell_value(self, kind: str) -> str:
         """As openpyxl reads a cell with ``data_only`` (``WorkSheetParser.parse_cell``)."""
-        kind = self.kind
         if kind == "inlineStr":
             return self.inline.take()
         raw = "".join(self.value)
@@ -562,7 +573,8 @@ class _Sheet(_Part):
 
     def number(self, raw: str) -> object:
         value: float = float(raw) if any(char in raw for char in ".eE") else int(raw)
-        duration = self.date_styles.get(self.style)
+        style = _integer(self.attributes.get("s")) or 0
+        duration = self.date_styles.get(style)
         if duration is None:
             return value
         try:
