@@ -196,15 +196,19 @@ class _Part:
         self.names: dict[str, str] = {}
 
     def local(self, name: str) -> str:
+        """The element's name without its prefix."""
         local = self.names.get(name)
         if local is None:
             local = self.names[name] = name.rpartition(":")[2]
         return local
 
-    def spend(self) -> None:
-        self.budget.elements -= 1
-        if self.budget.elements < 0:
+    def element(self, name: str) -> str:
+        """An element starts: spend one of the budget; its name without its prefix."""
+        budget = self.budget
+        budget.elements -= 1
+        if budget.elements < 0:
             raise Unreadable("too_complex")
+        return self.names.get(name) or self.local(name)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         raise NotImplementedError
@@ -264,8 +268,7 @@ class _Relationships(_Part):
         self.found: list[tuple[str, str, str]] = []
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        self.spend()
-        if self.local(name) != "Relationship" or attributes.get("TargetMode") == "External":
+        if self.element(name) != "Relationship" or attributes.get("TargetMode") == "External":
             return
         if len(self.found) >= MAX_RELATIONSHIPS:
             raise Unreadable("too_complex")
@@ -289,8 +292,7 @@ class _Workbook(_Part):
         self.date1904 = False
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        self.spend()
-        local = self.local(name)
+        local = self.element(name)
         if local == "workbookPr":
             self.date1904 = attributes.get("date1904", "").lower() in ("1", "true")
         elif local == "sheet":
@@ -360,11 +362,7 @@ class _SharedStrings(_Part):
         self.chars = 0
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements -= 1
-        if budget.elements < 0:
-            raise Unreadable("too_complex")
-        local = self.names.get(name) or self.local(name)
+        local = self.element(name)
         if local != "si":
             self.collected.start(local)
 
@@ -396,8 +394,7 @@ class _Styles(_Part):
         self.inside: list[str] = []
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        self.spend()
-        local = self.local(name)
+        local = self.element(name)
         if local == "numFmt":
             if len(self.formats) >= MAX_NUMBER_FORMATS:
                 raise Unreadable("too_complex")
@@ -495,11 +492,7 @@ class _Sheet(_Part):
         self.inline = _Text(self.limit)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        budget = self.budget
-        budget.elements -= 1
-        if budget.elements < 0:
-            raise Unreadable("too_complex")
-        local = self.names.get(name) or self.local(name)
+        local = self.element(name)
         if local == "c":
             reference = attributes.get("r")
             self.column = (_column(reference) if reference else 0) or self.column + 1
