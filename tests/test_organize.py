@@ -668,14 +668,27 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
 
     without_comment = client.post_form(path, {"action": "return", "comment": ""})
     assert b"Say what should be revised." in without_comment.data
-    client.post_form(path, {"action": "return", "comment": "Beskriv platsen närmare."})
+    # Per has completed the course: a return must be confirmed first, and changes nothing.
+    asked = client.post_form(path, {"action": "return", "comment": "Beskriv platsen närmare."})
+    assert asked.status_code == 200
+    assert "Per Ödman has completed the course" in asked.data.decode()
+    db.refresh(submission)
+    assert submission.status == SubmissionStatus.SUBMITTED
+    client.post_form(
+        path, {"action": "return-confirmed", "comment": "Beskriv platsen närmare."}
+    )
     db.refresh(submission)
     db.refresh(enrolment)
     assert submission.status == SubmissionStatus.RETURNED
-    assert enrolment.status == EnrolmentStatus.ACTIVE
+    # The completion (and the certificate that comes with it) stands.
+    assert enrolment.status == EnrolmentStatus.COMPLETED
     state = db.scalars(select(PartState).where(PartState.enrolment_id == enrolment.id)).one()
-    assert state.completed_at is None
+    assert state.completed_at is not None
     assert state.assignment_status == SubmissionStatus.RETURNED
+    returned = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "assignment.returned")
+    ).one()
+    assert returned.details["after_completion"] is True
 
     client.login_as(enrolment.user)
     dashboard = client.get("/learn/").data.decode()

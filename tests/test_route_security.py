@@ -424,7 +424,10 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/account/password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     # The participant's own course
     "/learn/": {"GET": LOGGED_IN},
-    "/learn/<int:enrolment_id>/": {"GET": PARTICIPANT},
+    "/learn/<int:enrolment_id>/": {
+        "GET": PARTICIPANT,
+        "POST": participant_to("/learn/{enrolment_id}/"),
+    },
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},

@@ -585,11 +585,6 @@ def attendance(session_id: int):
             if value.isdigit() and int(value) in ids
         }
         cohorts.save_attendance(session, live, chosen, ids, recorded_by_id=current_user.id)
-        # Attendance may be what completes a course that requires it.
-        course = get_catalog().get(live.cohort.course_slug)
-        if course is not None:
-            for enrolment in participants:
-                progress_service.update_completion(session, enrolment, course)
         session.commit()
         flash(_("Attendance is saved."), "success")
         return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
@@ -613,7 +608,10 @@ def withdraw(enrolment_id: int):
     cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
     session.commit()
     flash(
-        _("%(name)s is withdrawn from the round; their history is kept.", name=enrolment.user.name),
+        _(
+            "%(name)s is withdrawn from the round; their history is kept.",
+            name=enrolments.shown_name(enrolment),
+        ),
         "info",
     )
     return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
@@ -652,7 +650,7 @@ def move(enrolment_id: int):
             flash(
                 _(
                     "%(name)s is moved to %(round)s with their progress.",
-                    name=enrolment.user.name,
+                    name=enrolments.shown_name(enrolment),
                     round=target.name,
                 ),
                 "success",
@@ -954,30 +952,37 @@ def assignment(enrolment_id: int, part_slug: str):
     if submission is None or submission.status == SubmissionStatus.DRAFT:
         abort(404)
     form = ReviewForm()
+    confirm_return = False
     if form.validate_on_submit():
-        approve = request.form.get("action") == "approve"
+        action = request.form.get("action")
+        approve = action == "approve"
         if not approve and not (form.comment.data or "").strip():
             form.comment.errors.append(_("Say what should be revised."))
         else:
-            progress_service.review_assignment(
-                session,
-                submission,
-                enrolment,
-                course,
-                approve=approve,
-                comment=form.comment.data or "",
-                reviewer_id=current_user.id,
-            )
-            session.commit()
-            flash(
-                _("The assignment is approved.")
-                if approve
-                else _("The assignment is returned with your comment."),
-                "success",
-            )
-            return redirect(
-                url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
-            )
+            try:
+                progress_service.review_assignment(
+                    session,
+                    submission,
+                    enrolment,
+                    course,
+                    approve=approve,
+                    comment=form.comment.data or "",
+                    reviewer_id=current_user.id,
+                    confirmed_after_completion=action == "return-confirmed",
+                )
+            except progress_service.ReturnNeedsConfirmation:
+                confirm_return = True
+            else:
+                session.commit()
+                flash(
+                    _("The assignment is approved.")
+                    if approve
+                    else _("The assignment is returned with your comment."),
+                    "success",
+                )
+                return redirect(
+                    url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
+                )
     return render_template(
         "organize/assignment.html",
         enrolment=enrolment,
@@ -985,4 +990,5 @@ def assignment(enrolment_id: int, part_slug: str):
         part=part,
         submission=submission,
         form=form,
+        confirm_return=confirm_return,
     )
