@@ -37,7 +37,9 @@ ENROLMENT_LABELS = {
 
 INVITATION_LABELS = {
     "not-sent": _l("Not sent"),
+    "queued": _l("Waiting in the outbox"),
     "sent": _l("Sent"),
+    "failed": _l("Could not be delivered"),
     "accepted": _l("Accepted"),
     "expired": _l("Expired"),
     "bounced": _l("Address rejected"),

@@ -16,6 +16,7 @@ from academy.models import (
     Certificate,
     EnrolmentStatus,
     LiveSession,
+    OutboxMail,
     PartState,
     SubmissionStatus,
     utcnow,
@@ -213,3 +214,26 @@ def test_the_course_page_has_the_course_title(client, db, course, language):
     page = text_of(client.get(url(enrolment) + "/"))
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert title.strip() == f"{course.title[language]} · Academy"
+
+
+def test_reminders_say_what_is_left_and_spare_who_only_waits_for_approval(
+    app, client, db, course
+):
+    deadline = (utcnow() + timedelta(days=3)).date()
+    sessions = make_cohort(db, deadline=deadline, attendance_required=True, required_sessions=1)
+    approval = make_cohort(db, deadline=deadline, assignments_need_approval=True)
+    steps = make_cohort(db, deadline=deadline)
+    lacking_a_session = make_enrolment(db, cohort=sessions)
+    waiting = make_enrolment(db, cohort=approval)
+    behind = make_enrolment(db, cohort=steps, status=EnrolmentStatus.ACTIVE)
+    for enrolment in (lacking_a_session, waiting):
+        client.login_as(enrolment.user)
+        complete_everything(client, enrolment, course)
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert "Reminders queued: 2" in result.output
+    mails = {mail.to_address: mail for mail in db.scalars(select(OutboxMail))}
+    assert waiting.user.email not in mails
+    reminder = mails[lacking_a_session.user.email].body_text
+    assert "attend 1 more live session to complete it" in reminder
+    assert "you have some steps left" in mails[behind.user.email].body_text

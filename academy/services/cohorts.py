@@ -231,7 +231,7 @@ def save_attendance(
 
 
 def withdraw(session: Session, enrolment: Enrolment, *, withdrawn_by_id: int) -> None:
-    """Withdraw a participant; their history stays."""
+    """Withdraw a participant; their history stays, and ``reinstate`` undoes it."""
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = utcnow()
     session.flush()
@@ -242,6 +242,30 @@ def withdraw(session: Session, enrolment: Enrolment, *, withdrawn_by_id: int) ->
         object_type="enrolment",
         object_id=enrolment.id,
         organisation_id=enrolment.cohort.organisation_id,
+    )
+
+
+def reinstate(session: Session, enrolment: Enrolment, *, reinstated_by_id: int) -> None:
+    """Bring a withdrawn participant back with their progress: completed if they had
+    completed the course, taking it if they had joined, else invited."""
+    if enrolment.status != EnrolmentStatus.WITHDRAWN:
+        raise ValueError("only a withdrawn participant can be reinstated")
+    if enrolment.completed_at is not None:
+        enrolment.status = EnrolmentStatus.COMPLETED
+    elif enrolment.accepted_at is not None:
+        enrolment.status = EnrolmentStatus.ACTIVE
+    else:
+        enrolment.status = EnrolmentStatus.INVITED
+    enrolment.withdrawn_at = None
+    session.flush()
+    audit.record(
+        session,
+        "enrolment.reinstated",
+        actor_id=reinstated_by_id,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        organisation_id=enrolment.cohort.organisation_id,
+        status=enrolment.status.value,
     )
 
 

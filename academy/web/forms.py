@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,12 @@ def name_field(label=None) -> StringField:
         ],
         render_kw={"autocomplete": "name"},
     )
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: control characters (NUL, line breaks, tabs) become spaces,
+    runs of white space one space, and none at the ends."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
 
 
 def safe_next(target: str | None) -> str | None:
