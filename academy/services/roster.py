@@ -13,6 +13,7 @@ import enum
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
@@ -151,39 +152,53 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _criteria(filters: RosterFilters) -> list[ColumnElement[bool]]:
+# Which of search, status and role a request filters on: the statements are built once per
+# shape and backend (building them cost about as much as running them).
+_Shape = tuple[bool, bool, bool]
+
+
+def _shape(filters: RosterFilters) -> _Shape:
+    return (bool(filters.search), filters.status is not None, filters.role is not None)
+
+
+def _criteria(shape: _Shape) -> list[ColumnElement[bool]]:
+    search, status, role = shape
     criteria: list[ColumnElement[bool]] = [Enrolment.cohort_id == bindparam("cohort_id")]
-    if filters.search:
+    if search:
+        # Folded alike on both backends (db.lower), so "åsa" finds "Åsa".
         pattern = bindparam("pattern")
         criteria.append(
             lower(shown_name_column()).like(pattern, escape="\\")
             | User.email_normalized.like(pattern, escape="\\")
         )
-    if filters.status is not None:
+    if status:
         criteria.append(Enrolment.status == bindparam("status"))
-    if filters.role is not None:
+    if role:
         criteria.append(Enrolment.role == bindparam("role"))
     return criteria
 
 
-def _order() -> tuple[ColumnElement[Any], ...]:
-    """Withdrawn last, then by the name organizers see (folded alike on every backend),
-    then by enrolment."""
-    return (
-        Enrolment.status == EnrolmentStatus.WITHDRAWN,
-        lower(shown_name_column()),
-        Enrolment.id,
-    )
+def _order(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """Withdrawn last, then by the name organizers see without regard to case, then by
+    enrolment: the report's order, code point order on both backends (Å Ä Ö Æ Ø after Z,
+    as in the Nordic alphabets). The database's own lower() sorts 10,000 names several
+    times faster than ours; it leaves a lower-case Å or Ø (rare at the start of a name)
+    apart from its capital on SQLite."""
+    name_key: ColumnElement[Any] = func.lower(shown_name_column())
+    if dialect == "postgresql":
+        name_key = name_key.collate("C")
+    return (Enrolment.status == EnrolmentStatus.WITHDRAWN, name_key, Enrolment.id)
 
 
-def _page_statement(filters: RosterFilters) -> Select[Any]:
+@lru_cache(maxsize=32)
+def _page_statement(shape: _Shape, dialect: str) -> Select[Any]:
     """The page's rows. The page is cut from the ids alone, and only its rows are read in
     full (as the report does)."""
     page = (
         select(Enrolment.id)
         .join(User, User.id == Enrolment.user_id)
-        .where(*_criteria(filters))
-        .order_by(*_order())
+        .where(*_criteria(shape))
+        .order_by(*_order(dialect))
         .limit(bindparam("size"))
         .offset(bindparam("skip"))
     )
@@ -199,16 +214,17 @@ def _page_statement(filters: RosterFilters) -> Select[Any]:
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(Place, Place.id == Enrolment.place_id)
         .where(Enrolment.id.in_(page))
-        .order_by(*_order())
+        .order_by(*_order(dialect))
     )
 
 
-def _count_statement(filters: RosterFilters) -> Select[Any]:
+@lru_cache(maxsize=8)
+def _count_statement(shape: _Shape) -> Select[Any]:
     return (
         select(func.count())
         .select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id)
-        .where(*_criteria(filters))
+        .where(*_criteria(shape))
     )
 
 
@@ -249,13 +265,15 @@ def roster_page(
         values["status"] = filters.status
     if filters.role is not None:
         values["role"] = filters.role
+    shape = _shape(filters)
     total = _total_from_counts(counts, filters)
     if total is None:
-        total = session.scalar(_count_statement(filters), values) or 0
+        total = session.scalar(_count_statement(shape), values) or 0
     rows = []
     if total > (number - 1) * size:
+        statement = _page_statement(shape, session.get_bind().dialect.name)
         rows = session.execute(
-            _page_statement(filters), {**values, "size": size, "skip": (number - 1) * size}
+            statement, {**values, "size": size, "skip": (number - 1) * size}
         ).all()
     states = _invitation_states(session, [row.id for row in rows])
     return Page(

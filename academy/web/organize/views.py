@@ -26,7 +26,7 @@ from werkzeug.security import check_password_hash
 from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
-from ...labels import ENROLMENT_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
+from ...labels import ENROLMENT_LABELS, INVITATION_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
 from ...models import (
     AssignmentSubmission,
     Attendance,
@@ -396,6 +396,7 @@ def cohort(cohort_id: int):
         filter_args={key: value for key, value in filter_args.items() if value},
         sessions=sessions,
         now=utcnow(),
+        labels=table_labels(),
         certificate_counts=certificates.cohort_counts(session, cohort.id),
         button=ButtonForm(),
     )
@@ -726,8 +727,9 @@ def page_number() -> int:
     return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
-class ReportLabels(NamedTuple):
-    """The table's words, translated once per request rather than once per cell: each
+class TableLabels(NamedTuple):
+    """The words of the report's and the round page's tables, translated once per request
+    rather than once per cell: each
     gettext or lazy label goes through Flask-Babel's context look-up, which made up most
     of the page's time when it showed every row. The formats keep their placeholders and
     are filled in with ``%`` in the template. A tuple with names, because Jinja tries an
@@ -739,16 +741,18 @@ class ReportLabels(NamedTuple):
     roles: dict[AudienceRole, str]
     statuses: dict[EnrolmentStatus, str]
     submissions: dict[SubmissionStatus | None, str]
+    invitations: dict[str, str]
 
 
-def report_labels() -> ReportLabels:
-    return ReportLabels(
+def table_labels() -> TableLabels:
+    return TableLabels(
         done=_("Done"),
         lessons=_("Lessons %(read)d/%(total)d"),
         quiz=_("Quiz %(score)d/%(max)d"),
         roles={role: str(ROLE_SINGULAR[role]) for role in AudienceRole},
         statuses={status: str(ENROLMENT_LABELS[status]) for status in EnrolmentStatus},
         submissions={key: str(label) for key, label in SUBMISSION_LABELS.items()},
+        invitations={key: str(label) for key, label in INVITATION_LABELS.items()},
     )
 
 
@@ -779,7 +783,7 @@ def report(cohort_id: int):
         places=places,
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
-        labels=report_labels(),
+        labels=table_labels(),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
         chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
