@@ -42,6 +42,7 @@ from ...services.mail import absolute_url
 from .. import photos as photos_web
 from ..calendar import calendar_download
 from ..forms import ButtonForm
+from ..params import page_number
 from .forms import (
     add_row,
     answers_of,
@@ -214,9 +215,9 @@ def place_findings(enrolment_id: int):
     shared = places_service.has_shared_findings(session, enrolment.id, [p.slug for p in parts])
     page = None
     if shared:
-        number = request.args.get("page", "")
-        number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-        page = places_service.shared_findings_page(session, place, number, user_id=current_user.id)
+        page = places_service.shared_findings_page(
+            session, place, page_number(request.args), user_id=current_user.id
+        )
     return render_template(
         "learn/place.html",
         enrolment=enrolment,

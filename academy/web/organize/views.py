@@ -62,6 +62,7 @@ from ..calendar import calendar_download
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
+from ..params import int_arg, int_args, page_number
 from . import bp, uploads
 from .access import (
     load_cohort,
@@ -579,11 +580,7 @@ def attendance(session_id: int):
     form = ButtonForm()
     if form.validate_on_submit():
         ids = [enrolment.id for enrolment in participants]
-        chosen = {
-            int(value)
-            for value in request.form.getlist("present")
-            if value.isdigit() and int(value) in ids
-        }
+        chosen = set(int_args(request.form, "present")) & set(ids)
         cohorts.save_attendance(session, live, chosen, ids, recorded_by_id=current_user.id)
         # Attendance may be what completes a course that requires it.
         course = get_catalog().get(live.cohort.course_slug)
@@ -683,12 +680,6 @@ def report_filters(cohort: Cohort) -> tuple[dict, dict]:
     return chosen, places
 
 
-def report_page_number() -> int:
-    """``?page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
-    page = request.args.get("page", "")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 class ReportLabels(NamedTuple):
     """The table's words, translated once per request rather than once per cell: each
     gettext or lazy label goes through Flask-Babel's context look-up, which made up most
@@ -725,7 +716,7 @@ def report(cohort_id: int):
     filters, places = report_filters(cohort)
     session = get_session()
     summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
-    page = reports.report_page(session, course, summary, report_page_number())
+    page = reports.report_page(session, course, summary, page_number(request.args))
     language = current_locale()
     # The filters as the query string names them, for the pager and the export form.
     filter_args = {
@@ -825,8 +816,7 @@ def _mapping(source, table) -> dict[str, int | None]:
         return guessed
     mapping: dict[str, int | None] = {}
     for name in IMPORT_FIELDS:
-        value = source.get(f"map_{name}", "")
-        mapping[name] = int(value) if value.isdigit() and int(value) < len(table.headers) else None
+        mapping[name] = int_arg(source, f"map_{name}", minimum=0, maximum=len(table.headers) - 1)
     return mapping
 
 
