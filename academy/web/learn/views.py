@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -49,6 +47,7 @@ from .forms import (
     assignment_form_class,
     item_fields,
     quiz_form_class,
+    quiz_nonce,
     validate_assignment,
 )
 
@@ -367,11 +366,11 @@ def quiz(enrolment_id: int, part_slug: str):
     if part.quiz is None:
         abort(404)
     language = current_locale()
-    nonce = request.form.get("nonce", "")[:64] if request.method == "POST" else ""
-    if not nonce:
-        nonce = secrets.token_urlsafe(24)
+    nonce = quiz_nonce(request.form.get("nonce") if request.method == "POST" else None)
     order = progress_service.shuffled_choices(part.quiz, nonce)
     form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
+    # The posted nonce only if it is one this site could have made.
+    form.nonce.data = nonce
     if request.method == "POST":
         known = {field.name for field in item_fields(form)}
         unknown = {key for key in request.form if key.startswith("item_")} - known
