@@ -469,7 +469,7 @@ FORMS: dict[type, tuple[Use, ...]] = {
         Use(
             "organizer",
             "/organize/enrolments/{enrolment_id}/assignments/" + PART,
-            {"comment": "Say which lamps are broken.", "action": "return"},
+            {"comment": "Say which lamps are broken.", "action": "return-confirmed"},
         ),
     ),
     organize_forms.PlaceForm: (

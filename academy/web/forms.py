@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import wtforms
 from flask import current_app
 from flask_babel import get_translations
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..text import has_control, multi_line, one_line
@@ -202,3 +214,61 @@ def bounded_text(label, *, required: bool = True, max_length: int = 200, hint=No
     if required:
         validators.insert(0, DataRequired(message=_l("This needs an answer.")))
     return StringField(label, validators=validators, description=hint or "")
+
+
+# --- the error summary ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem of a form, for the summary at the top of the page: a link to the input
+    it belongs to (``target``, an element id), the field's name and the message."""
+
+    target: str
+    label: str
+    message: str
+
+
+def form_errors(form: wtforms.Form) -> list[FieldError]:
+    """Every error of ``form`` in the order of its fields, each pointing at the input to
+    correct: the field itself, the first option of a radio group, each input of the
+    entries of a repeat group. A repeat group's own error (too few entries) points at
+    its first empty entry, where the next answer goes. The CSRF token is left out: a
+    page whose token expired says so itself."""
+    return list(_errors_of(form, prefix=""))
+
+
+def _errors_of(form: wtforms.Form, prefix: str) -> Iterator[FieldError]:
+    for field in form:
+        if not field.errors or field.name == "csrf_token":
+            continue
+        label = f"{prefix}{field.label.text}"
+        if isinstance(field, FieldList):
+            for number, entry in enumerate(field.entries, start=1):
+                if isinstance(entry, FormField) and entry.errors:
+                    entry_prefix = _("%(group)s, entry %(number)d: ", group=label, number=number)
+                    yield from _errors_of(entry.form, entry_prefix)
+            own = [error for error in field.errors if isinstance(error, str | LazyString)]
+            for message in own:
+                yield FieldError(_first_empty_input(field), label, str(message))
+        elif isinstance(field, FormField):
+            yield from _errors_of(field.form, f"{label}: ")
+        else:
+            target = f"{field.id}-0" if isinstance(field, RadioField) else field.id
+            for message in field.errors:
+                yield FieldError(target, label, str(message))
+
+
+def _first_empty_input(group: FieldList) -> str:
+    for entry in group.entries:
+        if isinstance(entry, FormField) and is_empty(entry.data):
+            first = next(iter(entry.form))
+            return f"{first.id}-0" if isinstance(first, RadioField) else first.id
+    return group.id
+
+
+def is_empty(value: Any) -> bool:
+    """Whether a field's or a sub-form's data holds no answer (blank text counts as none)."""
+    if isinstance(value, dict):
+        return all(is_empty(v) for k, v in value.items() if k != "csrf_token")
+    return value is None or (isinstance(value, str) and not value.strip())

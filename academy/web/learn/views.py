@@ -33,7 +33,7 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
-from ...services import certificates
+from ...services import certificates, completion
 from ...services import places as places_service
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
@@ -150,6 +150,17 @@ def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
     return by_cohort
 
 
+def attendance_counts(enrolments) -> dict[int, int]:
+    """Sessions attended, for the enrolments whose completion may wait for them: one
+    query, and none when no round of theirs requires attendance."""
+    waiting = [
+        e.id
+        for e in enrolments
+        if e.cohort.attendance_required and e.status != EnrolmentStatus.COMPLETED
+    ]
+    return completion.sessions_attended(get_session(), waiting) if waiting else {}
+
+
 @bp.get("/")
 def dashboard():
     enrolments = my_enrolments()
@@ -157,6 +168,7 @@ def dashboard():
     completed = [e.id for e in enrolments if e.status == EnrolmentStatus.COMPLETED]
     held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
+    attended = attendance_counts(enrolments)
     rows = []
     for enrolment in enrolments:
         course = get_course(enrolment.cohort.course_slug)
@@ -169,6 +181,9 @@ def dashboard():
                 "course": course,
                 "progress": state,
                 "next": progress_service.next_step(course, state),
+                "standing": progress_service.standing(
+                    course, enrolment, state, attended.get(enrolment.id, 0)
+                ),
                 "sessions": sessions[enrolment.cohort_id],
                 "certificate": held.get(enrolment.id),
             }
@@ -190,13 +205,38 @@ def live_sessions_calendar(enrolment_id: int):
 def course_overview(enrolment_id: int):
     enrolment, course = load_enrolment(enrolment_id)
     state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    standing = progress_service.standing(
+        course, enrolment, state, attendance_counts([enrolment]).get(enrolment.id, 0)
+    )
+    sessions = (
+        upcoming_sessions([enrolment.cohort_id])[enrolment.cohort_id]
+        if standing.stage is completion.Stage.ATTENDANCE
+        else []
+    )
     return render_template(
         "learn/course.html",
         enrolment=enrolment,
         course=course,
         progress=state,
         next=progress_service.next_step(course, state),
+        standing=standing,
+        sessions=sessions,
     )
+
+
+@bp.post("/<int:enrolment_id>/")
+def record_completion(enrolment_id: int):
+    """Bring the enrolment's completion up to date: for a participant whose every step
+    is done while the completion is not recorded yet (the course files changed after
+    their last step, say). Each step records it by itself; this is the way out when no
+    step is left to take."""
+    enrolment, course = load_enrolment(enrolment_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    progress_service.update_completion(session, enrolment, course)
+    session.commit()
+    return redirect(url_for("learn.course_overview", enrolment_id=enrolment.id))
 
 
 @bp.get("/<int:enrolment_id>/place")
@@ -395,7 +435,12 @@ def quiz(enrolment_id: int, part_slug: str):
             )
         )
     return render_template(
-        "learn/quiz.html", enrolment=enrolment, course=course, part=part, form=form
+        "learn/quiz.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        form=form,
+        questions=item_fields(form),
     )
 
 

@@ -116,6 +116,8 @@ class LiveSessionForm(AcademyForm):
             raise ValidationError(_l("The session must end after it starts."))
 
     def validate_video_url(self, field) -> None:
+        if field.errors:  # the URL validator has said what is wrong already
+            return
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError(_l("Give a full link starting with https://."))
         if field.data and len(field.data) > 500:

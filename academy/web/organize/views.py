@@ -54,6 +54,7 @@ from ...services import (
     invitations,
     organizers,
     reports,
+    roster,
 )
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
@@ -62,7 +63,7 @@ from ..calendar import calendar_download
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
-from ..params import int_arg, int_args, page_number
+from ..params import int_arg, int_args, page_number, text_arg
 from . import bp, uploads
 from .access import (
     load_cohort,
@@ -353,30 +354,18 @@ def archive_cohort(cohort_id: int):
     return redirect(url_for("organize.cohort", cohort_id=cohort.id))
 
 
-def invitation_states(session, enrolment_ids: list[int]) -> dict[int, str]:
-    """not-sent, sent, accepted, expired or bounced for each enrolment, from its newest
-    invitation (one query)."""
-    states = {enrolment_id: "not-sent" for enrolment_id in enrolment_ids}
-    if not enrolment_ids:
-        return states
-    now = utcnow()
-    for invitation in session.scalars(
-        select(Invitation)
-        .where(Invitation.enrolment_id.in_(enrolment_ids))
-        .order_by(Invitation.created_at, Invitation.id)
-    ):
-        if invitation.accepted_at:
-            state = "accepted"
-        elif invitation.bounced_at:
-            state = "bounced"
-        elif invitation.expires_at <= now:
-            state = "expired"
-        elif invitation.sent_at:
-            state = "sent"
-        else:
-            state = "not-sent"
-        states[invitation.enrolment_id] = state
-    return states
+def roster_filters() -> roster.RosterFilters:
+    """The round page's search and filters from the query string; what is unknown or
+    unreadable is ignored, a search is cut to its bound."""
+    args = request.args
+    search = text_arg(args, "q", max_length=roster.SEARCH_MAX)
+    status = args.get("status")
+    role = args.get("role")
+    return roster.RosterFilters(
+        search=search,
+        status=EnrolmentStatus(status) if status in set(EnrolmentStatus) else None,
+        role=AudienceRole(role) if role in set(AudienceRole) else None,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -384,25 +373,30 @@ def invitation_states(session, enrolment_ids: list[int]) -> dict[int, str]:
 def cohort(cohort_id: int):
     session = get_session()
     cohort = load_cohort(cohort_id)
-    participants = session.scalars(
-        select(Enrolment)
-        .options(joinedload(Enrolment.user), joinedload(Enrolment.place))
-        .where(Enrolment.cohort_id == cohort.id)
-        .order_by(Enrolment.status == EnrolmentStatus.WITHDRAWN, Enrolment.id)
-    ).all()
+    filters = roster_filters()
+    counts = roster.roster_counts(session, cohort)
+    page = roster.roster_page(session, cohort, filters, counts, page_number(request.args))
     sessions = session.scalars(
         select(LiveSession)
         .where(LiveSession.cohort_id == cohort.id)
         .order_by(LiveSession.starts_at)
     ).all()
     course = get_catalog().get(cohort.course_slug)
+    filter_args = {
+        "q": filters.search or None,
+        "status": filters.status and filters.status.value,
+        "role": filters.role and filters.role.value,
+    }
     return render_template(
         "organize/cohort.html",
         cohort=cohort,
         course=course,
-        participants=participants,
-        states=invitation_states(session, [e.id for e in participants]),
+        counts=counts,
+        page=page,
+        filters=filters,
+        filter_args={key: value for key, value in filter_args.items() if value},
         sessions=sessions,
+        now=utcnow(),
         certificate_counts=certificates.cohort_counts(session, cohort.id),
         button=ButtonForm(),
     )
@@ -562,6 +556,9 @@ def resend_all(cohort_id: int):
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @organizer_required
 def attendance(session_id: int):
+    """The checklist of a live session that has started: who was there, among those who
+    have joined the round (nobody can be at a session before it starts, nor before
+    accepting the invitation)."""
     live = load_live_session(session_id)
     session = get_session()
     participants = session.scalars(
@@ -570,6 +567,9 @@ def attendance(session_id: int):
         .where(Enrolment.cohort_id == live.cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(Enrolment.id)
     ).all()
+    joined = [enrolment for enrolment in participants if enrolments.has_joined(enrolment)]
+    waiting = [enrolment for enrolment in participants if not enrolments.has_joined(enrolment)]
+    started = live.starts_at <= utcnow()
     present = set(
         session.scalars(
             select(Attendance.enrolment_id).where(
@@ -578,41 +578,80 @@ def attendance(session_id: int):
         )
     )
     form = ButtonForm()
+    problem = None
     if form.validate_on_submit():
-        ids = [enrolment.id for enrolment in participants]
-        chosen = set(int_args(request.form, "present")) & set(ids)
-        cohorts.save_attendance(session, live, chosen, ids, recorded_by_id=current_user.id)
-        # Attendance may be what completes a course that requires it.
-        course = get_catalog().get(live.cohort.course_slug)
-        if course is not None:
-            for enrolment in participants:
-                progress_service.update_completion(session, enrolment, course)
-        session.commit()
-        flash(_("Attendance is saved."), "success")
-        return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
+        joined_ids = {enrolment.id for enrolment in joined}
+        chosen = set(int_args(request.form, "present"))
+        not_joined = [enrolment for enrolment in waiting if enrolment.id in chosen]
+        if not started:
+            problem = _("Attendance can be taken once the session has started.")
+        elif not_joined:
+            problem = _(
+                "%(names)s has not joined the round yet, so cannot be marked present.",
+                names=", ".join(enrolments.shown_name(enrolment) for enrolment in not_joined),
+            )
+        else:
+            cohorts.save_attendance(
+                session,
+                live,
+                chosen & joined_ids,
+                sorted(joined_ids),
+                recorded_by_id=current_user.id,
+            )
+            session.commit()
+            flash(_("Attendance is saved."), "success")
+            return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
+        present = chosen & {enrolment.id for enrolment in participants}
     return render_template(
         "organize/attendance.html",
         live=live,
         cohort=live.cohort,
-        participants=participants,
+        participants=joined,
+        waiting=waiting,
+        started=started,
         present=present,
+        problem=problem,
         form=form,
-    )
+    ), (200 if problem is None else 400)
 
 
-@bp.post("/enrolments/<int:enrolment_id>/withdraw")
+@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
 @organizer_required
 def withdraw(enrolment_id: int):
+    """Ask first, then withdraw: the person no longer sees the round, their progress is
+    kept and they can be reinstated."""
+    enrolment = load_enrolment(enrolment_id)
+    form = ButtonForm()
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+    if form.validate_on_submit():
+        session = get_session()
+        cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
+        session.commit()
+        flash(
+            _(
+                "%(name)s is withdrawn from the round; their progress is kept and they can "
+                "be reinstated.",
+                name=enrolments.shown_name(enrolment),
+            ),
+            "info",
+        )
+        return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+    return render_template("organize/withdraw.html", enrolment=enrolment, form=form)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/reinstate")
+@organizer_required
+def reinstate(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    session = get_session()
-    cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
-    session.commit()
-    flash(
-        _("%(name)s is withdrawn from the round; their history is kept.", name=enrolment.user.name),
-        "info",
-    )
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        session = get_session()
+        cohorts.reinstate(session, enrolment, reinstated_by_id=current_user.id)
+        session.commit()
+        name = enrolments.shown_name(enrolment)
+        flash(_("%(name)s is back in the round, with their progress.", name=name), "success")
     return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
 
 
@@ -649,7 +688,7 @@ def move(enrolment_id: int):
             flash(
                 _(
                     "%(name)s is moved to %(round)s with their progress.",
-                    name=enrolment.user.name,
+                    name=enrolments.shown_name(enrolment),
                     round=target.name,
                 ),
                 "success",
@@ -944,30 +983,37 @@ def assignment(enrolment_id: int, part_slug: str):
     if submission is None or submission.status == SubmissionStatus.DRAFT:
         abort(404)
     form = ReviewForm()
+    confirm_return = False
     if form.validate_on_submit():
-        approve = request.form.get("action") == "approve"
+        action = request.form.get("action")
+        approve = action == "approve"
         if not approve and not (form.comment.data or "").strip():
             form.comment.errors.append(_("Say what should be revised."))
         else:
-            progress_service.review_assignment(
-                session,
-                submission,
-                enrolment,
-                course,
-                approve=approve,
-                comment=form.comment.data or "",
-                reviewer_id=current_user.id,
-            )
-            session.commit()
-            flash(
-                _("The assignment is approved.")
-                if approve
-                else _("The assignment is returned with your comment."),
-                "success",
-            )
-            return redirect(
-                url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
-            )
+            try:
+                progress_service.review_assignment(
+                    session,
+                    submission,
+                    enrolment,
+                    course,
+                    approve=approve,
+                    comment=form.comment.data or "",
+                    reviewer_id=current_user.id,
+                    confirmed_after_completion=action == "return-confirmed",
+                )
+            except progress_service.ReturnNeedsConfirmation:
+                confirm_return = True
+            else:
+                session.commit()
+                flash(
+                    _("The assignment is approved.")
+                    if approve
+                    else _("The assignment is returned with your comment."),
+                    "success",
+                )
+                return redirect(
+                    url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
+                )
     return render_template(
         "organize/assignment.html",
         enrolment=enrolment,
@@ -975,4 +1021,5 @@ def assignment(enrolment_id: int, part_slug: str):
         part=part,
         submission=submission,
         form=form,
+        confirm_return=confirm_return,
     )
