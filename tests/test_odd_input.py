@@ -48,6 +48,7 @@ from academy.web.invite import forms as invite_forms
 from academy.web.learn import forms as learn_forms
 from academy.web.main import forms as main_forms
 from academy.web.organize import forms as organize_forms
+from academy.web.params import MAX_ID, numbers_up_to
 from tests import test_route_security as route_security
 from tests.conftest import FIXTURE_COURSES
 from tests.factories import PASSWORD
@@ -183,6 +184,25 @@ TEXT_RULES = sorted(
     for rule in ROUTES
     if any(not match.group(0).startswith("<int:") for match in _ARGUMENT.finditer(rule))
 )
+
+
+def test_the_id_pattern_takes_exactly_1_to_its_limit():
+    for limit in (*range(1, 120), 999, 1000, 2024, 20399, MAX_ID):
+        pattern = re.compile(numbers_up_to(limit) + r"\Z")
+        near = range(max(0, limit - 2000), limit + 2000)
+        # Each digit of the limit's own, with every digit after it low and high.
+        digits = str(limit)
+        edges = (
+            int(digits[:i] + str(d) + fill * (len(digits) - i - 1))
+            for i in range(len(digits))
+            for d in range(10)
+            for fill in "09"
+        )
+        numbers = (*range(min(limit, 3000)), *near, *edges, limit * 10, limit * 2**32)
+        for number in numbers:
+            assert bool(pattern.match(str(number))) == (1 <= number <= limit), (limit, number)
+        assert not pattern.match("0" + str(limit))
+        assert not pattern.match("\u0661")  # an Arabic-Indic 1
 
 
 @pytest.mark.parametrize("rule", INT_RULES)

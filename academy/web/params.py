@@ -24,10 +24,26 @@ MAX_PAGE = 99_999
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
-class IdConverter(IntegerConverter):
-    """``<int:...>``: ASCII digits from 1 to ``MAX_ID`` (ids and page numbers)."""
+def numbers_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers from 1 to ``limit``, in ASCII digits
+    without leading zeros."""
+    digits = str(limit)
+    alternatives = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(digits) - position - 1
+            alternatives.append(f"{digits[:position]}[{lowest}-{int(digit) - 1}][0-9]{{{rest}}}")
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
 
-    regex = r"[0-9]+"
+
+class IdConverter(IntegerConverter):
+    """``<int:...>``: 1 to ``MAX_ID`` (ids and page numbers). The range is in the regular
+    expression, so that a number out of it matches no rule (a 404): refused after the
+    match, it would make a rule of the same path for another method answer 405."""
+
+    regex = numbers_up_to(MAX_ID)
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
