@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from contextvars import ContextVar
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     FormField,
@@ -16,15 +17,25 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as PlainForm
 from wtforms.validators import Length, ValidationError
 
 from ...content import Assignment, AssignmentField, Quiz
-from ..forms import is_empty
+from ..forms import AcademyForm, AcademySubForm, is_empty
+
+# What secrets.token_urlsafe makes, at most as long as the column.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class QuizForm(FlaskForm):
+class QuizForm(AcademyForm):
     nonce = HiddenField()
+
+
+def quiz_nonce(posted: str | None) -> str:
+    """The nonce a quiz form came with, if it is one this site could have made; else a
+    new one (a first showing, or a form tampered with)."""
+    if posted and _NONCE.fullmatch(posted):
+        return posted
+    return secrets.token_urlsafe(24)
 
 
 def quiz_form_class(quiz: Quiz, language: str, order: dict[str, list[str]]) -> type[QuizForm]:
@@ -125,8 +136,8 @@ def _field_for(spec: AssignmentField, language: str):
     )
 
 
-def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> type[PlainForm]:
-    class Group(PlainForm):
+def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> type[AcademySubForm]:
+    class Group(AcademySubForm):
         pass
 
     for spec in fields:
@@ -134,7 +145,7 @@ def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> typ
     return Group
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(AcademyForm):
     pass
 
 

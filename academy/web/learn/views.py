@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -42,12 +40,14 @@ from ...services.mail import absolute_url
 from .. import photos as photos_web
 from ..calendar import calendar_download
 from ..forms import ButtonForm
+from ..params import page_number
 from .forms import (
     add_row,
     answers_of,
     assignment_form_class,
     item_fields,
     quiz_form_class,
+    quiz_nonce,
     validate_assignment,
 )
 
@@ -254,9 +254,9 @@ def place_findings(enrolment_id: int):
     shared = places_service.has_shared_findings(session, enrolment.id, [p.slug for p in parts])
     page = None
     if shared:
-        number = request.args.get("page", "")
-        number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-        page = places_service.shared_findings_page(session, place, number, user_id=current_user.id)
+        page = places_service.shared_findings_page(
+            session, place, page_number(request.args), user_id=current_user.id
+        )
     return render_template(
         "learn/place.html",
         enrolment=enrolment,
@@ -406,11 +406,11 @@ def quiz(enrolment_id: int, part_slug: str):
     if part.quiz is None:
         abort(404)
     language = current_locale()
-    nonce = request.form.get("nonce", "")[:64] if request.method == "POST" else ""
-    if not nonce:
-        nonce = secrets.token_urlsafe(24)
+    nonce = quiz_nonce(request.form.get("nonce") if request.method == "POST" else None)
     order = progress_service.shuffled_choices(part.quiz, nonce)
     form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
+    # The posted nonce only if it is one this site could have made.
+    form.nonce.data = nonce
     if request.method == "POST":
         known = {field.name for field in item_fields(form)}
         unknown = {key for key in request.form if key.startswith("item_")} - known

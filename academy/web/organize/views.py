@@ -60,9 +60,10 @@ from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..access import admin_required
 from ..calendar import calendar_download
-from ..forms import ButtonForm, one_line
+from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
+from ..params import int_arg, int_args, page_number, text_arg
 from . import bp, uploads
 from .access import (
     load_cohort,
@@ -357,7 +358,7 @@ def roster_filters() -> roster.RosterFilters:
     """The round page's search and filters from the query string; what is unknown or
     unreadable is ignored, a search is cut to its bound."""
     args = request.args
-    search = one_line(args.get("q", "")[: roster.SEARCH_MAX * 2])[: roster.SEARCH_MAX]
+    search = text_arg(args, "q", max_length=roster.SEARCH_MAX)
     status = args.get("status")
     role = args.get("role")
     return roster.RosterFilters(
@@ -374,7 +375,7 @@ def cohort(cohort_id: int):
     cohort = load_cohort(cohort_id)
     filters = roster_filters()
     counts = roster.roster_counts(session, cohort)
-    page = roster.roster_page(session, cohort, filters, counts, page_number())
+    page = roster.roster_page(session, cohort, filters, counts, page_number(request.args))
     sessions = session.scalars(
         select(LiveSession)
         .where(LiveSession.cohort_id == cohort.id)
@@ -581,9 +582,7 @@ def attendance(session_id: int):
     problem = None
     if form.validate_on_submit():
         joined_ids = {enrolment.id for enrolment in joined}
-        chosen = {
-            int(value) for value in request.form.getlist("present") if value.isdigit()
-        }
+        chosen = set(int_args(request.form, "present"))
         not_joined = [enrolment for enrolment in waiting if enrolment.id in chosen]
         if not started:
             problem = _("Attendance can be taken once the session has started.")
@@ -721,12 +720,6 @@ def report_filters(cohort: Cohort) -> tuple[dict, dict]:
     return chosen, places
 
 
-def page_number() -> int:
-    """``?page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
-    page = request.args.get("page", "")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 class TableLabels(NamedTuple):
     """The words of the report's and the round page's tables, translated once per request
     rather than once per cell: each
@@ -766,7 +759,7 @@ def report(cohort_id: int):
     filters, places = report_filters(cohort)
     session = get_session()
     summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
-    page = reports.report_page(session, course, summary, page_number())
+    page = reports.report_page(session, course, summary, page_number(request.args))
     language = current_locale()
     # The filters as the query string names them, for the pager and the export form.
     filter_args = {
@@ -866,8 +859,7 @@ def _mapping(source, table) -> dict[str, int | None]:
         return guessed
     mapping: dict[str, int | None] = {}
     for name in IMPORT_FIELDS:
-        value = source.get(f"map_{name}", "")
-        mapping[name] = int(value) if value.isdigit() and int(value) < len(table.headers) else None
+        mapping[name] = int_arg(source, f"map_{name}", minimum=0, maximum=len(table.headers) - 1)
     return mapping
 
 
