@@ -24,8 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .content import init_app as init_content
     from .extensions import babel, csrf, limiter, login_manager
-    from .web import register_blueprints
+    from .web import params, register_blueprints
 
+    # Before the blueprints: each rule takes its converters when it is added.
+    params.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(

@@ -47,9 +47,6 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_DURATION": timedelta(days=14),
     "SESSION_PROTECTION": "basic",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-    # Flask-WTF would load WTForms' own message catalog from disk for every form; every
-    # message users see comes from our own catalogs, so that costly lookup is off.
-    "WTF_I18N_ENABLED": False,
     # SMTP. With no MAIL_SERVER, `flask mail send` prints mails instead of sending them.
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy import Connection, Engine, String, create_engine, event, insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 
 EXTENSION_KEY = "academy.db"
 
@@ -43,6 +45,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # SQLite's lower() folds A-Z only; searches fold Å Ä Ö Æ Ø as PostgreSQL does.
+        dbapi_connection.create_function(SQLITE_LOWER, 1, _lower, deterministic=True)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
@@ -52,6 +56,32 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+SQLITE_LOWER = "academy_lower"
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
+class lower(FunctionElement):
+    """``lower()`` of a text that folds every letter on every backend: PostgreSQL's own
+    (Unicode-aware), and on SQLite a function of ours (``str.lower``) in place of the
+    built-in, which leaves Å Ä Ö Æ Ø alone. For searching by name."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(lower)
+def _compile_lower(element, compiler, **kw) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lower, "sqlite")
+def _compile_lower_sqlite(element, compiler, **kw) -> str:
+    return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
 
 
 def init_app(app: Flask) -> None:

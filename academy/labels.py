@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
 
@@ -36,7 +37,9 @@ ENROLMENT_LABELS = {
 
 INVITATION_LABELS = {
     "not-sent": _l("Not sent"),
+    "queued": _l("Waiting in the outbox"),
     "sent": _l("Sent"),
+    "failed": _l("Could not be delivered"),
     "accepted": _l("Accepted"),
     "expired": _l("Expired"),
     "bounced": _l("Address rejected"),
@@ -70,3 +73,25 @@ IMPORT_STATUS_LABELS = {
     "existing_account": _l("Has an account: joins the round"),
     "already_enrolled": _l("Already in the round: no change"),
 }
+
+
+def still_to_do(standing) -> str:
+    """What an enrolment still lacks to complete the course, in a few words for an
+    organizer's table (``services.completion.Standing``); empty when completed or when
+    steps of the course are left (the table shows those per part)."""
+    stage = standing.stage
+    if stage == "approval":
+        return ngettext(
+            "%(num)d assignment waits for approval",
+            "%(num)d assignments wait for approval",
+            len(standing.awaiting_approval),
+        )
+    if stage == "attendance":
+        return ngettext(
+            "%(num)d more live session to attend",
+            "%(num)d more live sessions to attend",
+            standing.sessions_missing,
+        )
+    if stage == "recording":
+        return str(_l("Every requirement met; completion not yet recorded"))
+    return ""

@@ -27,11 +27,15 @@ from academy.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    Invitation,
+    InvitationPurpose,
     LessonProgress,
     LiveSession,
+    MailStatus,
     Organisation,
     OrganisationKind,
     Organizer,
+    OutboxMail,
     PartState,
     Place,
     QuizAttempt,
@@ -71,7 +75,8 @@ class BenchDatabase:
     # What the path templates of bench/targets.py are filled with: "enrolment" (the bench
     # user's enrolment id), "course", "part" and "lesson" (the slugs of the lesson in the
     # middle of the second part, where the bench user has read up to), and
-    # "report_cohort" (the id of the round of the report benchmark).
+    # "report_cohort" (the id of the round of the report benchmark) and "roster_cohort"
+    # (the round of the round-page benchmark).
     path_values: dict[str, str]
 
 
@@ -88,7 +93,11 @@ def migrate(database_url: str) -> None:
 
 
 def create_database(
-    directory: Path, users: int, course: Course, report_participants: int
+    directory: Path,
+    users: int,
+    course: Course,
+    report_participants: int,
+    roster_participants: int = 0,
 ) -> BenchDatabase:
     """Create, migrate and fill ``directory/bench.sqlite3``.
 
@@ -98,7 +107,8 @@ def create_database(
     own, so that the participant pages query tables of realistic size too (see
     ``fill_course``). Another round of the same organisation has ``report_participants``
     people of their own, for the organizer's report, and ``ORGANIZER_EMAIL`` organizes
-    the organisation (see ``fill_report_cohort``).
+    the organisation (see ``fill_report_cohort``). A third has ``roster_participants``
+    enrolled and invited but no progress, for the round page (see ``fill_roster_cohort``).
     """
     url = "sqlite:///" + str(directory / "bench.sqlite3")
     migrate(url)
@@ -111,6 +121,10 @@ def create_database(
             path_values |= fill_report_cohort(
                 session, course, organisation_id, place_ids, report_participants
             )
+            if roster_participants:
+                path_values |= fill_roster_cohort(
+                    session, course, organisation_id, place_ids, roster_participants
+                )
             session.commit()
     finally:
         engine.dispose()
@@ -378,6 +392,96 @@ def fill_report_cohort(
         session, cohort_id, user_ids, place_ids, positions, progress, started, held
     )
     return {"report_cohort": str(cohort_id)}
+
+
+def fill_roster_cohort(
+    session: Session,
+    course: Course,
+    organisation_id: int,
+    place_ids: list[int],
+    participants: int,
+) -> dict[str, str]:
+    """A round of a whole town, ``participants`` people just enrolled from a spreadsheet:
+    a third still invited (their invitation mail waiting, sent or bounced), the others
+    taking the course, every role and place. What the round page lists, with no progress
+    (the page does not read it). Returns {"roster_cohort": the round's id}."""
+    now = utcnow()
+    [cohort_id] = _insert(
+        session,
+        Cohort,
+        [
+            {
+                "organisation_id": organisation_id,
+                "course_slug": course.slug,
+                "name": "The whole town, autumn round",
+                "place_id": place_ids[0],
+                "starts_on": now.date(),
+                "deadline": now.date() + timedelta(days=90),
+            }
+        ],
+    )
+    _insert(session, LiveSession, live_session_rows([cohort_id], now))
+    user_ids = _insert_accounts(
+        session,
+        [
+            (
+                f"town{n}@example.org",
+                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n // 9) % len(LAST_NAMES)]} {n}",
+            )
+            for n in range(participants)
+        ],
+    )
+    roles = list(AudienceRole)
+    invited = [n % 3 == 0 for n in range(participants)]
+    enrolment_ids = _insert(
+        session,
+        Enrolment,
+        [
+            {
+                "cohort_id": cohort_id,
+                "user_id": user_id,
+                "role": roles[n % len(roles)],
+                "place_id": place_ids[n % len(place_ids)],
+                "status": EnrolmentStatus.INVITED if invited[n] else EnrolmentStatus.ACTIVE,
+                "accepted_at": None if invited[n] else now,
+            }
+            for n, user_id in enumerate(user_ids)
+        ],
+    )
+    mail_states = (MailStatus.QUEUED, MailStatus.SENT, MailStatus.BOUNCED)
+    mail_ids = _insert(
+        session,
+        OutboxMail,
+        [
+            {
+                "to_address": f"town{n}@example.org",
+                "kind": "invitation",
+                "subject": "Invitation",
+                "body_text": "...",
+                "status": mail_states[n % len(mail_states)],
+            }
+            for n in range(participants)
+        ],
+    )
+    _insert(
+        session,
+        Invitation,
+        [
+            {
+                "token_hash": secrets.token_hex(32),
+                "purpose": InvitationPurpose.ENROLMENT,
+                "email": f"town{n}@example.org",
+                "enrolment_id": enrolment_id,
+                "organisation_id": organisation_id,
+                "expires_at": now + timedelta(days=14),
+                "sent_at": now,
+                "accepted_at": None if invited[n] else now,
+                "mail_id": mail_id,
+            }
+            for n, (enrolment_id, mail_id) in enumerate(zip(enrolment_ids, mail_ids, strict=True))
+        ],
+    )
+    return {"roster_cohort": str(cohort_id)}
 
 
 def enrol_with_attendance(

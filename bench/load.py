@@ -32,6 +32,8 @@ class Measurement:
     errors: Counter[str] = field(default_factory=Counter)
     # Requests/s of each slice this is made of; one entry for a single measurement.
     slice_rates: list[float] = field(default_factory=list)
+    # The size of the largest answer body, in bytes.
+    max_bytes: int = 0
 
     @property
     def requests_per_second(self) -> float:
@@ -65,6 +67,7 @@ class Measurement:
             latencies=[latency for part in parts for latency in part.latencies],
             errors=errors,
             slice_rates=[rate for part in parts for rate in part.slice_rates],
+            max_bytes=max((part.max_bytes for part in parts), default=0),
         )
 
 
@@ -74,6 +77,7 @@ class _ClientResult:
     finished: float
     latencies: list[float]
     errors: Counter[str]
+    max_bytes: int
 
 
 def measure(
@@ -96,6 +100,7 @@ def measure(
         connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
         latencies: list[float] = []
         errors: Counter[str] = Counter()
+        largest = 0
         # Every client starts its clock once all threads are up, so they overlap fully.
         start.wait()
         started = time.perf_counter()
@@ -105,7 +110,7 @@ def measure(
                 try:
                     connection.request("GET", path, headers=headers or {})
                     response = connection.getresponse()
-                    response.read()
+                    largest = max(largest, len(response.read()))
                 except (OSError, http.client.HTTPException) as error:
                     errors[type(error).__name__] += 1
                     connection.close()
@@ -116,7 +121,7 @@ def measure(
                     errors[f"HTTP {response.status}"] += 1
         finally:
             connection.close()
-        return _ClientResult(started, time.perf_counter(), latencies, errors)
+        return _ClientResult(started, time.perf_counter(), latencies, errors, largest)
 
     with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="bench-client") as pool:
         results = list(pool.map(client, range(clients)))
@@ -131,6 +136,7 @@ def measure(
         latencies=latencies,
         errors=errors,
         slice_rates=[len(latencies) / seconds] if seconds else [],
+        max_bytes=max(result.max_bytes for result in results),
     )
 
 

@@ -27,6 +27,8 @@ WORKERS = 2
 USERS = 300
 # The round of the organizer's report benchmark.
 REPORT_PARTICIPANTS = 2_000
+# The town-wide round of the round page benchmark.
+ROSTER_PARTICIPANTS = 10_000
 # Each URL's time is split into this many slices, measured in turns with the other URLs;
 # its rate is that of its best slice. A burst of other work on the machine (a test run)
 # then spoils a slice or two of each URL instead of the whole of whichever URL ran at
@@ -44,10 +46,15 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        if self.measurement.errors or not self.measurement.requests:
+        m, target = self.measurement, self.target
+        if m.errors or not m.requests:
+            return False
+        if target.max_p95_ms is not None and m.percentile_ms(95) > target.max_p95_ms:
+            return False
+        if target.max_bytes is not None and m.max_bytes > target.max_bytes:
             return False
         # Judged on the ratio as printed, so that "0.50 >= 0.50" never reads FAIL.
-        return self.target.min_ratio is None or round(self.ratio, 2) >= self.target.min_ratio
+        return target.min_ratio is None or round(self.ratio, 2) >= target.min_ratio
 
     def as_dict(self) -> dict:
         m = self.measurement
@@ -65,6 +72,9 @@ class Result:
             "p95_ms": round(m.percentile_ms(95), 2),
             "ratio_to_baseline": round(self.ratio, 3),
             "min_ratio": self.target.min_ratio,
+            "max_bytes": m.max_bytes,
+            "max_p95_ms": self.target.max_p95_ms,
+            "max_bytes_allowed": self.target.max_bytes,
             "passed": self.passed,
         }
 
@@ -119,12 +129,17 @@ def run(args: argparse.Namespace) -> Outcome:
     course = pick_course(args.courses_dir, args.course)
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
         print(
-            f"creating a database with {USERS} users in course {course.slug!r} and a round of "
-            f"{REPORT_PARTICIPANTS:,} for the report ...",
+            f"creating a database with {USERS} users in course {course.slug!r}, a round of "
+            f"{REPORT_PARTICIPANTS:,} for the report and one of {ROSTER_PARTICIPANTS:,} for "
+            "the round page ...",
             flush=True,
         )
         database = create_database(
-            Path(directory), users=USERS, course=course, report_participants=REPORT_PARTICIPANTS
+            Path(directory),
+            users=USERS,
+            course=course,
+            report_participants=REPORT_PARTICIPANTS,
+            roster_participants=ROSTER_PARTICIPANTS,
         )
         urls = {target: target.url(database.path_values) for target in TARGETS}
         log_path = Path(directory) / "gunicorn.log"
@@ -193,19 +208,24 @@ def report(outcome: Outcome, args: argparse.Namespace) -> str:
         f"req/s is the best of {ROUNDS} slices, p50 and p95 are over all of them",
         f"course {outcome.course_slug} ({outcome.content_version}) from {args.courses_dir}",
         "",
-        f"{'URL':<{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6}  "
+        f"{'URL':<{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'KB':>7} {'ratio':>6}  "
         f"{'target':<8} result",
     ]
     for result in results:
         m = result.measurement
         target = result.target
         wanted = f">= {target.min_ratio:.2f}" if target.min_ratio is not None else "baseline"
+        if target.max_p95_ms is not None:
+            wanted += f", p95 <= {target.max_p95_ms:g} ms"
+        if target.max_bytes is not None:
+            wanted += f", <= {target.max_bytes / 1000:g} KB"
         verdict = "PASS" if result.passed else "FAIL"
         if m.errors:
             verdict += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
         lines.append(
             f"{target.label:<{width}} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
-            f"{m.percentile_ms(95):>8.2f} {result.ratio:>6.2f}  {wanted:<8} {verdict}"
+            f"{m.percentile_ms(95):>8.2f} {m.max_bytes / 1000:>7.1f} {result.ratio:>6.2f}  "
+            f"{wanted:<8} {verdict}"
         )
     templated = [result for result in results if result.url != result.target.path]
     if templated:

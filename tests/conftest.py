@@ -18,12 +18,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from academy import create_app
+from academy.content import EXTENSION_KEY as COURSES_KEY
+from academy.content import Catalog, get_catalog, load_courses
 from academy.db import bind_to_connection, get_engine
 from academy.extensions import limiter
 from academy.models import Base
 
 TEST_SECRET = "test-secret-key-not-for-production"
 FIXTURE_COURSES = Path(__file__).resolve().parent / "data" / "courses" / "valid"
+REAL_COURSES = Path(__file__).resolve().parent.parent / "courses"
 
 
 def test_config(database_url: str, **overrides) -> dict:
@@ -173,3 +176,22 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@pytest.fixture(scope="session")
+def real_course():
+    """The real course of courses/ (the app runs on a small fixture course)."""
+    catalog, problems = load_courses(REAL_COURSES, ("en", "sv", "nb"))
+    assert problems == []
+    return catalog.get("safer-places")
+
+
+@pytest.fixture
+def with_real_course(app, real_course, monkeypatch):
+    """The app's catalog with the real course beside the fixture course, for the pages."""
+    catalog = get_catalog(app)
+    monkeypatch.setitem(
+        app.extensions,
+        COURSES_KEY,
+        (Catalog({**catalog.courses, real_course.slug: real_course}), []),
+    )

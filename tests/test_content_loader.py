@@ -95,7 +95,8 @@ def test_lesson_front_matter_and_body(catalog):
     )
     html = lesson.body_html["en"]
     assert html.startswith("<h1>Crime follows opportunity</h1>")
-    assert "<td>A bike left without a lock</td>" in html  # tables are enabled
+    # Tables are enabled, and each body cell carries its column's name for phones.
+    assert '<td data-label="Example">A bike left without a lock</td>' in html
 
 
 def test_role_notes_are_taken_out_of_the_body(catalog):

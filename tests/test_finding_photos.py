@@ -20,7 +20,6 @@ from tests.test_places import add_finding, login, submit, walk_answers, walk_row
 course = test_places.course
 town = test_places.town
 world = test_places.world
-with_real_course = test_places.with_real_course
 
 
 def jpeg(size=(40, 20), *, gps=False, orientation=None) -> bytes:

@@ -18,8 +18,6 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from academy import pdf
-from academy.content import EXTENSION_KEY as COURSES_KEY
-from academy.content import Catalog, get_catalog, load_courses
 from academy.models import (
     AssignmentSubmission,
     AuditEvent,
@@ -49,11 +47,9 @@ DANGEROUS = ["=1+2", "+46 70 123 45 67", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd"
 # --- the real course's assignments ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def course():
-    catalog, problems = load_courses(COURSES, ("en", "sv", "nb"))
-    assert problems == []
-    return catalog.get("safer-places")
+@pytest.fixture
+def course(real_course):
+    return real_course
 
 
 def walk_row(spot, category="lighting", severity="high", **overrides):
@@ -722,17 +718,6 @@ def test_an_administrator_sees_every_organisations_places(client, db, town):
 
 
 # --- what participants see -----------------------------------------------------------------
-
-
-@pytest.fixture
-def with_real_course(app, course, monkeypatch):
-    """The app's catalog with the real course beside the fixture course, for the pages."""
-    catalog = get_catalog(app)
-    monkeypatch.setitem(
-        app.extensions,
-        COURSES_KEY,
-        (Catalog({**catalog.courses, course.slug: course}), []),
-    )
 
 
 def test_participants_see_their_places_findings_after_submitting_their_own(

@@ -424,7 +424,10 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/account/password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     # The participant's own course
     "/learn/": {"GET": LOGGED_IN},
-    "/learn/<int:enrolment_id>/": {"GET": PARTICIPANT},
+    "/learn/<int:enrolment_id>/": {
+        "GET": PARTICIPANT,
+        "POST": participant_to("/learn/{enrolment_id}/"),
+    },
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},
@@ -505,12 +508,18 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/cohorts/<int:cohort_id>/sessions/new": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/sessions/<int:session_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/sessions/<int:session_id>/delete": {"POST": organizers_to(COHORT_PAGE)},
+    # The world's session is next week: its checklist is refused until it starts.
     "/organize/sessions/<int:session_id>/attendance": {
+        "GET": ORGANIZER,
+        "POST": (LOGIN, 404, 404, 400, 404, 400),
+    },
+    "/organize/enrolments/<int:enrolment_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
+    "/organize/enrolments/<int:enrolment_id>/withdraw": {
         "GET": ORGANIZER,
         "POST": organizers_to(COHORT_PAGE),
     },
-    "/organize/enrolments/<int:enrolment_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
-    "/organize/enrolments/<int:enrolment_id>/withdraw": {"POST": organizers_to(COHORT_PAGE)},
+    # The world's participant is not withdrawn: nothing to do, back to the round.
+    "/organize/enrolments/<int:enrolment_id>/reinstate": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/enrolments/<int:enrolment_id>/move": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/enrolments/<int:enrolment_id>/assignments/<part_slug>": {
         "GET": ORGANIZER,

@@ -109,8 +109,30 @@ def render(
         if token.type == "inline" and token.children:
             start = first_line + (token.map[0] if token.map else 0)
             _rewrite_inline(md, token.children, start, (href, src), rendered)
+    _label_table_cells(md, tokens)
     rendered.html = md.renderer.render(tokens, md.options, {})
     return rendered
+
+
+def _label_table_cells(md: MarkdownIt, tokens: list[Token]) -> None:
+    """Give every body cell of a table its column's header as ``data-label``: on a phone
+    the stylesheet shows each row as a card and the cells' labels in place of the header
+    row, so that words wrap whole instead of being cut to fit narrow columns."""
+    headers: list[str] = []
+    column = 0
+    for index, token in enumerate(tokens):
+        if token.type == "thead_open":
+            headers = []
+        elif token.type == "th_open":
+            cell = tokens[index + 1]
+            text = md.renderer.renderInlineAsText(cell.children or [], md.options, {})
+            headers.append(text.strip())
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "td_open":
+            if column < len(headers) and headers[column]:
+                token.attrSet("data-label", headers[column])
+            column += 1
 
 
 def _rewrite_inline(

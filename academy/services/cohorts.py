@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..content import get_course
 from ..models import (
     Attendance,
     Cohort,
@@ -17,7 +18,7 @@ from ..models import (
     Place,
     utcnow,
 )
-from . import audit
+from . import audit, progress
 
 
 def get_or_create_organisation(
@@ -69,14 +70,28 @@ def find_or_create_place(session: Session, organisation: Organisation, name: str
     return place
 
 
+# The settings that decide when a course is completed.
+_COMPLETION_RULES = ("attendance_required", "required_sessions", "assignments_need_approval")
+
+
 def update_cohort(session: Session, cohort: Cohort, *, changed_by_id: int, **values) -> None:
-    """Change a cohort's settings; the audit log keeps what changed."""
+    """Change a cohort's settings; the audit log keeps what changed. A change of the
+    rules of completion records the completions it makes due (a lower number of live
+    sessions, say), so that no one waits for a next step to be told."""
     changes = {}
     for key, value in values.items():
         if getattr(cohort, key) != value:
             changes[key] = str(value)
             setattr(cohort, key, value)
     session.flush()
+    course = get_course(cohort.course_slug)
+    if course is not None and any(rule in changes for rule in _COMPLETION_RULES):
+        progress.recheck_completions(
+            session,
+            cohort,
+            course,
+            approval_changed="assignments_need_approval" in changes,
+        )
     if changes:
         audit.record(
             session,
@@ -197,6 +212,10 @@ def save_attendance(
             continue
         changed += 1
     session.flush()
+    course = get_course(live.cohort.course_slug)
+    if changed and course is not None:
+        # Attendance may be what completes a course that requires it.
+        progress.recheck_completions(session, live.cohort, course)
     if changed:
         audit.record(
             session,
@@ -212,7 +231,7 @@ def save_attendance(
 
 
 def withdraw(session: Session, enrolment: Enrolment, *, withdrawn_by_id: int) -> None:
-    """Withdraw a participant; their history stays."""
+    """Withdraw a participant; their history stays, and ``reinstate`` undoes it."""
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = utcnow()
     session.flush()
@@ -223,6 +242,30 @@ def withdraw(session: Session, enrolment: Enrolment, *, withdrawn_by_id: int) ->
         object_type="enrolment",
         object_id=enrolment.id,
         organisation_id=enrolment.cohort.organisation_id,
+    )
+
+
+def reinstate(session: Session, enrolment: Enrolment, *, reinstated_by_id: int) -> None:
+    """Bring a withdrawn participant back with their progress: completed if they had
+    completed the course, taking it if they had joined, else invited."""
+    if enrolment.status != EnrolmentStatus.WITHDRAWN:
+        raise ValueError("only a withdrawn participant can be reinstated")
+    if enrolment.completed_at is not None:
+        enrolment.status = EnrolmentStatus.COMPLETED
+    elif enrolment.accepted_at is not None:
+        enrolment.status = EnrolmentStatus.ACTIVE
+    else:
+        enrolment.status = EnrolmentStatus.INVITED
+    enrolment.withdrawn_at = None
+    session.flush()
+    audit.record(
+        session,
+        "enrolment.reinstated",
+        actor_id=reinstated_by_id,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        organisation_id=enrolment.cohort.organisation_id,
+        status=enrolment.status.value,
     )
 
 

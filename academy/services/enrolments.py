@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask_babel import force_locale
+from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import insert_rows
@@ -28,6 +29,29 @@ from .mail import MailBatch, absolute_url, queue_mail, render_mail
 from .tokens import new_token, token_hash
 
 INVITATION_VALID_FOR = timedelta(days=14)
+# Statuses that only someone who has joined the round can have.
+_JOINED_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
+def has_joined(enrolment: Enrolment) -> bool:
+    """Whether the person has joined the round: accepted its invitation or started it."""
+    return enrolment.accepted_at is not None or enrolment.status in _JOINED_STATUSES
+
+
+def shown_name(enrolment: Enrolment) -> str:
+    """The name the round's organizers see: the person's own once they have joined the
+    round; before that the name the organizer or the spreadsheet gave. An existing
+    account's own name is not for the organizers of a round it has not joined: anyone
+    could add any address to learn it."""
+    if has_joined(enrolment) or not enrolment.invited_name:
+        return enrolment.user.name
+    return enrolment.invited_name
+
+
+def shown_name_column() -> ColumnElement[str]:
+    """``shown_name`` in SQL, for lists and reports (the query joins ``User``)."""
+    joined = or_(Enrolment.accepted_at.is_not(None), Enrolment.status.in_(_JOINED_STATUSES))
+    return case((joined | (Enrolment.invited_name == ""), User.name), else_=Enrolment.invited_name)
 
 
 def invite_participant(
@@ -263,7 +287,8 @@ class _InvitationMails:
 
     def one_by_one(self, enrolment: Enrolment, locale: str, token: str) -> tuple[str, str]:
         context = _invitation_context(enrolment, _link(token), self.expires_at)
-        return render_mail("invitation", locale, **context)
+        with force_locale(locale):
+            return render_mail("invitation", context)
 
     def enrolments(self, ids: list[int]) -> dict[int, Enrolment]:
         found: dict[int, Enrolment] = {}

@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from ..content import Course, Part, Quiz
 from ..models import (
     AssignmentSubmission,
-    Attendance,
+    Cohort,
     Enrolment,
     EnrolmentStatus,
     LessonProgress,
@@ -32,7 +32,7 @@ from ..models import (
     SubmissionStatus,
     utcnow,
 )
-from . import audit, places
+from . import audit, completion, places
 
 
 class ProgressError(ValueError):
@@ -180,8 +180,12 @@ def complete_lesson(
 
 
 def _start(enrolment: Enrolment) -> None:
+    """The first step of someone who never accepted their invitation (an existing
+    account finds the round on its dashboard) joins them to the round."""
     if enrolment.status == EnrolmentStatus.INVITED:
         enrolment.status = EnrolmentStatus.ACTIVE
+    if enrolment.accepted_at is None:
+        enrolment.accepted_at = utcnow()
 
 
 def shuffled_choices(quiz: Quiz, nonce: str) -> dict[str, list[str]]:
@@ -331,6 +335,27 @@ def part_steps(part: Part, progress: PartProgress) -> tuple[int, int]:
     return done, total
 
 
+def standing(
+    course: Course, enrolment: Enrolment, progress: Progress, sessions_attended: int
+) -> completion.Standing:
+    """Where the enrolment stands towards completion (``services.completion``)."""
+    needs_approval = enrolment.cohort.assignments_need_approval
+    parts = {}
+    for part in course.parts:
+        state = progress.part(part.slug)
+        parts[part.slug] = completion.part_standing(
+            part,
+            completed=state.completed,
+            lessons_read=sum(lesson.slug in state.lessons_done for lesson in part.lessons),
+            quiz_passed=state.quiz_passed,
+            assignment_status=state.submission_status,
+            needs_approval=needs_approval,
+        )
+    return completion.standing(
+        course, completion.Rules.of(enrolment.cohort), enrolment.status, parts, sessions_attended
+    )
+
+
 def part_is_complete(part: Part, progress: PartProgress, needs_approval: bool) -> bool:
     lessons = all(lesson.slug in progress.lessons_done for lesson in part.lessons)
     quiz = part.quiz is None or progress.quiz_passed
@@ -361,6 +386,19 @@ def update_completion(session: Session, enrolment: Enrolment, course: Course) ->
     session.flush()
     for hook in _completion_hooks:
         hook(session, enrolment, course)
+
+
+def recheck_completions(
+    session: Session, cohort: Cohort, course: Course, *, approval_changed: bool = False
+) -> int:
+    """Record the completions that attendance or a change of the round's settings made
+    due (``completion.ready_to_complete`` finds the few that may be); returns how many."""
+    ids = completion.ready_to_complete(session, cohort, course, approval_changed=approval_changed)
+    completed = 0
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.id.in_(ids))):
+        update_completion(session, enrolment, course)
+        completed += enrolment.status == EnrolmentStatus.COMPLETED
+    return completed
 
 
 _PART_STATES = select(PartState).where(PartState.enrolment_id == bindparam("enrolment_id"))
@@ -406,14 +444,8 @@ def _record_part_states(
 
 
 def attended(session: Session, enrolment: Enrolment) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Attendance)
-            .where(Attendance.enrolment_id == enrolment.id, Attendance.present.is_(True))
-        )
-        or 0
-    )
+    """Live sessions of its own round the enrolment attended."""
+    return completion.sessions_attended(session, [enrolment.id])[enrolment.id]
 
 
 @dataclass(frozen=True)
@@ -441,6 +473,11 @@ def next_step(course: Course, progress: Progress) -> NextStep:
     return NextStep("done")
 
 
+class ReturnNeedsConfirmation(ProgressError):
+    """Returning the assignment of a participant who has completed the course must be
+    confirmed: their certificate stands, and the organizer should know it does."""
+
+
 def review_assignment(
     session: Session,
     submission: AssignmentSubmission,
@@ -450,10 +487,20 @@ def review_assignment(
     approve: bool,
     comment: str,
     reviewer_id: int,
+    confirmed_after_completion: bool = False,
 ) -> None:
     """An organizer approves a submitted assignment, or returns it with a comment for
     revision. A returned assignment no longer completes its part (nor the course) until
-    it is submitted again."""
+    it is submitted again.
+
+    Once the course is completed, the completion and the certificate issued with it
+    stand: a return then only asks for a revision (the participant can still submit it
+    again), must be confirmed (``ReturnNeedsConfirmation`` otherwise) and is recorded as
+    such in the audit log.
+    """
+    completed = enrolment.status == EnrolmentStatus.COMPLETED
+    if not approve and completed and not confirmed_after_completion:
+        raise ReturnNeedsConfirmation("the participant has completed the course")
     now = utcnow()
     submission.reviewer_comment = comment.strip()
     submission.reviewed_by_id = reviewer_id
@@ -464,18 +511,21 @@ def review_assignment(
         update_completion(session, enrolment, course)
     else:
         submission.status = SubmissionStatus.RETURNED
+        values: dict[str, Any] = {"assignment_status": SubmissionStatus.RETURNED}
+        if not completed:
+            values["completed_at"] = None
         session.execute(
             update(PartState)
             .where(
                 PartState.enrolment_id == enrolment.id,
                 PartState.part_slug == submission.part_slug,
             )
-            .values(completed_at=None, assignment_status=SubmissionStatus.RETURNED)
+            .values(**values)
         )
-        if enrolment.status == EnrolmentStatus.COMPLETED:
-            enrolment.status = EnrolmentStatus.ACTIVE
-            enrolment.completed_at = None
         session.flush()
+    details: dict[str, Any] = {"part": submission.part_slug}
+    if not approve and completed:
+        details["after_completion"] = True
     audit.record(
         session,
         "assignment.approved" if approve else "assignment.returned",
@@ -483,5 +533,5 @@ def review_assignment(
         object_type="assignment_submission",
         object_id=submission.id,
         organisation_id=enrolment.cohort.organisation_id,
-        part=submission.part_slug,
+        **details,
     )

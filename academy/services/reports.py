@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from ..content import Course, Part
 from ..labels import ENROLMENT_LABELS as STATUS_LABELS
 from ..labels import ROLE_SINGULAR as ROLE_LABELS
-from ..labels import SUBMISSION_LABELS
+from ..labels import SUBMISSION_LABELS, still_to_do
 from ..models import (
     Attendance,
     AudienceRole,
@@ -56,7 +56,7 @@ from ..models import (
     SubmissionStatus,
     User,
 )
-from . import charts, spreadsheets
+from . import charts, completion, enrolments, spreadsheets
 from .charts import MARGIN, WIDTH, escape
 from .paging import Page
 from .spreadsheets import Cell
@@ -97,6 +97,8 @@ class ReportRow:
     sessions_attended: int
     sessions_total: int
     completed_at: datetime | None
+    # What the participant's own pages say of completion (services.completion).
+    standing: completion.Standing
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class CohortSummary:
     cohort_name: str
     course_slug: str
     filters: ReportFilters
+    rules: completion.Rules
     participants: int
     sessions_total: int
     by_role: Mapping[AudienceRole, int]
@@ -162,6 +165,7 @@ class CohortReport:
     cohort_name: str
     course_slug: str
     filters: ReportFilters
+    rules: completion.Rules
     rows: tuple[ReportRow, ...]
     sessions_total: int
     by_role: Mapping[AudienceRole, int]
@@ -182,6 +186,7 @@ class CohortReport:
             cohort_name=self.cohort_name,
             course_slug=self.course_slug,
             filters=self.filters,
+            rules=self.rules,
             participants=self.participants,
             sessions_total=self.sessions_total,
             by_role=self.by_role,
@@ -219,13 +224,9 @@ def cohort_report(
         )
         or 0
     )
+    rules = completion.Rules.of(cohort)
     rows = [
-        _report_row(
-            person,
-            course,
-            states.get(person.id, {}),
-            sessions_total,
-        )
+        _report_row(person, course, states.get(person.id, {}), sessions_total, rules)
         for person in people
     ]
 
@@ -242,6 +243,7 @@ def cohort_report(
         cohort_name=cohort.name,
         course_slug=course.slug,
         filters=filters,
+        rules=rules,
         rows=tuple(rows),
         sessions_total=sessions_total,
         by_role={role: roles[role] for role in AudienceRole},
@@ -322,6 +324,7 @@ def cohort_summary(
         cohort_name=cohort.name,
         course_slug=course.slug,
         filters=filters,
+        rules=completion.Rules.of(cohort),
         participants=participants,
         sessions_total=sessions_total,
         by_role=by_role,
@@ -402,7 +405,9 @@ def report_page(
     ids = [person.id for person in people]
     states = _part_states(session.execute(_STATES_BY_IDS, {"ids": ids})) if ids else {}
     rows = tuple(
-        _report_row(person, course, states.get(person.id, {}), summary.sessions_total)
+        _report_row(
+            person, course, states.get(person.id, {}), summary.sessions_total, summary.rules
+        )
         for person in people
     )
     return ReportPage(rows=rows, number=number, size=size, total=summary.participants)
@@ -476,13 +481,14 @@ def _people_statement(dialect: str, shape: _Shape, *, paged: bool) -> Select[Any
         .correlate(Enrolment)
         .scalar_subquery()
     )
-    name_key: ColumnElement[Any] = func.lower(User.name)
+    name = enrolments.shown_name_column()
+    name_key: ColumnElement[Any] = func.lower(name)
     if dialect == "postgresql":
         name_key = name_key.collate("C")
     statement = (
         select(
             Enrolment.id,
-            User.name,
+            name.label("name"),
             User.email,
             Enrolment.role,
             Enrolment.employer,
@@ -516,8 +522,27 @@ def _report_row(
     course: Course,
     parts: Mapping[str, Row[Any]],
     sessions_total: int,
+    rules: completion.Rules,
 ) -> ReportRow:
     """``person`` is a row of ``_people_statement``."""
+    part_rows = tuple(_part_row(part, parts.get(part.slug)) for part in course.parts)
+    standing = completion.standing(
+        course,
+        rules,
+        person.status,
+        {
+            part.slug: completion.part_standing(
+                part,
+                completed=row.completed,
+                lessons_read=row.lessons_read,
+                quiz_passed=bool(row.quiz_passed),
+                assignment_status=row.assignment_status,
+                needs_approval=rules.assignments_need_approval,
+            )
+            for part, row in zip(course.parts, part_rows, strict=True)
+        },
+        person.attended,
+    )
     return ReportRow(
         enrolment_id=person.id,
         name=person.name,
@@ -527,12 +552,11 @@ def _report_row(
         place_id=person.place_id,
         place_name=person.place_name or "",
         status=person.status,
-        parts=tuple(
-            _part_row(part, parts.get(part.slug)) for part in course.parts
-        ),
+        parts=part_rows,
         sessions_attended=person.attended,
         sessions_total=sessions_total,
         completed_at=person.completed_at,
+        standing=standing,
     )
 
 
@@ -680,7 +704,15 @@ def report_table(
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     with force_locale(language):
         yes, no = _("Yes"), _("No")
-        header = [_("Name"), _("E-mail"), _("Role"), _("Employer"), _("Place"), _("Status")]
+        header = [
+            _("Name"),
+            _("E-mail"),
+            _("Role"),
+            _("Employer"),
+            _("Place"),
+            _("Status"),
+            _("Still to complete"),
+        ]
         for number, part in enumerate(course.parts, 1):
             title = part_title(part, number, language)
             header.append(
@@ -708,6 +740,7 @@ def report_table(
                 row.employer,
                 row.place_name,
                 str(STATUS_LABELS[row.status]),
+                still_to_do(row.standing),
             ]
             for part, state in zip(course.parts, row.parts, strict=True):
                 cells.append(state.lessons_read)

@@ -13,9 +13,11 @@ from ..labels import (
     ROLE_LABELS,
     ROLE_SINGULAR,
     SUBMISSION_LABELS,
+    still_to_do,
 )
 from ..models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
 from ..services.certificates import format_code
+from ..services.enrolments import shown_name
 
 
 def person_role_label(role: str) -> str:
@@ -52,6 +54,8 @@ def certificate_status_label(status: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(certificate_status_label, "certificate_status_label")
+    app.add_template_global(shown_name, "person_name")
+    app.add_template_global(still_to_do, "still_to_do")
     app.add_template_global(format_code, "format_code")
     app.add_template_global(role_label, "role_label")
     app.add_template_global(enrolment_label, "enrolment_label")

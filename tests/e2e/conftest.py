@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from flask import Flask
+from flask import Flask, request
 from werkzeug.serving import make_server
 
 from academy import create_app
@@ -91,6 +92,7 @@ def live_server(tmp_path_factory, pytestconfig) -> Iterator[LiveServer]:
     migrate(database_url, pytestconfig.rootpath)
     app = create_app(live_config(database_url))
     app.instance_path = str(directory / "instance")
+    app.after_request(_record_title)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
@@ -103,6 +105,35 @@ def live_server(tmp_path_factory, pytestconfig) -> Iterator[LiveServer]:
         server.server_close()
         thread.join(timeout=10)
         get_engine(app).dispose()
+
+
+# Every HTML page the live server answered with, as (its URL rule, title).
+_TITLES: list[tuple[str, str]] = []
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _record_title(response):
+    if response.mimetype == "text/html" and response.status_code == 200:
+        found = _TITLE.search(response.get_data(as_text=True))
+        title = " ".join(found.group(1).split()) if found else ""
+        _TITLES.append((request.url_rule.rule if request.url_rule else request.path, title))
+    return response
+
+
+@pytest.fixture(autouse=True)
+def every_page_has_a_title_of_its_own(live_server):
+    """Every page a browser test reaches has a title, and pages of different addresses
+    have different ones (a title block that renders nothing shows as " · Academy"). Two
+    pages of one URL rule (two lessons, say) may share theirs."""
+    _TITLES.clear()
+    yield
+    untitled = sorted({path for path, title in _TITLES if not title or title.startswith("·")})
+    assert untitled == [], f"pages without a title: {untitled}"
+    paths_of: dict[str, set[str]] = {}
+    for path, title in _TITLES:
+        paths_of.setdefault(title, set()).add(path)
+    shared = {title: sorted(paths) for title, paths in paths_of.items() if len(paths) > 1}
+    assert shared == {}, f"different pages share a title: {shared}"
 
 
 @pytest.fixture(autouse=True)

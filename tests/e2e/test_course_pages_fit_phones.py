@@ -1,5 +1,6 @@
 """Every lesson, quiz and assignment page of the real course, in every language, fits a
-360 px phone without scrolling sideways (long Nordic compounds and tables included)."""
+360 px phone without scrolling sideways (long Nordic compounds and tables included), and
+no word in a lesson's table is cut across two lines ("gärningspe|rsoner")."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def test_every_course_page_fits_a_phone(page: Page, enrolled, language):
     course, enrolment_ids = enrolled
     page.set_viewport_size({"width": 360, "height": 780})
     log_in(page, f"phone-{language}@example.no")
-    too_wide = []
+    too_wide, cut = [], []
     for part in course.parts:
         base = f"/learn/{enrolment_ids[language]}/{part.slug}"
         paths = [f"{base}/{lesson.slug}" for lesson in part.lessons]
@@ -67,4 +68,26 @@ def test_every_course_page_fits_a_phone(page: Page, enrolled, language):
             assert page.locator("html").get_attribute("lang") == language
             if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
                 too_wide.append(path)
+            cut.extend(f"{path}: {word}" for word in page.evaluate(WORDS_CUT_IN_TABLES))
     assert too_wide == []
+    assert cut == []
+
+
+# The words of the lessons' table cells that the browser laid out on more than one line:
+# a word set on one line has one client rectangle.
+WORDS_CUT_IN_TABLES = """() => {
+  const cut = [];
+  for (const cell of document.querySelectorAll(".lesson-body td, .lesson-body th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        if (lines.size > 1) cut.push(match[0]);
+      }
+    }
+  }
+  return cut;
+}"""

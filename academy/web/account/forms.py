@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField
 
 from ...i18n import language_choices
 from ..forms import (
+    AcademyForm,
     certificate_name_field,
     current_password_field,
     email_field,
@@ -14,37 +14,37 @@ from ..forms import (
 )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AcademyForm):
     email = email_field()
     password = current_password_field()
     remember = BooleanField(_l("Keep me logged in on this device for 14 days"))
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(AcademyForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AcademyForm):
     password, confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AcademyForm):
     current_password = current_password_field(_l("Current password"))
     password, confirm = new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AcademyForm):
     name = name_field(_l("Your name"))
     certificate_name = certificate_name_field(_l("Your name as it should appear on certificates"))
     locale = SelectField(_l("Language"), choices=language_choices())
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(AcademyForm):
     email = email_field(_l("New e-mail address"))
     password = current_password_field(_l("Your password"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(AcademyForm):
     password = current_password_field(_l("Your password"))
     withdraw_certificates = BooleanField(_l("Also withdraw my certificates"))

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from ...i18n import language_choices
-from ..forms import email_field, name_field, new_password_fields
+from ..forms import AcademyForm, email_field, name_field, new_password_fields
 
 
-class CreateAdminForm(FlaskForm):
+class CreateAdminForm(AcademyForm):
     name = name_field()
     email = email_field()
     locale = SelectField(_l("Language"), choices=language_choices())

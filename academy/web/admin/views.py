@@ -19,6 +19,7 @@ from ...db import get_session
 from ...models import AuditEvent, InvitationPurpose, MailStatus, Organisation, OutboxMail, User
 from ...services import accounts, invitations
 from ..access import admin_required
+from ..params import int_arg, page_number, text_arg
 from .forms import CreateAdminForm
 
 bp = Blueprint("admin", __name__)
@@ -123,14 +124,13 @@ def audit_log():
     """Who did what, newest first, filtered by action and organisation."""
     session = get_session()
     query = select(AuditEvent)
-    action = request.args.get("action", "")[:64]
+    action = text_arg(request.args, "action", max_length=64)
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
-    organisation_id = request.args.get("organisation", "")
-    if organisation_id.isdigit():
-        query = query.where(AuditEvent.organisation_id == int(organisation_id))
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    organisation_id = int_arg(request.args, "organisation")
+    if organisation_id is not None:
+        query = query.where(AuditEvent.organisation_id == organisation_id)
+    page = page_number(request.args)
     events = session.scalars(
         query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_PER_PAGE + 1)

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import name_field
+from ..forms import AcademyForm, name_field
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(AcademyForm):
     """The code as printed on the certificate; a GET form, so no CSRF token."""
 
     class Meta:
@@ -25,15 +24,15 @@ class VerifyForm(FlaskForm):
     )
 
 
-class NameCheckForm(FlaskForm):
+class NameCheckForm(AcademyForm):
     name = name_field(_l("The holder's full name"))
 
 
-class CorrectNameForm(FlaskForm):
+class CorrectNameForm(AcademyForm):
     name = name_field(_l("Name on the certificate"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AcademyForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[

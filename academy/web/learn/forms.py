@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from contextvars import ContextVar
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     FormField,
@@ -16,14 +17,25 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as PlainForm
 from wtforms.validators import Length, ValidationError
 
 from ...content import Assignment, AssignmentField, Quiz
+from ..forms import AcademyForm, AcademySubForm, is_empty
+
+# What secrets.token_urlsafe makes, at most as long as the column.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class QuizForm(FlaskForm):
+class QuizForm(AcademyForm):
     nonce = HiddenField()
+
+
+def quiz_nonce(posted: str | None) -> str:
+    """The nonce a quiz form came with, if it is one this site could have made; else a
+    new one (a first showing, or a form tampered with)."""
+    if posted and _NONCE.fullmatch(posted):
+        return posted
+    return secrets.token_urlsafe(24)
 
 
 def quiz_form_class(quiz: Quiz, language: str, order: dict[str, list[str]]) -> type[QuizForm]:
@@ -40,7 +52,10 @@ def quiz_form_class(quiz: Quiz, language: str, order: dict[str, list[str]]) -> t
             RadioField(
                 item.question[language],
                 choices=[SelectChoice(slug, texts[slug]) for slug in order[item.slug]],
+                # Checked by _answered, in the participant's language, rather than by
+                # WTForms ("Not a valid choice." on a question left unanswered).
                 validators=[_answered],
+                validate_choice=False,
             ),
         )
     return Form
@@ -49,6 +64,8 @@ def quiz_form_class(quiz: Quiz, language: str, order: dict[str, list[str]]) -> t
 def _answered(form, field) -> None:
     if not field.data:
         raise ValidationError(_l("Choose an answer."))
+    if field.data not in {choice.value for choice in field.choices}:
+        raise ValidationError(_l("Choose one of the answers shown."))
 
 
 def item_fields(form: QuizForm) -> list:
@@ -119,8 +136,8 @@ def _field_for(spec: AssignmentField, language: str):
     )
 
 
-def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> type[PlainForm]:
-    class Group(PlainForm):
+def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> type[AcademySubForm]:
+    class Group(AcademySubForm):
         pass
 
     for spec in fields:
@@ -128,17 +145,11 @@ def _plain_form_class(fields: tuple[AssignmentField, ...], language: str) -> typ
     return Group
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(AcademyForm):
     pass
 
 
 _saving_draft: ContextVar[bool] = ContextVar("saving_draft", default=False)
-
-
-def _is_empty(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_is_empty(v) for k, v in value.items() if k != "csrf_token")
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def validate_assignment(form: AssignmentForm, assignment: Assignment, *, draft: bool) -> bool:
@@ -147,23 +158,31 @@ def validate_assignment(form: AssignmentForm, assignment: Assignment, *, draft: 
         if spec.type == "repeat":
             entries = form[spec.slug]
             # Rows left empty (say, the spare row) are not answers.
-            while len(entries.entries) > 1 and _is_empty(entries.entries[-1].data):
+            while len(entries.entries) > 1 and is_empty(entries.entries[-1].data):
                 entries.pop_entry()
     token = _saving_draft.set(draft)
     try:
         valid = form.validate()
     finally:
         _saving_draft.reset(token)
-    if not draft:
-        for spec in assignment.fields:
-            if spec.type != "repeat":
-                continue
-            filled = [e for e in form[spec.slug].entries if not _is_empty(e.data)]
-            if len(filled) < (spec.min_items or 0):
-                form[spec.slug].errors.append(
-                    _l("Add at least %(count)d entries.", count=spec.min_items)
+    for spec in assignment.fields:
+        if spec.type != "repeat":
+            continue
+        entries = form[spec.slug]
+        filled = sum(not is_empty(entry.data) for entry in entries.entries)
+        if not draft and filled < (spec.min_items or 0):
+            entries.errors.append(
+                _l(
+                    "Add at least %(count)d entries; %(filled)d filled in so far.",
+                    count=spec.min_items,
+                    filled=filled,
                 )
-                valid = False
+            )
+            valid = False
+        # The form is shown again with the rows kept and as many empty ones as the group
+        # first offered, so that the entries still missing have a place to go.
+        while len(entries.entries) < entries.min_entries:
+            entries.append_entry()
     return valid
 
 
@@ -177,7 +196,7 @@ def answers_of(form: AssignmentForm, assignment: Assignment) -> dict[str, Any]:
                 {sub.slug: (entry.data.get(sub.slug) or "").strip() for sub in spec.fields}
                 for entry in field.entries
             ]
-            answers[spec.slug] = [row for row in rows if not _is_empty(row)]
+            answers[spec.slug] = [row for row in rows if not is_empty(row)]
         else:
             answers[spec.slug] = (field.data or "").strip()
     return answers

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -36,19 +34,21 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
-from ...services import certificates, photos
+from ...services import certificates, completion, photos
 from ...services import places as places_service
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from .. import photos as photos_web
 from ..calendar import calendar_download
 from ..forms import ButtonForm
+from ..params import page_number
 from .forms import (
     add_row,
     answers_of,
     assignment_form_class,
     item_fields,
     quiz_form_class,
+    quiz_nonce,
     validate_assignment,
 )
 
@@ -151,6 +151,17 @@ def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
     return by_cohort
 
 
+def attendance_counts(enrolments) -> dict[int, int]:
+    """Sessions attended, for the enrolments whose completion may wait for them: one
+    query, and none when no round of theirs requires attendance."""
+    waiting = [
+        e.id
+        for e in enrolments
+        if e.cohort.attendance_required and e.status != EnrolmentStatus.COMPLETED
+    ]
+    return completion.sessions_attended(get_session(), waiting) if waiting else {}
+
+
 @bp.get("/")
 def dashboard():
     enrolments = my_enrolments()
@@ -158,6 +169,7 @@ def dashboard():
     completed = [e.id for e in enrolments if e.status == EnrolmentStatus.COMPLETED]
     held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
+    attended = attendance_counts(enrolments)
     rows = []
     for enrolment in enrolments:
         course = get_course(enrolment.cohort.course_slug)
@@ -170,6 +182,9 @@ def dashboard():
                 "course": course,
                 "progress": state,
                 "next": progress_service.next_step(course, state),
+                "standing": progress_service.standing(
+                    course, enrolment, state, attended.get(enrolment.id, 0)
+                ),
                 "sessions": sessions[enrolment.cohort_id],
                 "certificate": held.get(enrolment.id),
             }
@@ -191,13 +206,38 @@ def live_sessions_calendar(enrolment_id: int):
 def course_overview(enrolment_id: int):
     enrolment, course = load_enrolment(enrolment_id)
     state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
+    standing = progress_service.standing(
+        course, enrolment, state, attendance_counts([enrolment]).get(enrolment.id, 0)
+    )
+    sessions = (
+        upcoming_sessions([enrolment.cohort_id])[enrolment.cohort_id]
+        if standing.stage is completion.Stage.ATTENDANCE
+        else []
+    )
     return render_template(
         "learn/course.html",
         enrolment=enrolment,
         course=course,
         progress=state,
         next=progress_service.next_step(course, state),
+        standing=standing,
+        sessions=sessions,
     )
+
+
+@bp.post("/<int:enrolment_id>/")
+def record_completion(enrolment_id: int):
+    """Bring the enrolment's completion up to date: for a participant whose every step
+    is done while the completion is not recorded yet (the course files changed after
+    their last step, say). Each step records it by itself; this is the way out when no
+    step is left to take."""
+    enrolment, course = load_enrolment(enrolment_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    progress_service.update_completion(session, enrolment, course)
+    session.commit()
+    return redirect(url_for("learn.course_overview", enrolment_id=enrolment.id))
 
 
 @bp.get("/<int:enrolment_id>/place")
@@ -215,9 +255,9 @@ def place_findings(enrolment_id: int):
     shared = places_service.has_shared_findings(session, enrolment.id, [p.slug for p in parts])
     page = None
     if shared:
-        number = request.args.get("page", "")
-        number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-        page = places_service.shared_findings_page(session, place, number, user_id=current_user.id)
+        page = places_service.shared_findings_page(
+            session, place, page_number(request.args), user_id=current_user.id
+        )
     return render_template(
         "learn/place.html",
         enrolment=enrolment,
@@ -373,11 +413,11 @@ def quiz(enrolment_id: int, part_slug: str):
     if part.quiz is None:
         abort(404)
     language = current_locale()
-    nonce = request.form.get("nonce", "")[:64] if request.method == "POST" else ""
-    if not nonce:
-        nonce = secrets.token_urlsafe(24)
+    nonce = quiz_nonce(request.form.get("nonce") if request.method == "POST" else None)
     order = progress_service.shuffled_choices(part.quiz, nonce)
     form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
+    # The posted nonce only if it is one this site could have made.
+    form.nonce.data = nonce
     if request.method == "POST":
         known = {field.name for field in item_fields(form)}
         unknown = {key for key in request.form if key.startswith("item_")} - known
@@ -402,7 +442,12 @@ def quiz(enrolment_id: int, part_slug: str):
             )
         )
     return render_template(
-        "learn/quiz.html", enrolment=enrolment, course=course, part=part, form=form
+        "learn/quiz.html",
+        enrolment=enrolment,
+        course=course,
+        part=part,
+        form=form,
+        questions=item_fields(form),
     )
 
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 from ...i18n import language_choices
+from ..forms import AcademyForm
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AcademyForm):
     locale = SelectField(choices=language_choices())
     next = HiddenField()

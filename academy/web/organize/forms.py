@@ -3,7 +3,6 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -28,7 +27,7 @@ from ...i18n import language_choices
 from ...labels import ROLE_SINGULAR
 from ...models import OrganisationKind
 from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
-from ..forms import bounded_text, email_field, name_field
+from ..forms import AcademyForm, bounded_text, email_field, name_field
 
 KIND_LABELS = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),
@@ -40,7 +39,7 @@ KIND_LABELS = {
 TIMEZONES = ("Europe/Stockholm", "Europe/Oslo", "Europe/Copenhagen", "Europe/Helsinki")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AcademyForm):
     name = name_field(_l("Name of the organisation"))
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
@@ -57,12 +56,12 @@ class OrganisationForm(FlaskForm):
             raise ValidationError(_l("Choose a time zone from the list."))
 
 
-class OrganizerInviteForm(FlaskForm):
+class OrganizerInviteForm(AcademyForm):
     email = email_field(_l("E-mail address of the organizer"))
     locale = SelectField(_l("Language of the invitation"), choices=language_choices())
 
 
-class CohortForm(FlaskForm):
+class CohortForm(AcademyForm):
     course = SelectField(_l("Course"))
     name = name_field(_l("Name of the round"))
     place = bounded_text(
@@ -98,7 +97,7 @@ class CohortForm(FlaskForm):
             raise ValidationError(_l("The deadline cannot be before the start."))
 
 
-class LiveSessionForm(FlaskForm):
+class LiveSessionForm(AcademyForm):
     title = name_field(_l("Title"))
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date."))])
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give the time."))])
@@ -117,13 +116,15 @@ class LiveSessionForm(FlaskForm):
             raise ValidationError(_l("The session must end after it starts."))
 
     def validate_video_url(self, field) -> None:
+        if field.errors:  # the URL validator has said what is wrong already
+            return
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError(_l("Give a full link starting with https://."))
         if field.data and len(field.data) > 500:
             raise ValidationError(_l("A link is at most 500 characters."))
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(AcademyForm):
     name = name_field()
     email = email_field()
     role = SelectField(
@@ -135,11 +136,11 @@ class ParticipantForm(FlaskForm):
     locale = SelectField(_l("Language of the invitation"), choices=language_choices())
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AcademyForm):
     cohort = SelectField(_l("Move to the round"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AcademyForm):
     file = FileField(
         _l("Spreadsheet (.xlsx, .csv or .txt)"),
         validators=[FileRequired(message=_l("Choose a file."))],
@@ -161,7 +162,7 @@ ENCODING_CHOICES = [
 IMPORT_FIELDS = ("name", "email", "role", "employer", "place", "language")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AcademyForm):
     comment = TextAreaField(
         _l("Comment to the participant"),
         validators=[
@@ -170,7 +171,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(AcademyForm):
     name = bounded_text(
         _l("Name of the place"),
         max_length=PLACE_NAME_MAX,
@@ -188,7 +189,7 @@ class PlaceForm(FlaskForm):
     )
 
 
-class FindingStatusForm(FlaskForm):
+class FindingStatusForm(AcademyForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],

@@ -18,6 +18,7 @@ from ...services import audit, photos
 from ...services import places as places_service
 from .. import photos as photos_web
 from ..forms import ButtonForm
+from ..params import int_arg, page_number
 from . import bp
 from .access import load_finding, load_organisation, load_place, organizer_required
 from .forms import FindingStatusForm, PlaceForm
@@ -100,7 +101,7 @@ def place_filters(
     category = source.get("category")
     severity = source.get("severity")
     status = source.get("status")
-    cohort = source.get("cohort", "")
+    cohort_id = int_arg(source, "cohort")
     filters = places_service.FindingFilters.of(
         category=category if category in FindingCategory._value2member_map_ else None,
         severity=(
@@ -109,11 +110,7 @@ def place_filters(
             else None
         ),
         status=status if status in FindingStatus._value2member_map_ else None,
-        cohort_id=(
-            int(cohort)
-            if cohort.isdigit() and int(cohort) in {each.id for each in rounds}
-            else None
-        ),
+        cohort_id=cohort_id if cohort_id in {each.id for each in rounds} else None,
     )
     return filters, rounds
 
@@ -331,9 +328,3 @@ def place_address(finding) -> str:
         **({"page": page} if page > 1 else {}),
         _anchor=f"finding-{finding.id}",
     )
-
-
-def page_number(source) -> int:
-    """``page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
-    page = source.get("page", "")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1

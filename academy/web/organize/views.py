@@ -27,7 +27,7 @@ from ...content import get_catalog
 from ...db import get_session
 from ...errors import back_when_too_large, upload_limit
 from ...i18n import current_locale
-from ...labels import ENROLMENT_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
+from ...labels import ENROLMENT_LABELS, INVITATION_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
 from ...models import (
     AssignmentSubmission,
     Attendance,
@@ -55,6 +55,7 @@ from ...services import (
     invitations,
     organizers,
     reports,
+    roster,
 )
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
@@ -63,6 +64,7 @@ from ..calendar import calendar_download
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
+from ..params import int_arg, int_args, page_number, text_arg
 from . import bp, uploads
 from .access import (
     load_cohort,
@@ -353,30 +355,18 @@ def archive_cohort(cohort_id: int):
     return redirect(url_for("organize.cohort", cohort_id=cohort.id))
 
 
-def invitation_states(session, enrolment_ids: list[int]) -> dict[int, str]:
-    """not-sent, sent, accepted, expired or bounced for each enrolment, from its newest
-    invitation (one query)."""
-    states = {enrolment_id: "not-sent" for enrolment_id in enrolment_ids}
-    if not enrolment_ids:
-        return states
-    now = utcnow()
-    for invitation in session.scalars(
-        select(Invitation)
-        .where(Invitation.enrolment_id.in_(enrolment_ids))
-        .order_by(Invitation.created_at, Invitation.id)
-    ):
-        if invitation.accepted_at:
-            state = "accepted"
-        elif invitation.bounced_at:
-            state = "bounced"
-        elif invitation.expires_at <= now:
-            state = "expired"
-        elif invitation.sent_at:
-            state = "sent"
-        else:
-            state = "not-sent"
-        states[invitation.enrolment_id] = state
-    return states
+def roster_filters() -> roster.RosterFilters:
+    """The round page's search and filters from the query string; what is unknown or
+    unreadable is ignored, a search is cut to its bound."""
+    args = request.args
+    search = text_arg(args, "q", max_length=roster.SEARCH_MAX)
+    status = args.get("status")
+    role = args.get("role")
+    return roster.RosterFilters(
+        search=search,
+        status=EnrolmentStatus(status) if status in set(EnrolmentStatus) else None,
+        role=AudienceRole(role) if role in set(AudienceRole) else None,
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -384,25 +374,31 @@ def invitation_states(session, enrolment_ids: list[int]) -> dict[int, str]:
 def cohort(cohort_id: int):
     session = get_session()
     cohort = load_cohort(cohort_id)
-    participants = session.scalars(
-        select(Enrolment)
-        .options(joinedload(Enrolment.user), joinedload(Enrolment.place))
-        .where(Enrolment.cohort_id == cohort.id)
-        .order_by(Enrolment.status == EnrolmentStatus.WITHDRAWN, Enrolment.id)
-    ).all()
+    filters = roster_filters()
+    counts = roster.roster_counts(session, cohort)
+    page = roster.roster_page(session, cohort, filters, counts, page_number(request.args))
     sessions = session.scalars(
         select(LiveSession)
         .where(LiveSession.cohort_id == cohort.id)
         .order_by(LiveSession.starts_at)
     ).all()
     course = get_catalog().get(cohort.course_slug)
+    filter_args = {
+        "q": filters.search or None,
+        "status": filters.status and filters.status.value,
+        "role": filters.role and filters.role.value,
+    }
     return render_template(
         "organize/cohort.html",
         cohort=cohort,
         course=course,
-        participants=participants,
-        states=invitation_states(session, [e.id for e in participants]),
+        counts=counts,
+        page=page,
+        filters=filters,
+        filter_args={key: value for key, value in filter_args.items() if value},
         sessions=sessions,
+        now=utcnow(),
+        labels=table_labels(),
         certificate_counts=certificates.cohort_counts(session, cohort.id),
         button=ButtonForm(),
     )
@@ -562,6 +558,9 @@ def resend_all(cohort_id: int):
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @organizer_required
 def attendance(session_id: int):
+    """The checklist of a live session that has started: who was there, among those who
+    have joined the round (nobody can be at a session before it starts, nor before
+    accepting the invitation)."""
     live = load_live_session(session_id)
     session = get_session()
     participants = session.scalars(
@@ -570,6 +569,9 @@ def attendance(session_id: int):
         .where(Enrolment.cohort_id == live.cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(Enrolment.id)
     ).all()
+    joined = [enrolment for enrolment in participants if enrolments.has_joined(enrolment)]
+    waiting = [enrolment for enrolment in participants if not enrolments.has_joined(enrolment)]
+    started = live.starts_at <= utcnow()
     present = set(
         session.scalars(
             select(Attendance.enrolment_id).where(
@@ -578,45 +580,80 @@ def attendance(session_id: int):
         )
     )
     form = ButtonForm()
+    problem = None
     if form.validate_on_submit():
-        ids = [enrolment.id for enrolment in participants]
-        chosen = {
-            int(value)
-            for value in request.form.getlist("present")
-            if value.isdigit() and int(value) in ids
-        }
-        cohorts.save_attendance(session, live, chosen, ids, recorded_by_id=current_user.id)
-        # Attendance may be what completes a course that requires it.
-        course = get_catalog().get(live.cohort.course_slug)
-        if course is not None:
-            for enrolment in participants:
-                progress_service.update_completion(session, enrolment, course)
-        session.commit()
-        flash(_("Attendance is saved."), "success")
-        return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
+        joined_ids = {enrolment.id for enrolment in joined}
+        chosen = set(int_args(request.form, "present"))
+        not_joined = [enrolment for enrolment in waiting if enrolment.id in chosen]
+        if not started:
+            problem = _("Attendance can be taken once the session has started.")
+        elif not_joined:
+            problem = _(
+                "%(names)s has not joined the round yet, so cannot be marked present.",
+                names=", ".join(enrolments.shown_name(enrolment) for enrolment in not_joined),
+            )
+        else:
+            cohorts.save_attendance(
+                session,
+                live,
+                chosen & joined_ids,
+                sorted(joined_ids),
+                recorded_by_id=current_user.id,
+            )
+            session.commit()
+            flash(_("Attendance is saved."), "success")
+            return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
+        present = chosen & {enrolment.id for enrolment in participants}
     return render_template(
         "organize/attendance.html",
         live=live,
         cohort=live.cohort,
-        participants=participants,
+        participants=joined,
+        waiting=waiting,
+        started=started,
         present=present,
+        problem=problem,
         form=form,
-    )
+    ), (200 if problem is None else 400)
 
 
-@bp.post("/enrolments/<int:enrolment_id>/withdraw")
+@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
 @organizer_required
 def withdraw(enrolment_id: int):
+    """Ask first, then withdraw: the person no longer sees the round, their progress is
+    kept and they can be reinstated."""
+    enrolment = load_enrolment(enrolment_id)
+    form = ButtonForm()
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+    if form.validate_on_submit():
+        session = get_session()
+        cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
+        session.commit()
+        flash(
+            _(
+                "%(name)s is withdrawn from the round; their progress is kept and they can "
+                "be reinstated.",
+                name=enrolments.shown_name(enrolment),
+            ),
+            "info",
+        )
+        return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
+    return render_template("organize/withdraw.html", enrolment=enrolment, form=form)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/reinstate")
+@organizer_required
+def reinstate(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    session = get_session()
-    cohorts.withdraw(session, enrolment, withdrawn_by_id=current_user.id)
-    session.commit()
-    flash(
-        _("%(name)s is withdrawn from the round; their history is kept.", name=enrolment.user.name),
-        "info",
-    )
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        session = get_session()
+        cohorts.reinstate(session, enrolment, reinstated_by_id=current_user.id)
+        session.commit()
+        name = enrolments.shown_name(enrolment)
+        flash(_("%(name)s is back in the round, with their progress.", name=name), "success")
     return redirect(url_for("organize.cohort", cohort_id=enrolment.cohort_id))
 
 
@@ -653,7 +690,7 @@ def move(enrolment_id: int):
             flash(
                 _(
                     "%(name)s is moved to %(round)s with their progress.",
-                    name=enrolment.user.name,
+                    name=enrolments.shown_name(enrolment),
                     round=target.name,
                 ),
                 "success",
@@ -684,14 +721,9 @@ def report_filters(cohort: Cohort) -> tuple[dict, dict]:
     return chosen, places
 
 
-def report_page_number() -> int:
-    """``?page=N`` from 1; anything else (missing, not a number, absurd) is page 1."""
-    page = request.args.get("page", "")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
-class ReportLabels(NamedTuple):
-    """The table's words, translated once per request rather than once per cell: each
+class TableLabels(NamedTuple):
+    """The words of the report's and the round page's tables, translated once per request
+    rather than once per cell: each
     gettext or lazy label goes through Flask-Babel's context look-up, which made up most
     of the page's time when it showed every row. The formats keep their placeholders and
     are filled in with ``%`` in the template. A tuple with names, because Jinja tries an
@@ -703,16 +735,18 @@ class ReportLabels(NamedTuple):
     roles: dict[AudienceRole, str]
     statuses: dict[EnrolmentStatus, str]
     submissions: dict[SubmissionStatus | None, str]
+    invitations: dict[str, str]
 
 
-def report_labels() -> ReportLabels:
-    return ReportLabels(
+def table_labels() -> TableLabels:
+    return TableLabels(
         done=_("Done"),
         lessons=_("Lessons %(read)d/%(total)d"),
         quiz=_("Quiz %(score)d/%(max)d"),
         roles={role: str(ROLE_SINGULAR[role]) for role in AudienceRole},
         statuses={status: str(ENROLMENT_LABELS[status]) for status in EnrolmentStatus},
         submissions={key: str(label) for key, label in SUBMISSION_LABELS.items()},
+        invitations={key: str(label) for key, label in INVITATION_LABELS.items()},
     )
 
 
@@ -726,7 +760,7 @@ def report(cohort_id: int):
     filters, places = report_filters(cohort)
     session = get_session()
     summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
-    page = reports.report_page(session, course, summary, report_page_number())
+    page = reports.report_page(session, course, summary, page_number(request.args))
     language = current_locale()
     # The filters as the query string names them, for the pager and the export form.
     filter_args = {
@@ -743,7 +777,7 @@ def report(cohort_id: int):
         places=places,
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
-        labels=report_labels(),
+        labels=table_labels(),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
         chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
@@ -833,8 +867,7 @@ def _mapping(source, table) -> dict[str, int | None]:
         return guessed
     mapping: dict[str, int | None] = {}
     for name in IMPORT_FIELDS:
-        value = source.get(f"map_{name}", "")
-        mapping[name] = int(value) if value.isdigit() and int(value) < len(table.headers) else None
+        mapping[name] = int_arg(source, f"map_{name}", minimum=0, maximum=len(table.headers) - 1)
     return mapping
 
 
@@ -962,30 +995,37 @@ def assignment(enrolment_id: int, part_slug: str):
     if submission is None or submission.status == SubmissionStatus.DRAFT:
         abort(404)
     form = ReviewForm()
+    confirm_return = False
     if form.validate_on_submit():
-        approve = request.form.get("action") == "approve"
+        action = request.form.get("action")
+        approve = action == "approve"
         if not approve and not (form.comment.data or "").strip():
             form.comment.errors.append(_("Say what should be revised."))
         else:
-            progress_service.review_assignment(
-                session,
-                submission,
-                enrolment,
-                course,
-                approve=approve,
-                comment=form.comment.data or "",
-                reviewer_id=current_user.id,
-            )
-            session.commit()
-            flash(
-                _("The assignment is approved.")
-                if approve
-                else _("The assignment is returned with your comment."),
-                "success",
-            )
-            return redirect(
-                url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
-            )
+            try:
+                progress_service.review_assignment(
+                    session,
+                    submission,
+                    enrolment,
+                    course,
+                    approve=approve,
+                    comment=form.comment.data or "",
+                    reviewer_id=current_user.id,
+                    confirmed_after_completion=action == "return-confirmed",
+                )
+            except progress_service.ReturnNeedsConfirmation:
+                confirm_return = True
+            else:
+                session.commit()
+                flash(
+                    _("The assignment is approved.")
+                    if approve
+                    else _("The assignment is returned with your comment."),
+                    "success",
+                )
+                return redirect(
+                    url_for("organize.assignments", cohort_id=enrolment.cohort_id, part=part.slug)
+                )
     return render_template(
         "organize/assignment.html",
         enrolment=enrolment,
@@ -993,4 +1033,5 @@ def assignment(enrolment_id: int, part_slug: str):
         part=part,
         submission=submission,
         form=form,
+        confirm_return=confirm_return,
     )
