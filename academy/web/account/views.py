@@ -20,6 +20,7 @@ from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import normalize_email
 from ...services import accounts, privacy
+from ..deferred import after_response
 from ..forms import ButtonForm, safe_next
 from .forms import (
     ChangePasswordForm,
@@ -94,19 +95,22 @@ def logout():
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        session = get_session()
-        accounts.request_password_reset(session, form.email.data)
-        session.commit()
-        # The same answer whether or not the address has an account.
+        email = form.email.data
+        # The same answer whether or not the address has an account, and given after the
+        # same work: the look-up and the mail happen once it has been sent, so how long
+        # it takes does not tell either.
         flash(
             _(
                 "If %(email)s has an account, a link to choose a new password is on its way. "
                 "It works for one hour.",
-                email=form.email.data,
+                email=email,
             ),
             "info",
         )
-        return redirect(url_for("account.login"))
+        return after_response(
+            redirect(url_for("account.login")),
+            lambda session: accounts.request_password_reset(session, email),
+        )
     return render_template("account/reset_request.html", form=form)
 
 
