@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask import session as flask_session
@@ -16,9 +19,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
-from ...db import get_session
+from ...db import get_session, new_session
 from ...extensions import client_address, limiter
-from ...models import normalize_email
+from ...models import User, normalize_email
 from ...services import accounts, privacy
 from ..deferred import after_response
 from ..forms import ButtonForm, safe_next
@@ -212,12 +215,26 @@ def confirm_email(token: str):
 @bp.get("/account/data.zip")
 @login_required
 def export_data():
-    archive = privacy.export_user_data(get_session(), current_user._get_current_object())
-    response = make_response(archive)
-    response.content_type = "application/zip"
-    response.headers["Content-Disposition"] = 'attachment; filename="my-academy-data.zip"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """All the person's data as one ZIP, sent as it is written (photos and PDFs one at a
+    time), from a database session of its own: the request's is closed by then."""
+    user_id = current_user.id
+
+    @stream_with_context
+    def generate() -> Iterator[bytes]:
+        stream = new_session()
+        try:
+            yield from privacy.export_user_data(stream, stream.get(User, user_id))
+        finally:
+            stream.close()
+
+    return Response(
+        generate(),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-academy-data.zip"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ from ...db import get_session, new_session
 from ...extensions import client_address, limiter
 from ...models import Certificate, CertificateStatus, Enrolment, User
 from ...services import audit, badges, certificates
+from ...zipstream import Chunks
 from ..forms import ButtonForm
 from ..organize.access import load_cohort, load_enrolment, organisation_ids, organizer_required
 from .forms import CorrectNameForm, NameCheckForm, RevokeForm, VerifyForm
@@ -314,7 +315,7 @@ def cohort_zip(cohort_id: int):
         # Its own session, closed when the download ends: the request's is closed by then.
         stream = new_session()
         try:
-            buffer = _Chunks()
+            buffer = Chunks()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
                 for certificate_id in ids:  # one PDF in memory at a time
                     code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
@@ -333,29 +334,6 @@ def cohort_zip(cohort_id: int):
             "Cache-Control": "private, no-store",
         },
     )
-
-
-class _Chunks:
-    """A write-only file for ZipFile that hands out what was written since last time."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._position = 0
-
-    def write(self, data: bytes) -> int:
-        self._parts.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self._parts = b"".join(self._parts), []
-        return data
 
 
 def _safe_file_part(text: str) -> str:
