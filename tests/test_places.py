@@ -551,8 +551,9 @@ def test_csv_export_has_a_bom_neutralised_formulas_no_names_and_is_audited(
     )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="findings-{station.id}.csv"'
+    assert re.fullmatch(
+        r'attachment; filename="stationsomradet-findings-\d{4}-\d\d-\d\d\.csv"',
+        response.headers["Content-Disposition"],
     )
     assert response.headers["Cache-Control"] == "no-store"
     rows = parse_csv(response.data, delimiter)

@@ -24,6 +24,7 @@ from ...extensions import client_address, limiter
 from ...models import User, normalize_email
 from ...services import accounts, privacy
 from ..deferred import after_response
+from ..downloads import attachment, file_name, local_today
 from ..forms import ButtonForm, safe_next
 from .forms import (
     ChangePasswordForm,
@@ -218,6 +219,7 @@ def export_data():
     """All the person's data as one ZIP, sent as it is written (photos and PDFs one at a
     time), from a database session of its own: the request's is closed by then."""
     user_id = current_user.id
+    name = file_name(current_user.name, "academy-data", day=local_today(), extension="zip")
 
     @stream_with_context
     def generate() -> Iterator[bytes]:
@@ -231,7 +233,7 @@ def export_data():
         generate(),
         mimetype="application/zip",
         headers={
-            "Content-Disposition": 'attachment; filename="my-academy-data.zip"',
+            "Content-Disposition": attachment(name),
             "Cache-Control": "private, no-store",
         },
     )

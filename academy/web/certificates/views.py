@@ -26,6 +26,7 @@ from ...extensions import client_address, limiter
 from ...models import Certificate, CertificateStatus, Enrolment, User
 from ...services import audit, badges, certificates
 from ...zipstream import Chunks
+from ..downloads import attachment, file_name, local_day, local_today, slug
 from ..forms import ButtonForm
 from ..organize.access import load_cohort, load_enrolment, organisation_ids, organizer_required
 from .forms import CorrectNameForm, NameCheckForm, RevokeForm, VerifyForm
@@ -134,7 +135,7 @@ def download_pdf(certificate_id: int):
         pdf,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(certificate)}.pdf"',
+            "Content-Disposition": attachment(_file_name(certificate, "pdf")),
             "Cache-Control": "private, no-store",
         },
     )
@@ -151,14 +152,21 @@ def download_badge(certificate_id: int):
         badges.credential_jwt(certificate, course),
         mimetype=badges.JWT_MEDIA_TYPE,
         headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(certificate)}.jwt"',
+            "Content-Disposition": attachment(_file_name(certificate, "jwt")),
             "Cache-Control": "private, no-store",
         },
     )
 
 
-def _file_name(certificate: Certificate) -> str:
-    return f"certificate-{certificate.course_slug}-{certificate.code}"
+def _file_name(certificate: Certificate, extension: str) -> str:
+    # The holder's name, the course and the day it was issued.
+    return file_name(
+        certificate.certificate_name or "",
+        certificate.course_slug,
+        "certificate",
+        day=local_day(certificate.issued_at),
+        extension=extension,
+    )
 
 
 @bp.route("/certificates/<int:certificate_id>/correct", methods=["GET", "POST"])
@@ -309,6 +317,7 @@ def cohort_zip(cohort_id: int):
         else {}
     )
     pdfs = select(Certificate.code, Certificate.pdf).where(Certificate.id == bindparam("id"))
+    today = local_today(cohort.organisation.timezone)
 
     @stream_with_context
     def generate() -> Iterator[bytes]:
@@ -319,7 +328,8 @@ def cohort_zip(cohort_id: int):
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
                 for certificate_id in ids:  # one PDF in memory at a time
                     code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
-                    name = f"{_safe_file_part(names.get(certificate_id, ''))}-{code}.pdf"
+                    # The holder's name, and the code that tells two of the same name apart.
+                    name = f"{slug(names.get(certificate_id, '')) or 'certificate'}-{code}.pdf"
                     archive.writestr(name, pdf)
                     yield buffer.take()
             yield buffer.take()
@@ -330,15 +340,12 @@ def cohort_zip(cohort_id: int):
         generate(),
         mimetype="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="certificates-round-{cohort.id}.zip"',
+            "Content-Disposition": attachment(
+                file_name(cohort.name, "certificates", day=today, extension="zip")
+            ),
             "Cache-Control": "private, no-store",
         },
     )
-
-
-def _safe_file_part(text: str) -> str:
-    kept = "".join(char if char.isalnum() or char in "-_" else "-" for char in text)
-    return "-".join(part for part in kept.split("-") if part)[:60] or "certificate"
 
 
 @bp.post("/organize/cohorts/<int:cohort_id>/certificates/render")
