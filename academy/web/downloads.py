@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Response, current_app, stream_with_context
+from sqlalchemy.orm import Session
 
+from ..db import new_session
 from ..models import utcnow
 
 # Letters that Unicode does not decompose into an ASCII letter and a mark.
@@ -66,3 +69,24 @@ def attachment(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
         raise ValueError(f"not a file name made by file_name(): {name!r}")
     return f'attachment; filename="{name}"'
+
+
+def streamed_download(
+    chunks: Callable[[Session], Iterator[bytes]], *, name: str, mimetype: str
+) -> Response:
+    """An attachment sent while ``chunks`` makes it, from a database session of its own,
+    closed when the download ends: the request's is closed before the body is sent."""
+
+    @stream_with_context
+    def generate() -> Iterator[bytes]:
+        session = new_session()
+        try:
+            yield from chunks(session)
+        finally:
+            session.close()
+
+    return Response(
+        generate(),
+        mimetype=mimetype,
+        headers={"Content-Disposition": attachment(name), "Cache-Control": "private, no-store"},
+    )

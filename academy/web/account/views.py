@@ -1,17 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask import session as flask_session
@@ -19,12 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
-from ...db import get_session, new_session
+from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import User, normalize_email
 from ...services import accounts, privacy
 from ..deferred import after_response
-from ..downloads import attachment, file_name, local_today
+from ..downloads import file_name, local_today, streamed_download
 from ..forms import ButtonForm, safe_next
 from .forms import (
     ChangePasswordForm,
@@ -217,25 +213,12 @@ def confirm_email(token: str):
 @login_required
 def export_data():
     """All the person's data as one ZIP, sent as it is written (photos and PDFs one at a
-    time), from a database session of its own: the request's is closed by then."""
+    time)."""
     user_id = current_user.id
-    name = file_name(current_user.name, "academy-data", day=local_today(), extension="zip")
-
-    @stream_with_context
-    def generate() -> Iterator[bytes]:
-        stream = new_session()
-        try:
-            yield from privacy.export_user_data(stream, stream.get(User, user_id))
-        finally:
-            stream.close()
-
-    return Response(
-        generate(),
+    return streamed_download(
+        lambda session: privacy.export_user_data(session, session.get(User, user_id)),
+        name=file_name(current_user.name, "academy-data", day=local_today(), extension="zip"),
         mimetype="application/zip",
-        headers={
-            "Content-Disposition": attachment(name),
-            "Cache-Control": "private, no-store",
-        },
     )
 
 

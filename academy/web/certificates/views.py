@@ -13,20 +13,27 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from ...content import get_course
-from ...db import get_session, new_session
+from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import Certificate, CertificateStatus, Enrolment, User
 from ...services import audit, badges, certificates
 from ...zipstream import Chunks
-from ..downloads import attachment, file_name, local_day, local_today, slug
+from ..downloads import (
+    attachment,
+    file_name,
+    local_day,
+    local_today,
+    slug,
+    streamed_download,
+)
 from ..forms import ButtonForm
 from ..organize.access import load_cohort, load_enrolment, organisation_ids, organizer_required
 from .forms import CorrectNameForm, NameCheckForm, RevokeForm, VerifyForm
@@ -319,32 +326,21 @@ def cohort_zip(cohort_id: int):
     pdfs = select(Certificate.code, Certificate.pdf).where(Certificate.id == bindparam("id"))
     today = local_today(cohort.organisation.timezone)
 
-    @stream_with_context
-    def generate() -> Iterator[bytes]:
-        # Its own session, closed when the download ends: the request's is closed by then.
-        stream = new_session()
-        try:
-            buffer = Chunks()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-                for certificate_id in ids:  # one PDF in memory at a time
-                    code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
-                    # The holder's name, and the code that tells two of the same name apart.
-                    name = f"{slug(names.get(certificate_id, '')) or 'certificate'}-{code}.pdf"
-                    archive.writestr(name, pdf)
-                    yield buffer.take()
-            yield buffer.take()
-        finally:
-            stream.close()
+    def pdf_zip(stream: Session) -> Iterator[bytes]:
+        buffer = Chunks()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for certificate_id in ids:  # one PDF in memory at a time
+                code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
+                # The holder's name, and the code that tells two of the same name apart.
+                name = f"{slug(names.get(certificate_id, '')) or 'certificate'}-{code}.pdf"
+                archive.writestr(name, pdf)
+                yield buffer.take()
+        yield buffer.take()
 
-    return Response(
-        generate(),
+    return streamed_download(
+        pdf_zip,
+        name=file_name(cohort.name, "certificates", day=today, extension="zip"),
         mimetype="application/zip",
-        headers={
-            "Content-Disposition": attachment(
-                file_name(cohort.name, "certificates", day=today, extension="zip")
-            ),
-            "Cache-Control": "private, no-store",
-        },
     )
 
 
