@@ -13,11 +13,16 @@ Flask-WTF checks that a form posted over HTTPS carries a same-origin Referer
 
 HSTS is sent only on requests that came over HTTPS, never to http://127.0.0.1 in
 development: a browser would then refuse plain HTTP to that host for a year.
+
+Every answer to a logged-in user says ``Cache-Control: no-store``: pages, exports, PDFs
+and photos alike, so that after logging out on a shared computer the back button and the
+browser's cache show nothing of the person. The only exceptions are the answers in
+``SAME_FOR_EVERYONE``. Answers to visitors who are not logged in keep what their views set.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -45,8 +50,37 @@ HEADERS = {
 }
 
 
+# Endpoints whose answer is the same for everyone and says nothing about who asked, so a
+# cache may keep it even for a logged-in user:
+SAME_FOR_EVERYONE = frozenset(
+    {
+        # The stylesheet, fonts and images of the site itself.
+        "static",
+        # A course's diagrams: the course files' own SVGs, the same for every enrolment
+        # (the enrolment in the URL is only checked for access). Cached privately.
+        "learn.image",
+    }
+)
+
+# Where Flask-Login keeps the id of the logged-in user in the session: set by login_user
+# and when a remember cookie is used, removed by logout_user. Testing for it reads the
+# session without marking it accessed, so answers to visitors are not changed.
+_LOGIN_KEY = "_user_id"
+
+
+def _note_a_login() -> None:
+    # Before the view: a request that logs out was still made by a logged-in user.
+    g.came_logged_in = _LOGIN_KEY in session
+
+
+def _for_a_logged_in_user() -> bool:
+    logged_in = g.get("came_logged_in") or _LOGIN_KEY in session
+    return logged_in and request.endpoint not in SAME_FOR_EVERYONE
+
+
 def init_app(app: Flask) -> None:
     hsts = str(app.config.get("STRICT_TRANSPORT_SECURITY") or "").strip()
+    app.before_request(_note_a_login)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
@@ -54,4 +88,7 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if hsts and request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", hsts)
+        if _for_a_logged_in_user() and not response.cache_control.no_store:
+            # Replaces what the view set (a photo's "private, max-age=300", say).
+            response.headers["Cache-Control"] = "private, no-store"
         return response

@@ -147,6 +147,7 @@ def test_password_reset_by_mail_works_once(client, db):
     user = make_user(db, email="reset@example.org", locale="sv")
     response = client.post_form("/password/reset", {"email": "RESET@example.org"})
     assert response.headers["Location"] == "/login"
+    response.close()  # the mail is written once the answer has been sent
     link = _reset_link(db, "reset@example.org")
 
     assert client.get(link).status_code == 200
@@ -170,7 +171,7 @@ def test_password_reset_answers_the_same_for_unknown_addresses(client, db):
 
 def test_expired_and_forged_reset_links_are_refused(app, client, db):
     make_user(db, email="late@example.org")
-    client.post_form("/password/reset", {"email": "late@example.org"})
+    client.post_form("/password/reset", {"email": "late@example.org"}).close()
     link = _reset_link(db, "late@example.org")
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import select
 
-from academy.models import Invitation, InvitationPurpose, OutboxMail, User, utcnow
+from academy.models import Invitation, InvitationPurpose, MailStatus, OutboxMail, User, utcnow
 from academy.services import invitations
 from tests.factories import make_user
 
@@ -170,3 +172,164 @@ def test_audit_log_lists_and_filters_events(client, db):
     assert client.get("/admin/audit?page=abc&organisation=x").status_code == 200
     client.login_as(make_user(db))
     assert client.get("/admin/audit").status_code == 404
+
+
+# --- the outbox's filters and its mail view (issue 13, item 13) ----------------------------
+
+
+def add_mail(db, to_address: str, kind: str = "", status=None, subject: str = "A mail"):
+    mail = OutboxMail(
+        to_address=to_address,
+        kind=kind,
+        subject=subject,
+        body_text="x\n",
+        status=status or MailStatus.QUEUED,
+    )
+    db.add(mail)
+    db.flush()
+    return mail
+
+
+def subjects(response) -> list[str]:
+    return re.findall(r'/admin/mail/\d+[^"]*">([^<]+)</a>', response.data.decode())
+
+
+def test_the_outbox_filters_by_status_recipient_and_kind(client, db):
+    client.login_as(make_user(db, is_admin=True))
+    add_mail(db, "Åsa.Ødegård@Example.se", "invitation", subject="Invitation to Åsa")
+    add_mail(db, "kari@example.no", "password_reset", MailStatus.SENT, subject="Reset for Kari")
+    add_mail(db, "ola@example.no", "invitation", MailStatus.BOUNCED, subject="Invitation to Ola")
+    add_mail(db, "old@example.org", subject="Old mail without a kind")
+
+    def shown(query: str) -> list[str]:
+        response = client.get("/admin/mail/" + query)
+        assert response.status_code == 200, query
+        return sorted(subjects(response))
+
+    assert shown("?kind=invitation") == ["Invitation to Ola", "Invitation to Åsa"]
+    assert shown("?status=sent") == ["Reset for Kari"]
+    assert shown("?status=bounced&kind=invitation") == ["Invitation to Ola"]
+    # Case-insensitive, Å and Ø too (SQLite's own lower() folds only ASCII).
+    for term in ("åsa.ødegård", "ÅSA.ØDEGÅRD@EXAMPLE", "ødegård@example.se"):
+        assert shown("?recipient=" + quote(term)) == ["Invitation to Åsa"], term
+    assert shown("?recipient=example.no&kind=password_reset") == ["Reset for Kari"]
+    # LIKE's wildcards are searched for, not obeyed.
+    assert shown("?recipient=%25") == [] and shown("?recipient=_") == []
+    # The kinds are shown by their translated names; old mails have none.
+    listing = client.get("/admin/mail/?recipient=example").data.decode()
+    assert "Password reset" in listing and "Invitation to a course round" in listing
+
+
+def test_unknown_and_hostile_outbox_filters_are_ignored_never_a_500(client, db):
+    client.login_as(make_user(db, is_admin=True))
+    add_mail(db, "kari@example.no", "password_reset")
+    for query in (
+        "?status=nonsense&kind=nonsense",
+        "?status=&kind=&recipient=",
+        "?recipient=" + "a" * 10_000,
+        "?recipient=kari%00@example.no",
+        "?recipient=%0d%0akari",
+        "?recipient=%E2%80%AEkari%E2%80%8B",
+        "?status[]=sent&kind=invitation%00",
+    ):
+        response = client.get("/admin/mail/" + query)
+        assert response.status_code == 200, query
+        assert len(response.data) < 100_000, query
+    # Control characters become spaces and the ends are trimmed: the address is found.
+    assert subjects(client.get("/admin/mail/?recipient=%00%20kari@example.no%0d%0a")) == ["A mail"]
+    page = client.get("/admin/mail/?recipient=" + "a" * 10_000).data.decode()
+    kept = re.search(r'name="recipient" value="(a*)"', page).group(1)
+    assert kept == "a" * 254
+
+
+def test_the_filters_are_kept_across_pages_and_back_from_a_mail(client, db):
+    client.login_as(make_user(db, is_admin=True))
+    for n in range(55):
+        add_mail(db, f"p{n}@example.se", "invitation", subject=f"Invitation {n}")
+    add_mail(db, "kari@example.no", "password_reset", subject="Reset")
+    first = client.get("/admin/mail/?kind=invitation&recipient=example.se").data.decode()
+    assert "Page 1 of 2" in first
+    older = re.search(r'href="([^"]+)" rel="next"', first).group(1)
+    assert older == "/admin/mail/page/2?recipient=example.se&amp;kind=invitation"
+    second = client.get(older.replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert len(subjects(second)) == 5 and "Reset" not in subjects(second)
+    detail_link = re.search(r'href="(/admin/mail/\d+\?[^"]+)"', second.data.decode()).group(1)
+    detail = client.get(detail_link.replace("&amp;", "&")).data.decode()
+    assert 'href="/admin/mail/?recipient=example.se&amp;kind=invitation"' in detail
+    # No third page of the filtered list; a page that does not exist is 404, as before.
+    assert client.get("/admin/mail/page/3?kind=invitation").status_code == 404
+
+
+def test_the_filtered_outbox_runs_the_same_statements_for_10_and_1000_mails(
+    client, db, count_queries
+):
+    client.login_as(make_user(db, is_admin=True))
+    kinds = ["invitation", "password_reset", "deadline_reminder", ""]
+
+    def add(count: int, start: int) -> None:
+        db.add_all(
+            OutboxMail(
+                to_address=f"person{n}@example.se",
+                kind=kinds[n % len(kinds)],
+                subject=f"Mail {n}",
+                body_text="x",
+            )
+            for n in range(start, start + count)
+        )
+        db.flush()
+
+    url = "/admin/mail/page/2?status=queued&kind=invitation&recipient=PERSON"
+    add(10, 0)
+    with count_queries() as ten:
+        assert client.get("/admin/mail/?status=queued&recipient=person").status_code == 200
+    add(990, 10)
+    with count_queries() as thousand:
+        assert client.get("/admin/mail/?status=queued&recipient=person").status_code == 200
+    with count_queries() as paged:
+        response = client.get(url)
+    assert response.status_code == 200 and "Page 2 of 5" in response.data.decode()
+    assert ten.count == thousand.count == paged.count
+    # The user, one count and one page of mails.
+    counts = [s for s in thousand.statements if "count(" in s.lower()]
+    assert len(counts) == 1 and thousand.count <= 3, thousand.statements
+
+
+def test_the_mail_view_links_web_addresses_and_nothing_else(client, db):
+    client.login_as(make_user(db, is_admin=True))
+    body = (
+        "Hej Åsa!\n"
+        "Open http://academy.test/invite/abc-DEF_123 to join.\n"
+        "Or (https://academy.test/learn/?a=1&b=2).\n"
+        '<script>alert("x")</script> <a href="/admin/">click</a> <b>bold</b>\n'
+        "javascript:alert(1) data:text/html,<b>x</b> mailto:asa@example.se\n"
+        'https://evil.example/"onmouseover="alert(1)\n'
+    )
+    mail = OutboxMail(to_address="asa@example.se", subject="Invitation", body_text=body)
+    db.add(mail)
+    db.flush()
+    page = client.get(f"/admin/mail/{mail.id}").data.decode()
+    body_html = page[page.index('<pre class="mail-body">') : page.index("</pre>")]
+    links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', body_html)
+    assert links == [
+        ("http://academy.test/invite/abc-DEF_123", "http://academy.test/invite/abc-DEF_123"),
+        ("https://academy.test/learn/?a=1&amp;b=2", "https://academy.test/learn/?a=1&amp;b=2"),
+        ("https://evil.example/", "https://evil.example/"),
+    ]
+    # HTML in the body stays text.
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body_html
+    assert "&lt;a href=&#34;/admin/&#34;&gt;click&lt;/a&gt; &lt;b&gt;bold&lt;/b&gt;" in body_html
+    assert "<script" not in body_html and "<b>" not in body_html
+    # A quote ends an address: it cannot carry an attribute into the link.
+    assert "</a>&#34;onmouseover=&#34;alert(1)" in body_html
+    assert "javascript:alert(1)" in body_html and 'href="javascript' not in body_html
+    assert 'href="data:' not in body_html and 'href="mailto:' not in body_html
+
+
+def test_every_mail_template_has_a_kind_the_outbox_offers(app):
+    from academy.services.outbox import MAIL_KINDS
+    from academy.web.admin.views import MAIL_KIND_LABELS
+
+    templates = Path(app.root_path, "templates", "email")
+    written = {path.stem for path in templates.glob("*.txt")}
+    assert set(MAIL_KINDS) == written == set(MAIL_KIND_LABELS)

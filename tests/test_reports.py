@@ -7,6 +7,8 @@ import csv
 import io
 import itertools
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -684,17 +686,64 @@ def test_xlsx_stores_formula_like_text_as_text(db, course, dangerous):
     )
     data = report_xlsx(cohort_report(db, cohort, course), course, "en")
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    # XML reads a carriage return back as a line feed.
-    expected = "'" + dangerous.replace("\r", "\n")
+    # A text cell, as written: no quote in front (that is for CSV). XML reads a carriage
+    # return back as a line feed. Quote-prefixed, so that editing it keeps it text.
+    expected = dangerous.replace("\r", "\n")
     row = workbook["Participants"][2]
     for cell in (row[0], row[3]):
         assert cell.data_type == "s"
         assert cell.value == expected
+        assert cell.quotePrefix
     title = workbook["Summary"]["A1"]
     assert title.data_type == "s" and title.value == expected
     for sheet in workbook:
         for cells in sheet.iter_rows():
             assert all(cell.data_type != "f" for cell in cells)
+
+
+def test_libreoffice_shows_formula_like_xlsx_text_as_text_and_calculates_nothing(
+    db, course, tmp_path
+):
+    """The exported file opened in a real spreadsheet program: LibreOffice converts it to
+    CSV headless. Text that looks like a formula is shown as written, without a quote and
+    not calculated, while a real formula in a control file is calculated: the check
+    would see it."""
+    soffice = shutil.which("soffice")
+    assert soffice, "this test needs LibreOffice: sudo apt-get install libreoffice-calc"
+    cohort = make_cohort(db)
+    texts = [text for text in DANGEROUS if text[0] in "=+-@"] + ['=HYPERLINK("http://x","y")']
+    for text in texts:
+        make_enrolment(db, cohort, make_user(db, name=text), employer=text)
+    (tmp_path / "report.xlsx").write_bytes(
+        report_xlsx(cohort_report(db, cohort, course), course, "en")
+    )
+    control = openpyxl.Workbook()
+    control.active["A1"] = "=1+2"
+    control.save(tmp_path / "control.xlsx")
+
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "report.xlsx"),
+            str(tmp_path / "control.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+    assert (tmp_path / "control.csv").read_text().strip() == "3"
+    rows = list(csv.reader(io.StringIO((tmp_path / "report.csv").read_text("utf-8"))))
+    header = rows[0]
+    shown = {row[0]: row[header.index("Employer")] for row in rows[1:]}
+    assert shown == {text: text for text in texts}
 
 
 def test_xlsx_in_swedish_and_without_participants(db, course):

@@ -38,6 +38,7 @@ from flask import Flask
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import Headers
 
 from academy.content import get_course
 from academy.extensions import csrf
@@ -609,6 +610,7 @@ class Answer:
     writes: list[str]
     # Whether the request left a transaction open on the connection after its response.
     left_open: bool
+    headers: Headers = field(default_factory=Headers)
 
 
 class Asker:
@@ -650,6 +652,7 @@ class Asker:
             body,
             writes_of(counter.statements),
             left_open,
+            response.headers,
         )
 
     def _roll_back(self, savepoint) -> bool:

@@ -117,7 +117,12 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
 
 
 def request_password_reset(session: Session, email: str) -> None:
-    """Queue a reset mail if the address has an account; do nothing visible otherwise."""
+    """Queue a reset mail if the address has an account; do nothing visible otherwise.
+
+    Its work differs between the two, so the view runs it after answering
+    (``web.deferred.after_response``): its duration must not tell which addresses have
+    accounts.
+    """
     user = find_user_by_email(session, email)
     if user is None:
         return

@@ -8,15 +8,15 @@ withdrawn, which revokes them.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, delete, exists, func, select, update
+from sqlalchemy.orm import Session, defer
 
 from ..config import ConfigError
 from ..models import (
@@ -27,6 +27,8 @@ from ..models import (
     CertificateStatus,
     Cohort,
     Enrolment,
+    Finding,
+    FindingPhoto,
     Invitation,
     LessonProgress,
     Organizer,
@@ -37,6 +39,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..zipstream import Chunks
 from . import audit
 
 
@@ -44,8 +47,37 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def export_user_data(session: Session, user: User) -> bytes:
-    """A ZIP with ``data.json`` (everything stored about the person) and their certificates."""
+@dataclass(frozen=True)
+class _File:
+    """A file of the export: where it goes in the ZIP, and the query for its bytes (run
+    when it is written, so that one file at a time is in memory)."""
+
+    path: str
+    content: Select
+
+
+def export_user_data(session: Session, user: User) -> Iterator[bytes]:
+    """Everything stored about the person as a ZIP, in pieces to send as they come.
+
+    ``data.json`` lists it all; the certificates' PDFs and the photos of the person's
+    findings follow as files, each named in the JSON (``file``, ``photo.file``) and read
+    from the database only when it is written. Memory holds the JSON and one file.
+    """
+    data, files = _user_data(session, user)
+    buffer = Chunks()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        yield buffer.take()
+        for file in files:
+            content = session.scalar(file.content)
+            if content is not None:
+                # PDFs and JPEGs are compressed already.
+                archive.writestr(file.path, content, compress_type=zipfile.ZIP_STORED)
+                yield buffer.take()
+    yield buffer.take()
+
+
+def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File]]:
     enrolments = session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)).all()
     ids = [enrolment.id for enrolment in enrolments]
 
@@ -54,7 +86,8 @@ def export_user_data(session: Session, user: User) -> bytes:
             session.scalars(select(model).where(model.enrolment_id.in_(ids))).all() if ids else []
         )
 
-    certificates = rows(Certificate)
+    certificates, certificate_files = _certificates(session, ids)
+    findings, photo_files = _findings(session, ids)
     data: dict[str, Any] = {
         "account": {
             "email": user.email,
@@ -124,24 +157,81 @@ def export_user_data(session: Session, user: User) -> bytes:
             {"enrolment": r.enrolment_id, "live_session": r.live_session_id, "present": r.present}
             for r in rows(Attendance)
         ],
-        "certificates": [
-            {
-                "code": c.code,
-                "name": c.certificate_name,
-                "course": c.course_slug,
-                "issued_at": _iso(c.issued_at),
-                "status": c.status.value,
-            }
-            for c in certificates
-        ],
+        "certificates": certificates,
+        "findings": findings,
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-        for certificate in certificates:
-            if certificate.pdf:
-                archive.writestr(f"certificates/{certificate.code}.pdf", certificate.pdf)
-    return buffer.getvalue()
+    return data, certificate_files + photo_files
+
+
+def _certificates(session: Session, enrolment_ids: list[int]) -> tuple[list, list[_File]]:
+    """The certificates of these enrolments, and their stored PDFs as files."""
+    entries, files = [], []
+    rows = session.execute(
+        select(Certificate, Certificate.pdf.is_not(None))
+        .where(Certificate.enrolment_id.in_(enrolment_ids))
+        .options(defer(Certificate.pdf))
+        .order_by(Certificate.id)
+    )
+    for certificate, has_pdf in rows:
+        path = f"certificates/{certificate.code}.pdf" if has_pdf else None
+        entries.append(
+            {
+                "code": certificate.code,
+                "name": certificate.certificate_name,
+                "course": certificate.course_slug,
+                "issued_at": _iso(certificate.issued_at),
+                "status": certificate.status.value,
+                "file": path,
+            }
+        )
+        if path:
+            files.append(
+                _File(path, select(Certificate.pdf).where(Certificate.id == certificate.id))
+            )
+    return entries, files
+
+
+_PHOTO_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def _findings(session: Session, enrolment_ids: list[int]) -> tuple[list, list[_File]]:
+    """What the person found on safety walks and place audits, and the photos of those
+    findings as files."""
+    entries, files = [], []
+    rows = session.execute(
+        select(Finding, FindingPhoto)
+        .outerjoin(FindingPhoto, FindingPhoto.finding_id == Finding.id)
+        .where(Finding.enrolment_id.in_(enrolment_ids))
+        .options(defer(FindingPhoto.data))
+        .order_by(Finding.id)
+    )
+    for finding, photo in rows:
+        entry = {
+            "id": finding.id,
+            "enrolment": finding.enrolment_id,
+            "part": finding.part_slug,
+            "spot": finding.spot,
+            "category": finding.category.value,
+            "observation": finding.observation,
+            "suggestion": finding.suggestion,
+            "severity": finding.severity.value if finding.severity else None,
+            "status": finding.status.value,
+            "created_at": _iso(finding.created_at),
+            "photo": None,
+        }
+        if photo is not None:
+            path = f"photos/finding-{finding.id}{_PHOTO_SUFFIXES.get(photo.content_type, '')}"
+            entry["photo"] = {
+                "file": path,
+                "content_type": photo.content_type,
+                "width": photo.width,
+                "height": photo.height,
+                "uploaded_at": _iso(photo.uploaded_at),
+            }
+            photo_bytes = select(FindingPhoto.data).where(FindingPhoto.finding_id == finding.id)
+            files.append(_File(path, photo_bytes))
+        entries.append(entry)
+    return entries, files
 
 
 def erase_account(

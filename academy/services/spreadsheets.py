@@ -1,8 +1,11 @@
 """Safe CSV and xlsx for the exports (the cohort report, the findings of a place).
 
-Every text a spreadsheet would run as a formula is made inert with a leading quote
-(OWASP, "CSV Injection"); CSV is UTF-8 with a byte order mark so that Excel reads
-Å Ä Ö Æ Ø right; xlsx text cells are stored as text, never as formulas.
+CSV has no types: every text a spreadsheet would run as a formula is made inert with a
+leading quote (OWASP, "CSV Injection"). CSV is UTF-8 with a byte order mark so that Excel
+reads Å Ä Ö Æ Ø right. xlsx cells have types: text is stored as a text cell, never as a
+formula, so it needs no quote and shows exactly as written ("=1+1", "-5 %"); those that
+look like a formula are also marked quote-prefixed, so that editing the cell in Excel or
+LibreOffice does not turn it into one.
 """
 
 from __future__ import annotations
@@ -56,9 +59,12 @@ def csv_bytes(
 
 def text_cell(sheet: Any, value: Cell) -> WriteOnlyCell:
     """A cell whose text is stored as text, whatever it starts with."""
-    result = WriteOnlyCell(sheet, value=_xlsx_value(neutralise(value)))
+    result = WriteOnlyCell(sheet, value=_xlsx_value(value))
     if isinstance(value, str):
+        # openpyxl would make "=..." a formula cell; a text cell is never calculated.
         result.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            result.quotePrefix = True
     elif isinstance(value, date):
         result.number_format = "yyyy-mm-dd"
     return result

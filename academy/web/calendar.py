@@ -10,9 +10,12 @@ from sqlalchemy import select
 from ..db import get_session
 from ..models import Cohort, LiveSession
 from ..services.calendar import live_sessions_ics
+from .downloads import attachment, file_name
 
 
 def calendar_download(cohort: Cohort, *, link: str, filename: str) -> Response:
+    """The round's live sessions as an .ics file, saved as ``filename`` after the round's
+    name ("live-sessions.ics" of Torpa hösten: torpa-hosten-live-sessions.ics)."""
     sessions = (
         get_session()
         .scalars(
@@ -30,5 +33,8 @@ def calendar_download(cohort: Cohort, *, link: str, filename: str) -> Response:
     )
     response = make_response(body)
     response.content_type = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    stem, _dot, extension = filename.rpartition(".")
+    response.headers["Content-Disposition"] = attachment(
+        file_name(cohort.name, stem, extension=extension)
+    )
     return response

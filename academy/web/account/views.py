@@ -5,7 +5,6 @@ from flask import (
     current_app,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,8 +17,10 @@ from werkzeug.security import check_password_hash
 
 from ...db import get_session
 from ...extensions import client_address, limiter
-from ...models import normalize_email
+from ...models import User, normalize_email
 from ...services import accounts, privacy
+from ..deferred import after_response
+from ..downloads import file_name, local_today, streamed_download
 from ..forms import ButtonForm, safe_next
 from .forms import (
     ChangePasswordForm,
@@ -94,19 +95,22 @@ def logout():
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        session = get_session()
-        accounts.request_password_reset(session, form.email.data)
-        session.commit()
-        # The same answer whether or not the address has an account.
+        email = form.email.data
+        # The same answer whether or not the address has an account, and given after the
+        # same work: the look-up and the mail happen once it has been sent, so how long
+        # it takes does not tell either.
         flash(
             _(
                 "If %(email)s has an account, a link to choose a new password is on its way. "
                 "It works for one hour.",
-                email=form.email.data,
+                email=email,
             ),
             "info",
         )
-        return redirect(url_for("account.login"))
+        return after_response(
+            redirect(url_for("account.login")),
+            lambda session: accounts.request_password_reset(session, email),
+        )
     return render_template("account/reset_request.html", form=form)
 
 
@@ -208,12 +212,14 @@ def confirm_email(token: str):
 @bp.get("/account/data.zip")
 @login_required
 def export_data():
-    archive = privacy.export_user_data(get_session(), current_user._get_current_object())
-    response = make_response(archive)
-    response.content_type = "application/zip"
-    response.headers["Content-Disposition"] = 'attachment; filename="my-academy-data.zip"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """All the person's data as one ZIP, sent as it is written (photos and PDFs one at a
+    time)."""
+    user_id = current_user.id
+    return streamed_download(
+        lambda session: privacy.export_user_data(session, session.get(User, user_id)),
+        name=file_name(current_user.name, "academy-data", day=local_today(), extension="zip"),
+        mimetype="application/zip",
+    )
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 from ...db import get_session
 from ...models import AuditEvent, InvitationPurpose, MailStatus, Organisation, OutboxMail, User
 from ...services import accounts, invitations
+from ...services.outbox import RECIPIENT_MAX_LENGTH, MailFilters, mail_page
 from ..access import admin_required
+from ..links import linkify
 from ..params import int_arg, page_number, text_arg
 from .forms import CreateAdminForm
 
@@ -45,9 +47,29 @@ MAIL_STATUS_LABELS = {
 }
 
 
+MAIL_KIND_LABELS = {
+    "invitation": _l("Invitation to a course round"),
+    "organizer_invitation": _l("Invitation to organize"),
+    "password_reset": _l("Password reset"),
+    "email_change": _l("New e-mail address"),
+    "deadline_reminder": _l("Deadline reminder"),
+}
+
+
+def mail_kind_label(kind: str) -> str:
+    # Mails queued before the kind was kept have none.
+    return str(MAIL_KIND_LABELS.get(kind, kind or _("Not recorded")))
+
+
 @bp.context_processor
 def labels():
-    return {"mail_status_label": MAIL_STATUS_LABELS.get}
+    return {
+        "mail_status_label": MAIL_STATUS_LABELS.get,
+        "mail_status_labels": MAIL_STATUS_LABELS,
+        "mail_kind_label": mail_kind_label,
+        "mail_kind_labels": MAIL_KIND_LABELS,
+        "linkify": linkify,
+    }
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
@@ -88,22 +110,26 @@ def index():
     )
 
 
+def mail_filters() -> MailFilters:
+    """The outbox's filters from the query string (kept by the pager and the mail view)."""
+    return MailFilters.checked(
+        status=request.args.get("status", ""),
+        recipient=text_arg(request.args, "recipient", max_length=RECIPIENT_MAX_LENGTH),
+        kind=request.args.get("kind", ""),
+    )
+
+
 @bp.get("/admin/mail/")
 @bp.get("/admin/mail/page/<int:page>")
 @admin_required
 def mail_list(page: int = 1):
-    session = get_session()
-    total = session.scalar(select(func.count()).select_from(OutboxMail))
-    pages = max(1, -(-total // MAILS_PER_PAGE))
-    if page > pages:
+    """The outbox, newest first, filtered by status, recipient and kind (the query
+    string, kept by the pager's links)."""
+    filters = mail_filters()
+    found = mail_page(get_session(), filters, page, MAILS_PER_PAGE)
+    if found is None:
         abort(404)
-    mails = session.scalars(
-        select(OutboxMail)
-        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
-        .limit(MAILS_PER_PAGE)
-        .offset((page - 1) * MAILS_PER_PAGE)
-    ).all()
-    return render_template("admin/mail_list.html", mails=mails, page=page, pages=pages)
+    return render_template("admin/mail_list.html", page=found, filters=filters)
 
 
 @bp.get("/admin/mail/<int:mail_id>")
@@ -112,7 +138,7 @@ def mail_detail(mail_id: int):
     mail = get_session().get(OutboxMail, mail_id)
     if mail is None:
         abort(404)
-    return render_template("admin/mail_detail.html", mail=mail)
+    return render_template("admin/mail_detail.html", mail=mail, filters=mail_filters())
 
 
 AUDIT_PER_PAGE = 100

@@ -13,18 +13,27 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from ...content import get_course
-from ...db import get_session, new_session
+from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import Certificate, CertificateStatus, Enrolment, User
 from ...services import audit, badges, certificates
+from ...zipstream import Chunks
+from ..downloads import (
+    attachment,
+    file_name,
+    local_day,
+    local_today,
+    slug,
+    streamed_download,
+)
 from ..forms import ButtonForm
 from ..organize.access import load_cohort, load_enrolment, organisation_ids, organizer_required
 from .forms import CorrectNameForm, NameCheckForm, RevokeForm, VerifyForm
@@ -133,7 +142,7 @@ def download_pdf(certificate_id: int):
         pdf,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(certificate)}.pdf"',
+            "Content-Disposition": attachment(_file_name(certificate, "pdf")),
             "Cache-Control": "private, no-store",
         },
     )
@@ -150,14 +159,21 @@ def download_badge(certificate_id: int):
         badges.credential_jwt(certificate, course),
         mimetype=badges.JWT_MEDIA_TYPE,
         headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(certificate)}.jwt"',
+            "Content-Disposition": attachment(_file_name(certificate, "jwt")),
             "Cache-Control": "private, no-store",
         },
     )
 
 
-def _file_name(certificate: Certificate) -> str:
-    return f"certificate-{certificate.course_slug}-{certificate.code}"
+def _file_name(certificate: Certificate, extension: str) -> str:
+    # The holder's name, the course and the day it was issued.
+    return file_name(
+        certificate.certificate_name or "",
+        certificate.course_slug,
+        "certificate",
+        day=local_day(certificate.issued_at),
+        extension=extension,
+    )
 
 
 @bp.route("/certificates/<int:certificate_id>/correct", methods=["GET", "POST"])
@@ -308,59 +324,24 @@ def cohort_zip(cohort_id: int):
         else {}
     )
     pdfs = select(Certificate.code, Certificate.pdf).where(Certificate.id == bindparam("id"))
+    today = local_today(cohort.organisation.timezone)
 
-    @stream_with_context
-    def generate() -> Iterator[bytes]:
-        # Its own session, closed when the download ends: the request's is closed by then.
-        stream = new_session()
-        try:
-            buffer = _Chunks()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-                for certificate_id in ids:  # one PDF in memory at a time
-                    code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
-                    name = f"{_safe_file_part(names.get(certificate_id, ''))}-{code}.pdf"
-                    archive.writestr(name, pdf)
-                    yield buffer.take()
-            yield buffer.take()
-        finally:
-            stream.close()
+    def pdf_zip(stream: Session) -> Iterator[bytes]:
+        buffer = Chunks()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for certificate_id in ids:  # one PDF in memory at a time
+                code, pdf = stream.execute(pdfs, {"id": certificate_id}).one()
+                # The holder's name, and the code that tells two of the same name apart.
+                name = f"{slug(names.get(certificate_id, '')) or 'certificate'}-{code}.pdf"
+                archive.writestr(name, pdf)
+                yield buffer.take()
+        yield buffer.take()
 
-    return Response(
-        generate(),
+    return streamed_download(
+        pdf_zip,
+        name=file_name(cohort.name, "certificates", day=today, extension="zip"),
         mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificates-round-{cohort.id}.zip"',
-            "Cache-Control": "private, no-store",
-        },
     )
-
-
-class _Chunks:
-    """A write-only file for ZipFile that hands out what was written since last time."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._position = 0
-
-    def write(self, data: bytes) -> int:
-        self._parts.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self._parts = b"".join(self._parts), []
-        return data
-
-
-def _safe_file_part(text: str) -> str:
-    kept = "".join(char if char.isalnum() or char in "-_" else "-" for char in text)
-    return "-".join(part for part in kept.split("-") if part)[:60] or "certificate"
 
 
 @bp.post("/organize/cohorts/<int:cohort_id>/certificates/render")

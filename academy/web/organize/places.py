@@ -17,6 +17,7 @@ from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, O
 from ...services import audit, photos
 from ...services import places as places_service
 from .. import photos as photos_web
+from ..downloads import attachment, file_name, local_today
 from ..forms import ButtonForm
 from ..params import int_arg, page_number
 from . import bp
@@ -209,7 +210,9 @@ def export_findings(place_id: int):
     session.commit()
     response = make_response(body)
     response.content_type = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="findings-{place.id}.{kind}"'
+    response.headers["Content-Disposition"] = attachment(
+        file_name(place.name, "findings", day=local_today(tz), extension=kind)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -249,7 +252,11 @@ def summary_pdf(place_id: int):
     session.commit()
     response = make_response(body)
     response.content_type = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="place-{place.id}.pdf"'
+    response.headers["Content-Disposition"] = attachment(
+        file_name(
+            place.name, "summary", day=local_today(place.organisation.timezone), extension="pdf"
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -61,6 +61,7 @@ from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..access import admin_required
 from ..calendar import calendar_download
+from ..downloads import attachment, file_name, local_today
 from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
@@ -822,7 +823,9 @@ def export_report(cohort_id: int):
     session.commit()
     response = make_response(body)
     response.content_type = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="report-{cohort.id}.{kind}"'
+    response.headers["Content-Disposition"] = attachment(
+        file_name(cohort.name, "report", day=local_today(tz), extension=kind)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
