@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, flash, redirect, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 MESSAGES = {
     400: (
@@ -18,13 +24,7 @@ MESSAGES = {
         _l("There is no page at this address. Check the address, or start from the home page."),
     ),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
-    413: (
-        _l("File too large"),
-        _l(
-            "What you sent is larger than the 5 MB this site accepts. "
-            "Make it smaller and try again."
-        ),
-    ),
+    413: (_l("File too large"), None),  # says the limit: see too_large_message
     429: (
         _l("Too many attempts"),
         _l(
@@ -40,6 +40,7 @@ MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -50,6 +51,57 @@ def render_error(code: int, detail: str | None = None):
         render_template("errors/error.html", code=code, title=title, message=detail or message),
         code,
     )
+
+
+def upload_limit() -> str:
+    """The largest request the site accepts (MAX_CONTENT_LENGTH), as people write it: 5 MB."""
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    return f"{format_decimal(round(megabytes, 1))} MB"
+
+
+def too_large_message() -> str:
+    return _(
+        "What you sent is larger than the %(size)s this site accepts. Make it smaller, or "
+        "split a list into several files, and try again.",
+        size=upload_limit(),
+    )
+
+
+def back_when_too_large(
+    to: Callable[..., str], message: Callable[[], Any] = too_large_message
+) -> Callable:
+    """For a view that takes an upload: a request larger than MAX_CONTENT_LENGTH goes back
+    to the address ``to(**view_args)`` gives, with ``message()`` shown there, instead of
+    an error page that only offers the home page.
+
+    Such a request is refused before the view runs (CSRFProtect reads the form before
+    every POST), so ``handle_too_large`` finds this on the view the URL leads to.
+    ``to`` may abort (404 for something the user may not see): then the error page.
+    """
+
+    def mark(view: Callable) -> Callable:
+        view.back_when_too_large = (to, message)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def handle_too_large(error: RequestEntityTooLarge):
+    """Back to the form the upload came from, with the limit, for a view marked with
+    ``back_when_too_large`` and a logged-in user; the error page otherwise. The body is
+    not read (it is too large); the session, and with it the login, is kept."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    back = getattr(view, "back_when_too_large", None)
+    if back is not None and current_user.is_authenticated:
+        to, message = back
+        try:
+            address = to(**(request.view_args or {}))
+        except HTTPException:
+            pass
+        else:
+            flash(str(message()), "error")
+            return redirect(address, 303)
+    return render_error(error.code or 413, too_large_message())
 
 
 def handle_csrf_error(error: CSRFError):

@@ -69,8 +69,8 @@ IMPORT_FIELD_LABELS = {
 }
 
 IMPORT_STATUS_LABELS = {
-    "new": _l("New: enrolled and invited"),
-    "existing_account": _l("Has an account: enrolled"),
+    "new": _l("New: gets an account and joins the round"),
+    "existing_account": _l("Has an account: joins the round"),
     "already_enrolled": _l("Already in the round: no change"),
 }
 

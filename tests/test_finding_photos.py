@@ -203,10 +203,9 @@ def test_refused_files_get_a_message_and_nothing_is_stored(
     assert not db.scalar(select(func.count()).where(AuditEvent.object_type == "finding"))
 
 
-def test_a_file_over_5_mb_is_refused(client, db, town, finding):
-    login(client, town["organizer"])
-    # Built by hand: the test client would spool a large file to a temporary file that
-    # the refused request leaves open.
+def over_5_mb(client) -> dict:
+    """A photo upload over the 5 MB request limit, built by hand: the test client would
+    spool a large file to a temporary file that the refused request leaves open."""
     body = (
         b"--x\r\n"
         + f'Content-Disposition: form-data; name="csrf_token"\r\n\r\n{client.csrf_token()}'.encode()
@@ -216,14 +215,36 @@ def test_a_file_over_5_mb_is_refused(client, db, town, finding):
         + b"\0" * (5 * 1024 * 1024)
         + b"\r\n--x--\r\n"
     )
-    answer = client.post(
-        f"/organize/findings/{finding.id}/photo",
-        input_stream=io.BytesIO(body),
-        content_length=len(body),
-        content_type="multipart/form-data; boundary=x",
+    return {
+        "input_stream": io.BytesIO(body),
+        "content_length": len(body),
+        "content_type": "multipart/form-data; boundary=x",
+    }
+
+
+def test_a_file_over_5_mb_goes_back_to_the_finding_with_the_message(client, db, town, finding):
+    """Refused before the view runs (the request limit), and back to the finding on the
+    place page with the photo's message, still logged in; not an error page."""
+    login(client, town["organizer"])
+    answer = client.post(f"/organize/findings/{finding.id}/photo?page=1", **over_5_mb(client))
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == (
+        f"/organize/places/{town['station'].id}#finding-{finding.id}"
     )
-    assert answer.status_code == 413 and "File too large" in answer.text
+    page = client.get(answer.headers["Location"]).text
+    assert "The photo is larger than 5 MB." in page and "Bike stand" in page
     assert photo_of(db, finding) is None
+    # The participant's own page the same way.
+    asa = town["asa"]
+    login(client, asa.user)
+    answer = client.post(f"/learn/{asa.id}/findings/{finding.id}/photo", **over_5_mb(client))
+    assert answer.headers["Location"] == f"/learn/{asa.id}/place#finding-{finding.id}"
+    assert "The photo is larger than 5 MB." in client.get(answer.headers["Location"]).text
+    # Someone who may not see the finding gets the error page, and learns nothing.
+    login(client, town["other_organizer"])
+    answer = client.post(f"/organize/findings/{finding.id}/photo", **over_5_mb(client))
+    assert answer.status_code == 413 and "File too large" in answer.text
+    assert "Bike stand" not in answer.text
     # Without the request limit (a chunked upload), the service's own check.
     with pytest.raises(photos.PhotoError) as error:
         photos.process(b"\xff" * (photos.MAX_BYTES + 1))

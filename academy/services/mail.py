@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Mapping
+
 from flask import current_app
 from flask_babel import force_locale
 from jinja2 import Environment, Template
@@ -44,10 +48,18 @@ def render_mail(template: str, context: dict) -> tuple[str, str]:
     template says.
     """
     subject_template, body_template = _mail_templates(f"email/{template}.txt")
+    context = _with_globals(context)
+    return _finished(subject_template.render(context), body_template.render(context))
+
+
+def _with_globals(context: dict) -> dict:
     context = dict(context)
     current_app.update_template_context(context)
-    subject = one_line(subject_template.render(context))[:SUBJECT_MAX_LENGTH]
-    return subject, body_template.render(context).strip() + "\n"
+    return context
+
+
+def _finished(subject: str, body: str) -> tuple[str, str]:
+    return one_line(subject)[:SUBJECT_MAX_LENGTH], body.strip() + "\n"
 
 
 SUBJECT_MAX_LENGTH = 300  # OutboxMail.subject
@@ -73,3 +85,52 @@ def _plain(env: Environment, source: str) -> Template:
 
 def _always() -> bool:
     return True
+
+
+class MailBatch:
+    """The same mail to many people, rendered once.
+
+    Rendering a mail costs about 90 microseconds, 0.9 s for 10,000 mails. A batch renders
+    the template once per language with a stand-in for each value that differs from
+    person to person (``placeholder``), then writes each person's mail by putting their
+    values in place of the stand-ins and finishing it as ``render_mail`` does, which is
+    exactly ``render_mail`` with their values as long as the template shows those values
+    as they are; ``mail`` of a person whose values went through a filter would differ,
+    which is what callers check on a sample.
+    """
+
+    def __init__(self, template: str, locale: str):
+        self.template = template
+        self.locale = locale
+        self._marks: dict[str, str] = {}
+        self._parts: list[tuple[list[str], list[str]]] = []  # the subject's, the body's
+
+    def placeholder(self, name: str) -> str:
+        """The stand-in for the value ``name``: text no template or value contains."""
+        return self._marks.setdefault(name, f"\ue000{secrets.token_hex(8)}:{name}\ue001")
+
+    def render(self, **context) -> None:
+        """Render the template once, with stand-ins in ``context``."""
+        with force_locale(self.locale):
+            templates = _mail_templates(f"email/{self.template}.txt")
+            context = _with_globals(context)
+            rendered = [template.render(context) for template in templates]
+        by_mark = {mark: name for name, mark in self._marks.items()}
+        pattern = "|".join(re.escape(mark) for mark in by_mark)
+        self._parts = []
+        for text in rendered:
+            pieces = re.split(f"({pattern})", text) if pattern else [text]
+            # Text and stand-ins alternate: text at the even places, stand-ins at the odd.
+            self._parts.append((pieces[0::2], [by_mark[mark] for mark in pieces[1::2]]))
+
+    def mail(self, values: Mapping[str, str]) -> tuple[str, str]:
+        """The subject and body of one person's mail, with ``values`` by stand-in name."""
+        subject, body = (self._fill(texts, names, values) for texts, names in self._parts)
+        return _finished(subject, body)
+
+    @staticmethod
+    def _fill(texts: list[str], names: list[str], values: Mapping[str, str]) -> str:
+        parts = [texts[0]]
+        for name, text in zip(names, texts[1:], strict=True):
+            parts += (values[name], text)
+        return "".join(parts)

@@ -535,7 +535,11 @@ class Organizer(AcademyUser):
         if uploaded is None:
             return
         review_path = urlsplit(uploaded.headers["Location"]).path
-        review = self.fetch(review_path, "/organize/cohorts/[id]/import/[key]", contains="5 new")
+        review = self.fetch(
+            review_path,
+            "/organize/cohorts/[id]/import/[key]",
+            contains="Enrol 5 participants and send 5 invitations",
+        )
         if review is None:
             return
         form = Forms(review.text).post_form("")
@@ -545,7 +549,8 @@ class Organizer(AcademyUser):
         self.submit(
             review_path,
             "/organize/cohorts/[id]/import/[key]",
-            values_of(form),
+            # The button that was pressed: enrol and send the invitations.
+            [*values_of(form), ("send_invitations", "y")],
             referer=review_path,
             location=f"/organize/cohorts/{cohort}",
         )

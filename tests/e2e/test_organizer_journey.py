@@ -142,8 +142,7 @@ def test_an_organizer_runs_a_round(page: Page, live_server, organizer, screensho
     expect(bad_row).to_have_count(1)
     expect(bad_row.locator("td").first).to_have_text(str(BAD_LINE))
     # Nothing can be imported while a row has an error.
-    expect(page.get_by_role("button", name="Import")).to_have_count(0)
-    expect(page.locator("#send_invitations")).to_have_count(0)
+    expect(page.get_by_role("button", name="Enrol")).to_have_count(0)
     shots.take("import-preview-error")
 
     # The corrected file, imported with the invitations sent.
@@ -155,8 +154,7 @@ def test_an_organizer_runs_a_round(page: Page, live_server, organizer, screensho
     expect(page.locator(".error-summary")).to_have_count(0)
     expect(page.locator("tr.row-error")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Resecentrum")
-    page.get_by_label("Send the invitations now").check()
-    page.get_by_role("button", name="Import 4 rows").click()
+    page.get_by_role("button", name="Enrol 4 participants and send 4 invitations").click()
     expect(page).to_have_url(round_url)
     expect(page.locator(".flash-success")).to_contain_text("4 invitations sent")
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ...content import Course, Part, get_course
 from ...db import get_session
+from ...errors import back_when_too_large
 from ...extensions import csrf
 from ...i18n import current_locale
 from ...models import (
@@ -33,7 +34,7 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
-from ...services import certificates, completion
+from ...services import certificates, completion, photos
 from ...services import places as places_service
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
@@ -287,6 +288,12 @@ def own_finding(finding_id: int) -> tuple[Finding, int]:
 
 
 @bp.post("/<int:enrolment_id>/findings/<int:finding_id>/photo")
+@back_when_too_large(
+    lambda enrolment_id, finding_id: url_for(
+        "learn.place_findings", enrolment_id=enrolment_id, _anchor=f"finding-{finding_id}"
+    ),
+    lambda: photos.TOO_LARGE,
+)
 def finding_photo_upload(enrolment_id: int, finding_id: int):
     """Add or replace the photo of one of the participant's own findings."""
     enrolment, _course = load_enrolment(enrolment_id)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from ...content import get_catalog
 from ...db import get_session
+from ...errors import back_when_too_large
 from ...i18n import current_locale
 from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
-from ...services import audit
+from ...services import audit, photos
 from ...services import places as places_service
 from .. import photos as photos_web
 from ..downloads import attachment, file_name, local_today
@@ -290,6 +291,9 @@ def finding_status(finding_id: int):
 
 @bp.post("/findings/<int:finding_id>/photo")
 @organizer_required
+@back_when_too_large(
+    lambda finding_id: place_address(load_finding(finding_id)), lambda: photos.TOO_LARGE
+)
 def finding_photo_upload(finding_id: int):
     """Add or replace a finding's photo, then back to the place page as it was."""
     finding = load_finding(finding_id)
@@ -312,22 +316,22 @@ def finding_organisation_id(finding) -> int:
 
 
 def back_to_place(finding):
-    """To the finding on its place page, with the filters and page of the query string
-    (to the list of places for a finding without a place)."""
+    return redirect(place_address(finding))
+
+
+def place_address(finding) -> str:
+    """The finding on its place page, with the filters and page of the query string (the
+    list of places for a finding without a place)."""
     session = get_session()
     if finding.place_id is None:
-        return redirect(
-            url_for("organize.places", organisation_id=finding_organisation_id(finding))
-        )
+        return url_for("organize.places", organisation_id=finding_organisation_id(finding))
     place = session.get(Place, finding.place_id)
     filters, _rounds = place_filters(place.organisation, request.args)
     page = page_number(request.args)
-    return redirect(
-        url_for(
-            "organize.place",
-            place_id=finding.place_id,
-            **filters.args(),
-            **({"page": page} if page > 1 else {}),
-            _anchor=f"finding-{finding.id}",
-        )
+    return url_for(
+        "organize.place",
+        place_id=finding.place_id,
+        **filters.args(),
+        **({"page": page} if page > 1 else {}),
+        _anchor=f"finding-{finding.id}",
     )

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 
 from ...content import get_catalog
 from ...db import get_session
+from ...errors import back_when_too_large, upload_limit
 from ...i18n import current_locale
 from ...labels import ENROLMENT_LABELS, INVITATION_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
 from ...models import (
@@ -831,6 +832,7 @@ def export_report(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
 @organizer_required
+@back_when_too_large(lambda cohort_id: url_for("organize.import_upload", cohort_id=cohort_id))
 def import_upload(cohort_id: int):
     cohort = load_cohort(cohort_id)
     form = UploadForm()
@@ -845,7 +847,13 @@ def import_upload(cohort_id: int):
         else:
             key = uploads.save(data, filename, cohort_id=cohort.id, user_id=current_user.id)
             return redirect(url_for("organize.import_review", cohort_id=cohort.id, key=key))
-    return render_template("organize/import_upload.html", cohort=cohort, form=form)
+    return render_template(
+        "organize/import_upload.html",
+        cohort=cohort,
+        form=form,
+        limits=importing.LIMITS,
+        size=upload_limit(),
+    )
 
 
 def _review_options(source) -> tuple[str | None, str | None]:
