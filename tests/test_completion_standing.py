@@ -84,7 +84,10 @@ def test_missing_attendance_is_said_everywhere_and_completed_only_when_it_is(cli
 
     # A second session, held and attended: now the course is completed, and said so.
     second = live_session(db, cohort, days=-1, title="Follow-up")
-    client.post_form(f"/organize/sessions/{second.id}/attendance", {"present": enrolment.id})
+    client.post_form(
+        f"/organize/sessions/{second.id}/attendance",
+        {"listed": enrolment.id, "present": enrolment.id},
+    )
     db.refresh(enrolment)
     assert enrolment.status == EnrolmentStatus.COMPLETED
     client.login_as(enrolment.user)

@@ -361,16 +361,17 @@ def test_attendance_checklist_is_saved_in_one_post_and_can_complete_a_course(
     client.login_as(organizer)
     page = client.get(f"/organize/sessions/{live.id}/attendance").data.decode()
     assert first.user.name in page and second.user.name in page
+    listed = [str(first.id), str(second.id)]
     response = client.flask.post(
         f"/organize/sessions/{live.id}/attendance",
-        data={"csrf_token": client.csrf_token(), "present": [str(first.id), "999999"]},
+        data={"csrf_token": client.csrf_token(), "listed": listed, "present": [str(first.id)]},
     )
     assert response.headers["Location"] == f"/organize/cohorts/{cohort.id}"
     rows = db.scalars(select(Attendance)).all()
     assert [(row.enrolment_id, row.present) for row in rows] == [(first.id, True)]
     client.flask.post(
         f"/organize/sessions/{live.id}/attendance",
-        data={"csrf_token": client.csrf_token(), "present": [str(second.id)]},
+        data={"csrf_token": client.csrf_token(), "listed": listed, "present": [str(second.id)]},
     )
     db.expire_all()
     marks = {row.enrolment_id: row.present for row in db.scalars(select(Attendance))}

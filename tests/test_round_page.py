@@ -44,9 +44,9 @@ def organizer(db, organisation):
     return make_organizer(db, organisation, make_user(db, name="Olle Organizer")).user
 
 
-def fill_round(db, cohort, size: int) -> list[int]:
+def fill_round(db, cohort, size: int, start: int = 0) -> list[int]:
     """``size`` participants in bulk: names cycling through NAMES, roles and statuses
-    cycling too, e-mail addresses numbered."""
+    cycling too, e-mail addresses numbered from ``start``."""
     roles = list(AudienceRole)
     user_ids = db.scalars(
         insert(User.__table__).returning(User.__table__.c.id, sort_by_parameter_order=True),
@@ -57,7 +57,7 @@ def fill_round(db, cohort, size: int) -> list[int]:
                 "name": f"{NAMES[n % len(NAMES)]} {n:05d}",
                 "certificate_name": f"{NAMES[n % len(NAMES)]} {n:05d}",
             }
-            for n in range(size)
+            for n in range(start, start + size)
         ],
     ).all()
     return db.scalars(
@@ -73,7 +73,7 @@ def fill_round(db, cohort, size: int) -> list[int]:
                 "status": STATUSES[n % len(STATUSES)],
                 "accepted_at": None if n % len(STATUSES) == 0 else utcnow(),
             }
-            for n, user_id in enumerate(user_ids)
+            for n, user_id in enumerate(user_ids, start=start)
         ],
     ).all()
 
@@ -242,17 +242,53 @@ def test_attendance_waits_for_the_session_and_for_people_who_joined(
 
     page = client.get(f"/organize/sessions/{past.id}/attendance").text
     assert f'value="{joined.id}"' in page and f'value="{not_joined.id}"' not in page
-    assert "Nils Ej-Svarat" in page and "Not joined yet" in page
+    assert "Nils Ej-Svarat" not in page
+    assert "Not joined yet" in page and "1 person has not accepted the invitation" in page
+    # A forged form naming someone who has not joined is refused, and nothing is saved.
     refused = client.post_form(
-        f"/organize/sessions/{past.id}/attendance", {"present": [joined.id, not_joined.id]}
+        f"/organize/sessions/{past.id}/attendance",
+        {"listed": [joined.id, not_joined.id], "present": [joined.id, not_joined.id]},
     )
     assert refused.status_code == 400
-    assert "Nils Ej-Svarat has not joined the round yet" in refused.text
+    assert "Only people who have joined the round can be marked present" in refused.text
     assert db.scalar(select(func.count()).select_from(Attendance)) == 0
 
-    saved = client.post_form(f"/organize/sessions/{past.id}/attendance", {"present": joined.id})
+    saved = client.post_form(
+        f"/organize/sessions/{past.id}/attendance", {"listed": joined.id, "present": joined.id}
+    )
     assert saved.status_code == 302
     assert [a.enrolment_id for a in db.scalars(select(Attendance))] == [joined.id]
+
+
+def test_attendance_is_taken_a_page_at_a_time_and_found_by_name(
+    client, db, organizer, organisation, count_queries
+):
+    cohort = make_cohort(db, organisation)
+    ids = fill_round(db, cohort, 300)
+    held = live(db, cohort, starts=datetime(2026, 11, 1, 17, tzinfo=UTC))
+    client.login_as(organizer)
+    path = f"/organize/sessions/{held.id}/attendance"
+    page = client.get(path).text
+    listed = [int(i) for i in re.findall(r'name="listed" value="(\d+)"', page)]
+    assert len(listed) == 50 and "Page 1 of 4" in page  # 200 of 300 have joined
+    # Ticking the first two on page 1 marks them and no one else, on any page.
+    client.post_form(path, {"listed": listed, "present": listed[:2]})
+    marked = set(db.scalars(select(Attendance.enrolment_id).where(Attendance.present)))
+    assert marked == set(listed[:2])
+    second = client.get(path, query_string={"page": 2}).text
+    on_second = [int(i) for i in re.findall(r'name="listed" value="(\d+)"', second)]
+    client.post_form(path + "?page=2", {"listed": on_second, "present": on_second[:1]})
+    marked = set(db.scalars(select(Attendance.enrolment_id).where(Attendance.present)))
+    assert marked == {*listed[:2], on_second[0]}
+    found = client.get(path, query_string={"q": "märta"}).text
+    assert "Märta Ek" in found and "Åsa Öberg" not in found
+    assert set(ids) >= set(listed)
+    with count_queries() as small:
+        client.get(path)
+    fill_round(db, cohort, 3_000, start=300)
+    with count_queries() as large:
+        client.get(path)
+    assert small.count == large.count
 
 
 def test_a_bad_video_link_is_explained_once(client, db, organizer, organisation):

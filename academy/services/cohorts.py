@@ -173,6 +173,21 @@ def cohort_counts(session: Session, cohort_ids: list[int]) -> dict[int, dict[str
     return counts
 
 
+def present_at(session: Session, live: LiveSession, enrolment_ids: list[int]) -> set[int]:
+    """Those of ``enrolment_ids`` marked present at the session."""
+    if not enrolment_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Attendance.enrolment_id).where(
+                Attendance.live_session_id == live.id,
+                Attendance.present.is_(True),
+                Attendance.enrolment_id.in_(enrolment_ids),
+            )
+        )
+    )
+
+
 def save_attendance(
     session: Session,
     live: LiveSession,
@@ -181,11 +196,17 @@ def save_attendance(
     *,
     recorded_by_id: int,
 ) -> int:
-    """Record who was at a live session (one checklist for the whole cohort); returns how
-    many marks changed. Every change goes to the audit log."""
+    """Record who of ``enrolment_ids`` (a page of the checklist) was at a live session:
+    those in ``present_ids``, and not the others; returns how many marks changed. Every
+    change goes to the audit log."""
     existing = {
         row.enrolment_id: row
-        for row in session.scalars(select(Attendance).where(Attendance.live_session_id == live.id))
+        for row in session.scalars(
+            select(Attendance).where(
+                Attendance.live_session_id == live.id,
+                Attendance.enrolment_id.in_(enrolment_ids),
+            )
+        )
     }
     changed = 0
     now = utcnow()

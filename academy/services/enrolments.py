@@ -48,10 +48,17 @@ def shown_name(enrolment: Enrolment) -> str:
     return enrolment.invited_name
 
 
+def joined_column() -> ColumnElement[bool]:
+    """``has_joined`` in SQL."""
+    return or_(Enrolment.accepted_at.is_not(None), Enrolment.status.in_(_JOINED_STATUSES))
+
+
 def shown_name_column() -> ColumnElement[str]:
     """``shown_name`` in SQL, for lists and reports (the query joins ``User``)."""
-    joined = or_(Enrolment.accepted_at.is_not(None), Enrolment.status.in_(_JOINED_STATUSES))
-    return case((joined | (Enrolment.invited_name == ""), User.name), else_=Enrolment.invited_name)
+    return case(
+        (joined_column() | (Enrolment.invited_name == ""), User.name),
+        else_=Enrolment.invited_name,
+    )
 
 
 def invite_participant(

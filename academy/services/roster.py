@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -32,7 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .enrolments import shown_name_column
+from .enrolments import joined_column, shown_name_column
 from .paging import Page
 
 PAGE_SIZE = 50
@@ -97,6 +98,8 @@ class RosterFilters:
     search: str = ""
     status: EnrolmentStatus | None = None
     role: AudienceRole | None = None
+    # Only those who have joined the round and are not withdrawn (an attendance list).
+    joined: bool = False
 
     @property
     def active(self) -> bool:
@@ -105,11 +108,18 @@ class RosterFilters:
 
 @dataclass(frozen=True, slots=True)
 class RosterCounts:
-    """Participants of the whole round by status and by role (filters aside)."""
+    """Participants of the whole round by status and by role (filters aside), and how
+    many of those not withdrawn have not joined yet."""
 
     total: int
     by_status: dict[EnrolmentStatus, int]
     by_role: dict[AudienceRole, int]
+    not_joined: int
+
+    @property
+    def joined(self) -> int:
+        """Joined and not withdrawn."""
+        return self.total - self.by_status[EnrolmentStatus.WITHDRAWN] - self.not_joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +138,9 @@ class RosterRow:
 
 
 _COUNTS = (
-    select(Enrolment.status, Enrolment.role, func.count())
+    select(Enrolment.status, Enrolment.role, joined_column(), func.count())
     .where(Enrolment.cohort_id == bindparam("cohort_id"))
-    .group_by(Enrolment.status, Enrolment.role)
+    .group_by(Enrolment.status, Enrolment.role, joined_column())
 )
 
 
@@ -138,14 +148,35 @@ def roster_counts(session: Session, cohort: Cohort) -> RosterCounts:
     """One grouped count, whatever the size of the round."""
     by_status: Counter[EnrolmentStatus] = Counter()
     by_role: Counter[AudienceRole] = Counter()
-    for status, role, count in session.execute(_COUNTS, {"cohort_id": cohort.id}):
+    not_joined = 0
+    for status, role, joined, count in session.execute(_COUNTS, {"cohort_id": cohort.id}):
         by_status[status] += count
         by_role[role] += count
+        if not joined and status != EnrolmentStatus.WITHDRAWN:
+            not_joined += count
     return RosterCounts(
         total=sum(by_status.values()),
         by_status={status: by_status[status] for status in EnrolmentStatus},
         by_role={role: by_role[role] for role in AudienceRole},
+        not_joined=not_joined,
     )
+
+
+_JOINED_AMONG = select(Enrolment.id).where(
+    Enrolment.cohort_id == bindparam("cohort_id"),
+    Enrolment.id.in_(bindparam("ids", expanding=True)),
+    Enrolment.status != EnrolmentStatus.WITHDRAWN,
+    joined_column(),
+)
+
+
+def joined_among(session: Session, cohort: Cohort, enrolment_ids: Iterable[int]) -> set[int]:
+    """Those of ``enrolment_ids`` that are enrolments of ``cohort`` whose person has
+    joined it and is not withdrawn."""
+    ids = list(enrolment_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(_JOINED_AMONG, {"cohort_id": cohort.id, "ids": ids}))
 
 
 def _escape_like(text: str) -> str:
@@ -154,16 +185,23 @@ def _escape_like(text: str) -> str:
 
 # Which of search, status and role a request filters on: the statements are built once per
 # shape and backend (building them cost about as much as running them).
-_Shape = tuple[bool, bool, bool]
+_Shape = tuple[bool, bool, bool, bool]
 
 
 def _shape(filters: RosterFilters) -> _Shape:
-    return (bool(filters.search), filters.status is not None, filters.role is not None)
+    return (
+        bool(filters.search),
+        filters.status is not None,
+        filters.role is not None,
+        filters.joined,
+    )
 
 
 def _criteria(shape: _Shape) -> list[ColumnElement[bool]]:
-    search, status, role = shape
+    search, status, role, joined = shape
     criteria: list[ColumnElement[bool]] = [Enrolment.cohort_id == bindparam("cohort_id")]
+    if joined:
+        criteria += [joined_column(), Enrolment.status != EnrolmentStatus.WITHDRAWN]
     if search:
         # Folded alike on both backends (db.lower), so "åsa" finds "Åsa".
         pattern = bindparam("pattern")
@@ -210,6 +248,7 @@ def _page_statement(shape: _Shape, dialect: str) -> Select[Any]:
             Enrolment.role,
             Place.name.label("place_name"),
             Enrolment.status,
+            joined_column().label("joined"),
         )
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(Place, Place.id == Enrolment.place_id)
@@ -285,7 +324,8 @@ def roster_page(
                 role=row.role,
                 place_name=row.place_name or "",
                 status=row.status,
-                invitation=states[row.id],
+                # Joined without the link (the round found on their page): as good as.
+                invitation=InvitationState.ACCEPTED if row.joined else states[row.id],
             )
             for row in rows
         ),
@@ -297,8 +337,11 @@ def roster_page(
 
 def _total_from_counts(counts: RosterCounts, filters: RosterFilters) -> int | None:
     """How many match, when the counts tell (no search, one filter at most)."""
-    if filters.search or (filters.status is not None and filters.role is not None):
+    chosen = (filters.status is not None) + (filters.role is not None) + filters.joined
+    if filters.search or chosen > 1:
         return None
+    if filters.joined:
+        return counts.joined
     if filters.status is not None:
         return counts.by_status[filters.status]
     if filters.role is not None:

@@ -30,7 +30,6 @@ from ...i18n import current_locale
 from ...labels import ENROLMENT_LABELS, INVITATION_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
 from ...models import (
     AssignmentSubmission,
-    Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
@@ -559,58 +558,57 @@ def resend_all(cohort_id: int):
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @organizer_required
 def attendance(session_id: int):
-    """The checklist of a live session that has started: who was there, among those who
-    have joined the round (nobody can be at a session before it starts, nor before
-    accepting the invitation)."""
+    """The checklist of a live session that has started, 50 names a page (found by name):
+    who was there, among those who have joined the round. Nobody can be at a session
+    before it starts, nor before accepting the invitation. Saving a page marks the people
+    listed on it and no one else."""
     live = load_live_session(session_id)
+    cohort = live.cohort
     session = get_session()
-    participants = session.scalars(
-        select(Enrolment)
-        .options(joinedload(Enrolment.user))
-        .where(Enrolment.cohort_id == live.cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        .order_by(Enrolment.id)
-    ).all()
-    joined = [enrolment for enrolment in participants if enrolments.has_joined(enrolment)]
-    waiting = [enrolment for enrolment in participants if not enrolments.has_joined(enrolment)]
     started = live.starts_at <= utcnow()
-    present = set(
-        session.scalars(
-            select(Attendance.enrolment_id).where(
-                Attendance.live_session_id == live.id, Attendance.present.is_(True)
-            )
-        )
+    filters = roster.RosterFilters(
+        search=text_arg(request.args, "q", max_length=roster.SEARCH_MAX), joined=True
+    )
+    counts = roster.roster_counts(session, cohort)
+    page = roster.roster_page(session, cohort, filters, counts, page_number(request.args))
+    here = url_for(
+        "organize.attendance",
+        session_id=live.id,
+        q=filters.search or None,
+        page=page.number if page.number > 1 else None,
     )
     form = ButtonForm()
     problem = None
+    present = cohorts.present_at(session, live, [row.enrolment_id for row in page.rows])
     if form.validate_on_submit():
-        joined_ids = {enrolment.id for enrolment in joined}
+        listed = set(int_args(request.form, "listed"))
         chosen = set(int_args(request.form, "present"))
-        not_joined = [enrolment for enrolment in waiting if enrolment.id in chosen]
+        joined = roster.joined_among(session, cohort, listed | chosen)
         if not started:
             problem = _("Attendance can be taken once the session has started.")
-        elif not_joined:
+        elif not chosen <= listed or (listed | chosen) - joined:
             problem = _(
-                "%(names)s has not joined the round yet, so cannot be marked present.",
-                names=", ".join(enrolments.shown_name(enrolment) for enrolment in not_joined),
+                "Only people who have joined the round can be marked present. Reload the "
+                "page and try again."
             )
         else:
             cohorts.save_attendance(
-                session,
-                live,
-                chosen & joined_ids,
-                sorted(joined_ids),
-                recorded_by_id=current_user.id,
+                session, live, chosen, sorted(listed), recorded_by_id=current_user.id
             )
             session.commit()
             flash(_("Attendance is saved."), "success")
-            return redirect(url_for("organize.cohort", cohort_id=live.cohort_id))
-        present = chosen & {enrolment.id for enrolment in participants}
+            # Back to the checklist while it has other pages to take; else to the round.
+            if page.pages > 1 or filters.search:
+                return redirect(here)
+            return redirect(url_for("organize.cohort", cohort_id=cohort.id))
+        present = chosen
     return render_template(
         "organize/attendance.html",
         live=live,
-        cohort=live.cohort,
-        participants=joined,
-        waiting=waiting,
+        cohort=cohort,
+        page=page,
+        counts=counts,
+        filters=filters,
         started=started,
         present=present,
         problem=problem,
