@@ -108,18 +108,11 @@ class RosterFilters:
 
 @dataclass(frozen=True, slots=True)
 class RosterCounts:
-    """Participants of the whole round by status and by role (filters aside), and how
-    many of those not withdrawn have not joined yet."""
+    """Participants of the whole round by status and by role (filters aside)."""
 
     total: int
     by_status: dict[EnrolmentStatus, int]
     by_role: dict[AudienceRole, int]
-    not_joined: int
-
-    @property
-    def joined(self) -> int:
-        """Joined and not withdrawn."""
-        return self.total - self.by_status[EnrolmentStatus.WITHDRAWN] - self.not_joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +130,11 @@ class RosterRow:
         return self.status == EnrolmentStatus.INVITED and self.invitation in SENDABLE
 
 
+# Read from the index on enrolment (cohort_id, role, status) alone.
 _COUNTS = (
-    select(Enrolment.status, Enrolment.role, joined_column(), func.count())
+    select(Enrolment.status, Enrolment.role, func.count())
     .where(Enrolment.cohort_id == bindparam("cohort_id"))
-    .group_by(Enrolment.status, Enrolment.role, joined_column())
+    .group_by(Enrolment.status, Enrolment.role)
 )
 
 
@@ -148,18 +142,26 @@ def roster_counts(session: Session, cohort: Cohort) -> RosterCounts:
     """One grouped count, whatever the size of the round."""
     by_status: Counter[EnrolmentStatus] = Counter()
     by_role: Counter[AudienceRole] = Counter()
-    not_joined = 0
-    for status, role, joined, count in session.execute(_COUNTS, {"cohort_id": cohort.id}):
+    for status, role, count in session.execute(_COUNTS, {"cohort_id": cohort.id}):
         by_status[status] += count
         by_role[role] += count
-        if not joined and status != EnrolmentStatus.WITHDRAWN:
-            not_joined += count
     return RosterCounts(
         total=sum(by_status.values()),
         by_status={status: by_status[status] for status in EnrolmentStatus},
         by_role={role: by_role[role] for role in AudienceRole},
-        not_joined=not_joined,
     )
+
+
+_NOT_JOINED = select(func.count()).where(
+    Enrolment.cohort_id == bindparam("cohort_id"),
+    Enrolment.status != EnrolmentStatus.WITHDRAWN,
+    ~joined_column(),
+)
+
+
+def not_joined(session: Session, cohort: Cohort) -> int:
+    """How many of the round, not withdrawn, have not joined it yet."""
+    return session.scalar(_NOT_JOINED, {"cohort_id": cohort.id}) or 0
 
 
 _JOINED_AMONG = select(Enrolment.id).where(
@@ -337,11 +339,8 @@ def roster_page(
 
 def _total_from_counts(counts: RosterCounts, filters: RosterFilters) -> int | None:
     """How many match, when the counts tell (no search, one filter at most)."""
-    chosen = (filters.status is not None) + (filters.role is not None) + filters.joined
-    if filters.search or chosen > 1:
+    if filters.search or filters.joined or (filters.status and filters.role):
         return None
-    if filters.joined:
-        return counts.joined
     if filters.status is not None:
         return counts.by_status[filters.status]
     if filters.role is not None:

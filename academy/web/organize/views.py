@@ -65,6 +65,7 @@ from ..forms import ButtonForm
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
 from ..params import int_arg, int_args, page_number, text_arg
+from ..urls import url_for_ids
 from . import bp, uploads
 from .access import (
     load_cohort,
@@ -399,6 +400,13 @@ def cohort(cohort_id: int):
         sessions=sessions,
         now=utcnow(),
         labels=table_labels(),
+        links={
+            "resend": url_for_ids("organize.resend"),
+            "certificate": url_for_ids("certificates.manage"),
+            "reinstate": url_for_ids("organize.reinstate"),
+            "move": url_for_ids("organize.move"),
+            "withdraw": url_for_ids("organize.withdraw"),
+        },
         certificate_counts=certificates.cohort_counts(session, cohort.id),
         button=ButtonForm(),
     )
@@ -607,7 +615,7 @@ def attendance(session_id: int):
         live=live,
         cohort=cohort,
         page=page,
-        counts=counts,
+        not_joined=roster.not_joined(session, cohort),
         filters=filters,
         started=started,
         present=present,
