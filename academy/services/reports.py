@@ -463,11 +463,7 @@ def _people_statement(dialect: str, shape: _Shape, *, paged: bool) -> Select[Any
     loading objects), and the live sessions each attended; ``paged``, only the page of
     ``:size`` rows after the first ``:skip``.
 
-    In name order without regard to case, ties by enrolment, the same on every backend:
-    code point order puts Å Ä Ö Æ Ø after Z as the Nordic alphabets do, where PostgreSQL
-    would otherwise follow the database's locale (which may sort Å with A). SQLite's
-    lower() folds ASCII letters only, so a lower-case Å or Ø (rare at the start of a name)
-    may sort apart from its capital there.
+    In name order (``enrolments.shown_name_order``), ties by enrolment.
     """
     attended = (
         select(func.count())
@@ -482,9 +478,7 @@ def _people_statement(dialect: str, shape: _Shape, *, paged: bool) -> Select[Any
         .scalar_subquery()
     )
     name = enrolments.shown_name_column()
-    name_key: ColumnElement[Any] = func.lower(name)
-    if dialect == "postgresql":
-        name_key = name_key.collate("C")
+    name_key = enrolments.shown_name_order(dialect)
     statement = (
         select(
             Enrolment.id,

@@ -33,7 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .enrolments import joined_column, shown_name_column
+from .enrolments import joined_column, shown_name_column, shown_name_order
 from .paging import Page
 
 PAGE_SIZE = 50
@@ -219,15 +219,13 @@ def _criteria(shape: _Shape) -> list[ColumnElement[bool]]:
 
 
 def _order(dialect: str) -> tuple[ColumnElement[Any], ...]:
-    """Withdrawn last, then by the name organizers see without regard to case, then by
-    enrolment: the report's order, code point order on both backends (Å Ä Ö Æ Ø after Z,
-    as in the Nordic alphabets). The database's own lower() sorts 10,000 names several
-    times faster than ours; it leaves a lower-case Å or Ø (rare at the start of a name)
-    apart from its capital on SQLite."""
-    name_key: ColumnElement[Any] = func.lower(shown_name_column())
-    if dialect == "postgresql":
-        name_key = name_key.collate("C")
-    return (Enrolment.status == EnrolmentStatus.WITHDRAWN, name_key, Enrolment.id)
+    """Withdrawn last, then by the name organizers see (the report's order), then by
+    enrolment."""
+    return (
+        Enrolment.status == EnrolmentStatus.WITHDRAWN,
+        shown_name_order(dialect),
+        Enrolment.id,
+    )
 
 
 @lru_cache(maxsize=32)
@@ -288,15 +286,17 @@ def roster_page(
     session: Session,
     cohort: Cohort,
     filters: RosterFilters,
-    counts: RosterCounts,
+    counts: RosterCounts | None,
     number: int = 1,
     *,
     size: int = PAGE_SIZE,
+    invitations: bool = True,
 ) -> Page[RosterRow]:
-    """Page ``number`` (from 1) of the round's participants that match ``filters``, with
-    ``counts`` from ``roster_counts``: the page's rows and their invitations in two
-    statements, and a count of the matches when the counts cannot tell it (a search, or
-    both filters)."""
+    """Page ``number`` (from 1) of the round's participants that match ``filters``: the
+    page's rows and (unless ``invitations`` is false) their invitations in two
+    statements, and a count of the matches when ``counts`` (from ``roster_counts``, or
+    None) cannot tell it (no counts, a search, or two filters). Without invitations, a
+    row's invitation is NOT_SENT unless the person joined."""
     if number < 1 or size < 1:
         raise ValueError("pages and their size count from 1")
     values: dict[str, Any] = {"cohort_id": cohort.id}
@@ -307,7 +307,7 @@ def roster_page(
     if filters.role is not None:
         values["role"] = filters.role
     shape = _shape(filters)
-    total = _total_from_counts(counts, filters)
+    total = _total_from_counts(counts, filters) if counts is not None else None
     if total is None:
         total = session.scalar(_count_statement(shape), values) or 0
     rows = []
@@ -316,7 +316,7 @@ def roster_page(
         rows = session.execute(
             statement, {**values, "size": size, "skip": (number - 1) * size}
         ).all()
-    states = _invitation_states(session, [row.id for row in rows])
+    states = _invitation_states(session, [row.id for row in rows] if invitations else [])
     return Page(
         rows=tuple(
             RosterRow(

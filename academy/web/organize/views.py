@@ -577,8 +577,9 @@ def attendance(session_id: int):
     filters = roster.RosterFilters(
         search=text_arg(request.args, "q", max_length=roster.SEARCH_MAX), joined=True
     )
-    counts = roster.roster_counts(session, cohort)
-    page = roster.roster_page(session, cohort, filters, counts, page_number(request.args))
+    page = roster.roster_page(
+        session, cohort, filters, None, page_number(request.args), invitations=False
+    )
     here = url_for(
         "organize.attendance",
         session_id=live.id,
