@@ -110,13 +110,13 @@ def _import_until_killed(
                 raise AssertionError("the parent answered instead of killing")
 
             if kill_point == "accounts-inserted":
-                insert_enrolments = importing._insert_enrolments
+                insert_enrolments = importing.apply._insert_enrolments
 
                 def stop_before_enrolments(*args: Any) -> list[int]:
                     report_and_wait()
                     return insert_enrolments(*args)
 
-                importing._insert_enrolments = stop_before_enrolments  # type: ignore[assignment]
+                importing.apply._insert_enrolments = stop_before_enrolments  # type: ignore[assignment]
             run_import(session, cohort_id, organizer_id)
             report_and_wait()
             session.commit()

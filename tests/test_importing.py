@@ -25,6 +25,7 @@ from academy.models import (
 from academy.services.importing import (
     ImportFileError,
     ImportRejected,
+    Limits,
     MappingError,
     RowStatus,
     guess_mapping,
@@ -33,7 +34,6 @@ from academy.services.importing import (
     preview,
     read_table,
 )
-from academy.services.table_reading import Limits
 from academy.services.tokens import token_hash
 from tests.factories import make_cohort, make_enrolment, make_organisation, make_place, make_user
 

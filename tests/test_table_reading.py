@@ -13,8 +13,7 @@ import warnings
 import pytest
 from openpyxl import load_workbook
 
-from academy.services.importing import ImportFileError, read_table
-from academy.services.table_reading import cell_text
+from academy.services.importing import ImportFileError, cell_text, read_table
 from bench.import_attacks import MAIN, RELATIONSHIPS, workbook
 
 SHEET = [
