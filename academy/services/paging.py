@@ -38,3 +38,11 @@ class Page(Generic[Row]):
     @property
     def next(self) -> int | None:
         return self.number + 1 if self.number < self.pages else None
+
+
+def page_offset(number: int, size: int) -> int:
+    """How many rows come before page ``number`` (from 1) of ``size`` rows each; raises
+    ValueError for a page or size below 1."""
+    if number < 1 or size < 1:
+        raise ValueError("pages and their size count from 1")
+    return (number - 1) * size

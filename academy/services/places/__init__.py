@@ -1,0 +1,113 @@
+"""Places and the findings gathered for them: the situation picture (lägesbild) that the
+municipality, police, property owners and traders follow up together.
+
+One module a concern (``findings`` says where findings come from and how a resubmission
+keeps their statuses):
+
+- ``labels``: the words for a finding's category, severity and status;
+- ``registry``: the organisation's places, and their overview;
+- ``findings``: findings made from submitted assignments, and their status;
+- ``listing``: a place's findings as the organizer's page filters, counts and pages them;
+- ``shared``: a place's findings as its participants see them;
+- ``chart``: the findings as a bar chart;
+- ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF.
+"""
+
+from .chart import CHART_WIDTH, findings_chart_svg
+from .exports import SourceTitle, findings_csv, findings_table, findings_xlsx
+from .findings import (
+    SPOT_MAX,
+    findings_group,
+    findings_parts,
+    load_finding,
+    record_findings,
+    set_status,
+)
+from .labels import (
+    CATEGORY_LABELS,
+    OPEN_STATUSES,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    UNRATED,
+    PageLabels,
+    page_labels,
+)
+from .listing import (
+    FINDINGS_PAGE_SIZE,
+    FindingFilters,
+    FindingRow,
+    FindingsPage,
+    PlaceSummary,
+    all_findings,
+    filter_labels,
+    findings_page,
+    place_summary,
+)
+from .registry import (
+    PLACE_DESCRIPTION_MAX,
+    PLACE_NAME_MAX,
+    PlaceRow,
+    PlacesOverview,
+    create_place,
+    place_name_taken,
+    places_overview,
+    update_place,
+)
+from .shared import (
+    SHARING_STATUSES,
+    SharedFinding,
+    SharedFindingsPage,
+    has_shared_findings,
+    shared_findings_page,
+)
+from .summary_pdf import SUMMARY_STYLESHEET, SUMMARY_TEMPLATE, summary_pdf, summary_pdf_html
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "CHART_WIDTH",
+    "FINDINGS_PAGE_SIZE",
+    "OPEN_STATUSES",
+    "PLACE_DESCRIPTION_MAX",
+    "PLACE_NAME_MAX",
+    "SEVERITIES",
+    "SEVERITY_LABELS",
+    "SHARING_STATUSES",
+    "SPOT_MAX",
+    "STATUS_LABELS",
+    "SUMMARY_STYLESHEET",
+    "SUMMARY_TEMPLATE",
+    "UNRATED",
+    "FindingFilters",
+    "FindingRow",
+    "FindingsPage",
+    "PageLabels",
+    "PlaceRow",
+    "PlaceSummary",
+    "PlacesOverview",
+    "SharedFinding",
+    "SharedFindingsPage",
+    "SourceTitle",
+    "all_findings",
+    "create_place",
+    "filter_labels",
+    "findings_chart_svg",
+    "findings_csv",
+    "findings_group",
+    "findings_page",
+    "findings_parts",
+    "findings_table",
+    "findings_xlsx",
+    "has_shared_findings",
+    "load_finding",
+    "page_labels",
+    "place_name_taken",
+    "place_summary",
+    "places_overview",
+    "record_findings",
+    "set_status",
+    "shared_findings_page",
+    "summary_pdf",
+    "summary_pdf_html",
+    "update_place",
+]
