@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -116,6 +116,18 @@ def write_table(
                 each.alignment = wrap
         sheet.append(written)
     return sheet
+
+
+def append_rows(sheet: Any, rows: Iterable[tuple[Sequence[Cell], bool]]) -> None:
+    """Append (cells, is heading) rows to a write-only sheet, every text stored as text and
+    the headings in bold: the summary sheet of a workbook."""
+    bold = Font(bold=True)
+    for values, heading in rows:
+        cells = [text_cell(sheet, value) for value in values]
+        if heading:
+            for each in cells:
+                each.font = bold
+        sheet.append(cells)
 
 
 def workbook_bytes(workbook: Any) -> bytes:

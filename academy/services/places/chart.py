@@ -7,16 +7,10 @@ from collections.abc import Sequence
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from ...models import (
-    FindingCategory,
-    FindingSeverity,
-)
+from ...models import FindingCategory, FindingSeverity
 from .. import charts
 from ..charts import MARGIN, WHITE, escape
-from .labels import (
-    CATEGORY_LABELS,
-    SEVERITY_LABELS,
-)
+from .labels import CATEGORY_LABELS, SEVERITY_LABELS
 from .listing import PlaceSummary
 
 # Contrast with the white background: high 6.5:1, medium 5.6:1, low 7.8:1, the outline of

@@ -10,11 +10,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from ...models import (
-    FindingCategory,
-)
+from ...models import FindingCategory
 from .. import spreadsheets
 from ..spreadsheets import Cell
 from .labels import CATEGORY_LABELS, SEVERITY_LABELS, STATUS_LABELS, page_labels
@@ -134,11 +131,5 @@ def findings_xlsx(
     spreadsheets.write_table(workbook, titles[0], header, body, max_width=60, wrap_rows=True)
     sheet = workbook.create_sheet(spreadsheets.sheet_title(titles[1]))
     sheet.column_dimensions["A"].width = 40
-    bold = Font(bold=True)
-    for values, heading in summary_rows:
-        cells = [spreadsheets.text_cell(sheet, value) for value in values]
-        if heading:
-            for each in cells:
-                each.font = bold
-        sheet.append(cells)
+    spreadsheets.append_rows(sheet, summary_rows)
     return spreadsheets.workbook_bytes(workbook)

@@ -7,11 +7,7 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import (
-    FindingCategory,
-    FindingSeverity,
-    FindingStatus,
-)
+from ...models import FindingCategory, FindingSeverity, FindingStatus
 
 CATEGORY_LABELS = {
     FindingCategory.LIGHTING: _l("Lighting"),

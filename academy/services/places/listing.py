@@ -24,13 +24,7 @@ from ...models import (
     User,
 )
 from ..paging import Page, page_offset
-from .labels import (
-    CATEGORY_LABELS,
-    SEVERITIES,
-    SEVERITY_LABELS,
-    STATUS_LABELS,
-    UNRATED,
-)
+from .labels import CATEGORY_LABELS, SEVERITIES, SEVERITY_LABELS, STATUS_LABELS, UNRATED
 
 FINDINGS_PAGE_SIZE = 25
 

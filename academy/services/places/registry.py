@@ -8,16 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import (
-    Cohort,
-    Finding,
-    Organisation,
-    Place,
-)
+from ...models import Cohort, Finding, Organisation, Place
 from .. import audit
-from .labels import (
-    OPEN_STATUSES,
-)
+from .labels import OPEN_STATUSES
 
 PLACE_NAME_MAX = 200
 PLACE_DESCRIPTION_MAX = 1000

@@ -9,15 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 
-from ...models import (
-    Place,
-    utcnow,
-)
+from ...models import Place, utcnow
 from ...pdf import render_pdf
 from .chart import findings_chart_svg
-from .labels import (
-    page_labels,
-)
+from .labels import page_labels
 from .listing import FindingRow, PlaceSummary
 
 SUMMARY_STYLESHEET = "place-summary"

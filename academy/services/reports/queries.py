@@ -1,0 +1,263 @@
+"""Reading a cohort report: the page's summary and one page of rows, or every row.
+
+The page reads ``cohort_summary`` (one statement of grouped counts: roles, statuses and
+how far each part got) and ``report_page`` (one page of the table: two statements), so
+its cost does not grow with the cohort. The exports read ``cohort_report``, every row in
+a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from ...content import Course, Part
+from ...models import AudienceRole, Cohort, EnrolmentStatus, LiveSession
+from .. import completion
+from ..paging import Page, page_offset
+from .contents import (
+    COMPLETED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    CohortReport,
+    CohortSummary,
+    PartRow,
+    PartSummary,
+    ReportFilters,
+    ReportRow,
+)
+from .statements import (
+    KIND_ENROLMENTS,
+    KIND_PARTS,
+    STATES_BY_IDS,
+    bound_values,
+    cohort_states_statement,
+    dialect_of,
+    part_states,
+    people_statement,
+    shape_of,
+    summary_statement,
+)
+
+REPORT_PAGE_SIZE = 50
+
+
+def cohort_report(
+    session: Session,
+    cohort: Cohort,
+    course: Course,
+    *,
+    role: AudienceRole | str | None = None,
+    place_id: int | None = None,
+    status: EnrolmentStatus | str | None = None,
+) -> CohortReport:
+    """The report of one cohort, optionally only one role, place or enrolment status.
+
+    Three queries whatever the number of participants: the enrolments with their user,
+    place and sessions attended, their part states, and the live sessions. Rows come in
+    the order of ``report_page``. For the exports; the page reads ``cohort_summary`` and
+    ``report_page`` instead.
+    """
+    _check_course(cohort, course)
+    filters = ReportFilters.of(role=role, place_id=place_id, status=status)
+    values = bound_values(cohort.id, filters)
+    people = session.execute(
+        people_statement(dialect_of(session), shape_of(filters), paged=False), values
+    ).all()
+    states = part_states(session.execute(cohort_states_statement(shape_of(filters)), values))
+    sessions_total = (
+        session.scalar(
+            select(func.count()).select_from(LiveSession).where(LiveSession.cohort_id == cohort.id)
+        )
+        or 0
+    )
+    rules = completion.Rules.of(cohort)
+    rows = [
+        _report_row(person, course, states.get(person.id, {}), sessions_total, rules)
+        for person in people
+    ]
+
+    roles = Counter(row.role for row in rows)
+    statuses = Counter(row.status for row in rows)
+    part_summaries = []
+    for index, part in enumerate(course.parts):
+        states = Counter(row.parts[index].state for row in rows)
+        part_summaries.append(
+            PartSummary(part.slug, states[COMPLETED], states[IN_PROGRESS], states[NOT_STARTED])
+        )
+    return CohortReport(
+        cohort_id=cohort.id,
+        cohort_name=cohort.name,
+        course_slug=course.slug,
+        filters=filters,
+        rules=rules,
+        rows=tuple(rows),
+        sessions_total=sessions_total,
+        by_role={role: roles[role] for role in AudienceRole},
+        by_status={status: statuses[status] for status in EnrolmentStatus},
+        parts=tuple(part_summaries),
+    )
+
+
+def cohort_summary(
+    session: Session, cohort: Cohort, course: Course, filters: ReportFilters | None = None
+) -> CohortSummary:
+    """The summary of ``cohort_report`` from grouped counts in one statement, whatever the
+    size of the cohort: enrolments per role and status, per part those who started it (a
+    ``PartState`` exists) and those who completed it, and the number of live sessions. In
+    progress is "started" less "completed", as ``_part_row`` decides it for one row."""
+    _check_course(cohort, course)
+    filters = filters or ReportFilters()
+    by_role = dict.fromkeys(AudienceRole, 0)
+    by_status = dict.fromkeys(EnrolmentStatus, 0)
+    started: Counter[str] = Counter()
+    completed: Counter[str] = Counter()
+    sessions_total = 0
+    statement = summary_statement(shape_of(filters))
+    values = bound_values(cohort.id, filters)
+    for kind, key, other, count, done in session.execute(statement, values):
+        if kind == KIND_ENROLMENTS:
+            by_role[AudienceRole(key)] += count
+            by_status[EnrolmentStatus(other)] += count
+        elif kind == KIND_PARTS:
+            started[key], completed[key] = count, done
+        else:
+            sessions_total = count
+    participants = sum(by_role.values())
+    return CohortSummary(
+        cohort_id=cohort.id,
+        cohort_name=cohort.name,
+        course_slug=course.slug,
+        filters=filters,
+        rules=completion.Rules.of(cohort),
+        participants=participants,
+        sessions_total=sessions_total,
+        by_role=by_role,
+        by_status=by_status,
+        # Parts the course no longer has are left out here, not in SQL.
+        parts=tuple(
+            PartSummary(
+                part.slug,
+                completed[part.slug],
+                started[part.slug] - completed[part.slug],
+                participants - started[part.slug],
+            )
+            for part in course.parts
+        ),
+    )
+
+
+# One page of ReportRows.
+ReportPage = Page[ReportRow]
+
+
+def report_page(
+    session: Session,
+    course: Course,
+    summary: CohortSummary,
+    number: int = 1,
+    *,
+    size: int = REPORT_PAGE_SIZE,
+) -> ReportPage:
+    """Rows ``number`` (from 1) of the report whose ``summary`` is given, ``size`` a page,
+    in two statements: that page's enrolments with user, place and sessions attended (the
+    page cut in SQL), then the part states of those enrolments only. A page past the end
+    is empty and runs only the first."""
+    skip = page_offset(number, size)
+    statement = people_statement(dialect_of(session), shape_of(summary.filters), paged=True)
+    values = bound_values(summary.cohort_id, summary.filters)
+    people = session.execute(statement, {**values, "size": size, "skip": skip}).all()
+    ids = [person.id for person in people]
+    states = part_states(session.execute(STATES_BY_IDS, {"ids": ids})) if ids else {}
+    rows = tuple(
+        _report_row(
+            person, course, states.get(person.id, {}), summary.sessions_total, summary.rules
+        )
+        for person in people
+    )
+    return ReportPage(rows=rows, number=number, size=size, total=summary.participants)
+
+
+def _check_course(cohort: Cohort, course: Course) -> None:
+    if course.slug != cohort.course_slug:
+        raise ValueError(f"cohort {cohort.id} takes {cohort.course_slug!r}, not {course.slug!r}")
+
+
+def _report_row(
+    person: Row[Any],
+    course: Course,
+    parts: Mapping[str, Row[Any]],
+    sessions_total: int,
+    rules: completion.Rules,
+) -> ReportRow:
+    """``person`` is a row of ``people_statement``."""
+    part_rows = tuple(_part_row(part, parts.get(part.slug)) for part in course.parts)
+    standing = completion.standing(
+        course,
+        rules,
+        person.status,
+        {
+            part.slug: completion.part_standing(
+                part,
+                completed=row.completed,
+                lessons_read=row.lessons_read,
+                quiz_passed=bool(row.quiz_passed),
+                assignment_status=row.assignment_status,
+                needs_approval=rules.assignments_need_approval,
+            )
+            for part, row in zip(course.parts, part_rows, strict=True)
+        },
+        person.attended,
+    )
+    return ReportRow(
+        enrolment_id=person.id,
+        name=person.name,
+        email=person.email,
+        role=person.role,
+        employer=person.employer,
+        place_id=person.place_id,
+        place_name=person.place_name or "",
+        status=person.status,
+        parts=part_rows,
+        sessions_attended=person.attended,
+        sessions_total=sessions_total,
+        completed_at=person.completed_at,
+        standing=standing,
+    )
+
+
+def _part_row(part: Part, state: Row[Any] | None) -> PartRow:
+    """A part's row from its state (a row of ``_STATE_COLUMNS``); no state means not
+    started. A part counts as started by any step recorded, even of a lesson since removed
+    from the course, as ``cohort_summary`` counts it."""
+    if state is None:
+        status = NOT_STARTED
+    elif state.completed_at is not None:
+        status = COMPLETED
+    else:
+        status = IN_PROGRESS
+    attempts = state.quiz_attempts if state else 0
+    if part.quiz is None:
+        best, maximum, passed = None, None, None
+    else:
+        best = state.quiz_best if state else None
+        maximum = state.quiz_max if state and state.quiz_max is not None else len(part.quiz.items)
+        passed = state.quiz_passed if state and attempts else None
+    return PartRow(
+        part_slug=part.slug,
+        lessons_read=state.lessons_read if state else 0,
+        lessons_total=len(part.lessons),
+        best_score=best,
+        max_score=maximum,
+        quiz_passed=passed,
+        quiz_attempts=attempts,
+        assignment_status=(
+            state.assignment_status if state and part.assignment is not None else None
+        ),
+        completed=status == COMPLETED,
+        state=status,
+    )
