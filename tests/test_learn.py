@@ -289,7 +289,7 @@ def test_completing_every_part_completes_the_course_in_the_same_request(
 ):
     completed = []
     monkeypatch.setattr(
-        progress_service,
+        progress_service.completing,
         "_completion_hooks",
         [lambda session, e, c: completed.append((e.id, c.slug))],
     )
