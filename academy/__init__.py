@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _finish_config(app)
 
     from . import db, errors, headers, i18n, security
-    from .cli import register_cli
+    from .commands import init_app as init_commands
     from .content import init_app as init_content
     from .extensions import babel, csrf, limiter, login_manager
     from .web import params, register_blueprints
@@ -42,10 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     register_blueprints(app)
     headers.init_app(app)
-    register_cli(app)
-    from .startup import config_cli
-
-    app.cli.add_command(config_cli)
+    init_commands(app)
     return app
 
 

@@ -2,13 +2,13 @@
 and the course files. A server that would fail on its first request, or run insecurely,
 refuses to start and says why.
 
-``flask --app academy config check`` runs them and prints every problem. gunicorn.conf.py
-runs ``python -m academy.startup --startup`` in its ``on_starting`` hook, before any worker
-exists; that runs them when the STARTUP_CHECKS setting asks for it (by default: in
-production) and, unlike the ``flask`` command, also reports a setting that stops
-``create_app`` itself (a missing SECRET_KEY) as one line instead of a traceback. A child
-process, so that gunicorn's master never imports the application and ``kill -HUP`` still
-loads new code into new workers.
+``flask --app academy config check`` (:mod:`academy.commands.config`) runs them and prints
+every problem. gunicorn.conf.py runs ``python -m academy.startup --startup`` in its
+``on_starting`` hook, before any worker exists; that runs them when the STARTUP_CHECKS
+setting asks for it (by default: in production) and, unlike the ``flask`` command, also
+reports a setting that stops ``create_app`` itself (a missing SECRET_KEY) as one line
+instead of a traceback. A child process, so that gunicorn's master never imports the
+application and ``kill -HUP`` still loads new code into new workers.
 
 They are deliberately not part of ``create_app``: that stays free of I/O, and Alembic's
 env.py calls it, so ``alembic upgrade head`` must work on the very database these checks
@@ -29,8 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask import Flask
 
 from .config import DEFAULTS, ConfigError
 
@@ -684,25 +683,9 @@ def print_report(report: CheckReport, env: str) -> None:
         click.echo(f"Startup checks passed (ENV={env}): {', '.join(report.passed)}.")
 
 
-config_cli = AppGroup("config", help="Settings and the services they name.")
-
-
-@config_cli.command("check")
-@click.option(
-    "--startup",
-    is_flag=True,
-    help="Do nothing unless the STARTUP_CHECKS setting (by default: ENV=production) asks.",
-)
-def check_command(startup: bool) -> None:
-    """Check every setting, the database and its migrations, Redis and the course files.
-
-    Prints each problem; exits with status 1 if there is any. Warnings do not fail.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    raise SystemExit(_check_and_print(app, startup=startup))
-
-
-def _check_and_print(app: Flask, *, startup: bool) -> int:
+def check_and_print(app: Flask, *, startup: bool) -> int:
+    """Run the checks (with ``startup``: only if STARTUP_CHECKS asks them) and print them;
+    return the exit status."""
     env = app.config.get("ENV")
     if startup and not checks_enabled(app.config):
         click.echo(
@@ -729,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: {error}", err=True)
         click.echo("Academy must not start: 1 problem above.", err=True)
         return 1
-    return _check_and_print(app, startup="--startup" in args)
+    return check_and_print(app, startup="--startup" in args)
 
 
 if __name__ == "__main__":

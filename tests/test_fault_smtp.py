@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from academy import delivery as delivery_cli
+from academy import mail_worker
 from academy.db import EXTENSION_KEY
 from academy.models import MailStatus, OutboxMail, utcnow
 from academy.services import delivery
@@ -184,7 +184,7 @@ def test_the_mail_worker_keeps_running_through_an_outage(app, db, sessions, smtp
             signal.raise_signal(signal.SIGTERM)
         return runs[-1]
 
-    monkeypatch.setattr(delivery_cli, "deliver_due", worker_run)
+    monkeypatch.setattr(mail_worker, "deliver_due", worker_run)
 
     result = app.test_cli_runner().invoke(args=["mail", "send", "--loop", "--interval", "0.1"])
 

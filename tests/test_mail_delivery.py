@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from academy import delivery as delivery_cli
+from academy import mail_worker
 from academy.db import EXTENSION_KEY, make_engine
 from academy.models import (
     Base,
@@ -491,7 +491,7 @@ def test_cli_worker_stops_cleanly_on_sigterm(app, db, sessions, monkeypatch):
             signal.raise_signal(signal.SIGTERM)
         return runs[-1]
 
-    monkeypatch.setattr(delivery_cli, "deliver_due", deliver_then_terminate)
+    monkeypatch.setattr(mail_worker, "deliver_due", deliver_then_terminate)
 
     result = app.test_cli_runner().invoke(args=["mail", "send", "--loop", "--interval", "0.1"])
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from academy import translations_check
-from academy.translations_check import (
+from academy import translation_catalogs
+from academy.translation_catalogs import (
     catalog_problems,
     check_translations,
     extract_messages,
@@ -230,8 +230,8 @@ def test_missing_entries_and_catalogs_are_reported(project):
 
 def test_the_command_prints_problems_and_exits_1(app, project, monkeypatch):
     write(catalog_path(project, "nb"), SWEDISH.replace('msgstr "Logga in"', 'msgstr ""'))
-    monkeypatch.setattr(translations_check, "PROJECT_ROOT", project)
-    monkeypatch.setattr(translations_check, "TRANSLATIONS_DIR", project / "pkg" / "translations")
+    monkeypatch.setattr(translation_catalogs, "PROJECT_ROOT", project)
+    monkeypatch.setattr(translation_catalogs, "TRANSLATIONS_DIR", project / "pkg" / "translations")
 
     result = app.test_cli_runner().invoke(args=["translations", "check"])
 
@@ -251,10 +251,10 @@ def test_the_repository_catalogs_are_complete(app):
 
 
 def test_the_check_extracts_like_the_makefile():
-    makefile = (translations_check.PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    makefile = (translation_catalogs.PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     extract = next(line for line in makefile.splitlines() if "pybabel extract" in line)
 
-    for keyword in translations_check.EXTRA_KEYWORDS:
+    for keyword in translation_catalogs.EXTRA_KEYWORDS:
         assert f"-k {keyword} " in extract
-    patterns = " ".join(translations_check.IGNORE_DIRS)
+    patterns = " ".join(translation_catalogs.IGNORE_DIRS)
     assert f"--ignore-dirs='{patterns}'" in extract

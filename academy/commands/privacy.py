@@ -12,11 +12,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .config import ConfigError
-from .db import get_session
-from .models import utcnow
-from .services import privacy
-from .services.privacy import ExpiredAccount
+from ..config import ConfigError
+from ..db import get_session
+from ..models import utcnow
+from ..services import privacy
+from ..services.privacy import ExpiredAccount
 
 privacy_cli = AppGroup("privacy", help="Personal data: retention.")
 

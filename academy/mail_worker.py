@@ -1,7 +1,8 @@
-"""``flask --app academy mail ...``: the outbox from the command line.
+"""The mail worker behind ``flask --app academy mail send``: one run, or runs until stopped.
 
-A thin wrapper over :mod:`academy.services.delivery`, which documents the retry schedule
-and the bounce rules.
+:mod:`academy.services.delivery` delivers one batch (and documents the retry schedule and
+the bounce rules); this module gives it the application's settings and, for a long-running
+worker, repeats it every few seconds until SIGTERM or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
 from .db import EXTENSION_KEY
 from .services.delivery import DeliveryReport, deliver_due, transport_from_settings
 
-mail_cli = AppGroup("mail", help="The mail outbox.")
-
 # The longest a worker sleeps without checking whether it was asked to stop.
 _SLEEP_SLICE = 0.5
 
 
-class _StopRequest:
+class StopRequest:
     """Turns SIGTERM and SIGINT into a flag the worker checks between mails and sleeps.
 
     The mail being sent is finished and recorded first; stopping in the middle would send
@@ -39,7 +36,7 @@ class _StopRequest:
         self.requested = False
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> _StopRequest:
+    def __enter__(self) -> StopRequest:
         # Python lets only the main thread install signal handlers.
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -67,30 +64,13 @@ class _StopRequest:
             time.sleep(min(remaining, _SLEEP_SLICE))
 
 
-@mail_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running as a worker until SIGTERM or Ctrl-C.")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait between runs with --loop.",
-)
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="The most mails sent in one run.",
-)
-def send(loop: bool, interval: float, limit: int) -> None:
-    """Deliver the mails that are due from the outbox, then print what happened.
+def deliver_once(limit: int) -> DeliveryReport:
+    """Deliver up to ``limit`` due mails with the current application's mail settings."""
+    return _batch_delivery(limit)()
 
-    Without MAIL_SERVER the mails are printed instead of sent. Runs once by default (exit
-    status 1 if the mail server could not be used); with --loop it keeps delivering every
-    INTERVAL seconds, at once again when a run was full, and stops cleanly on SIGTERM.
-    Several workers may run at the same time: none sends a mail another has claimed.
-    """
+
+def _batch_delivery(limit: int) -> Callable[..., DeliveryReport]:
+    """One batch per call, all through the same transport and session factory."""
     config = current_app.config
     session_factory = current_app.extensions[EXTENSION_KEY].sessionmaker
     transport = transport_from_settings(config, sys.stdout)
@@ -104,30 +84,29 @@ def send(loop: bool, interval: float, limit: int) -> None:
             should_stop=should_stop,
         )
 
-    if not loop:
-        report = run()
-        click.echo(report.summary())
-        if report.stopped_because:
-            click.echo(f"Stopped early: {report.stopped_because}", err=True)
-            raise click.exceptions.Exit(1)
-        return
+    return run
 
-    click.echo(f"Delivering mail every {interval:g} s; SIGTERM or Ctrl-C stops.")
-    with _StopRequest() as stop:
+
+def run_worker(*, interval: float, limit: int, echo: Callable[..., Any]) -> None:
+    """Deliver every ``interval`` seconds, at once again after a full run, until stopped.
+
+    ``echo(text, err=False)`` prints what each run did (``click.echo`` from the command).
+    """
+    run = _batch_delivery(limit)
+    with StopRequest() as stop:
         while not stop.requested:
             try:
                 report = run(stop.is_requested)
             except OperationalError as error:
                 # The database is restarting or unreachable; wait and try again rather than
                 # leave the queue unattended until someone restarts the worker.
-                click.echo(f"Database unavailable: {error.orig or error}", err=True)
+                echo(f"Database unavailable: {error.orig or error}", err=True)
                 stop.sleep(interval)
                 continue
             if report.attempted:
-                click.echo(report.summary())
+                echo(report.summary())
             if report.stopped_because and not stop.requested:
-                click.echo(f"Stopped early: {report.stopped_because}", err=True)
+                echo(f"Stopped early: {report.stopped_because}", err=True)
             elif report.attempted >= limit:
                 continue  # more may be due right now
             stop.sleep(interval)
-    click.echo("Mail worker stopped.")

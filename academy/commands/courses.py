@@ -8,11 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import IMAGE_HREF_KEY, LESSON_HREF_KEY
-from .checks import Problem
-from .loader import load_courses
-from .markdown import image_href, lesson_href
-from .model import Catalog
+from ..content import IMAGE_HREF_KEY, LESSON_HREF_KEY
+from ..content.checks import Problem
+from ..content.loader import load_courses
+from ..content.markdown import image_href, lesson_href
+from ..content.model import Catalog
 
 courses_cli = AppGroup("courses", help="Course files.")
 

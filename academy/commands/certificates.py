@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .db import get_session
-from .models import Certificate, Cohort, Enrolment
-from .services import certificates
+from ..db import get_session
+from ..models import Certificate, Cohort, Enrolment
+from ..services import certificates
 
 certificates_cli = AppGroup("certificates", help="Issued certificates.")
 

@@ -1,6 +1,7 @@
-"""``flask --app academy translations check``: the template is fresh and every catalog complete.
+"""Checking the message catalogs: the template is fresh and every catalog complete.
 
-The command is a thin wrapper over plain functions that tests call on small catalogs:
+``flask --app academy translations check`` (:mod:`academy.commands.translations`) runs
+``check_translations``; tests call the plain functions on small catalogs:
 ``extract_messages`` extracts the messages from the code as ``make translations`` does,
 ``template_problems`` compares them with the committed template and ``catalog_problems``
 checks one language's catalog against the template.
@@ -14,16 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 from babel.messages import checkers
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message, TranslationError
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
-from flask import current_app
-from flask.cli import AppGroup
-
-translations_cli = AppGroup("translations", help="Message catalogs.")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -275,32 +271,3 @@ def _names(placeholders: set[str]) -> str:
 def _sort_key(key: MessageKey) -> tuple[str, str]:
     context, message_id = key
     return (context or "", str(message_id))
-
-
-@translations_cli.command("check")
-def check_command() -> None:
-    """Check that the template is fresh and that every catalog is completely translated.
-
-    Extracts the messages afresh and compares them with academy/translations/messages.pot,
-    then checks each configured language's catalog for missing, untranslated and fuzzy
-    entries and for placeholders that differ from the source text. Exits with status 1
-    when there is anything to fix.
-    """
-    if not (PROJECT_ROOT / "babel.cfg").exists():
-        # An installed package has no babel.cfg or templates' sources to extract from.
-        raise click.ClickException(f"No babel.cfg in {PROJECT_ROOT}: run this in a checkout.")
-    locales = translated_locales(current_app.config["LANGUAGES"])
-    # The paths are read here rather than bound as defaults so that tests can point the
-    # command at a small project.
-    report = check_translations(locales, root=PROJECT_ROOT, translations_dir=TRANSLATIONS_DIR)
-    for problem in report.problems:
-        click.echo(str(problem))
-    sizes = ", ".join(f"{locale} {size}" for locale, size in report.entries.items())
-    if report.problems:
-        count = len(report.problems)
-        click.echo(
-            f"{count} translation problem{'' if count == 1 else 's'} "
-            f"({report.messages} messages in the code; catalogs: {sizes})."
-        )
-        raise click.exceptions.Exit(1)
-    click.echo(f"Translations complete: {report.messages} messages; catalogs: {sizes}.")
