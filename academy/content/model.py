@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 ROLES: tuple[str, ...] = ("official", "politician", "property_owner", "trader", "police", "other")
 QUIZ_KINDS: tuple[str, ...] = ("scenario", "recall")
@@ -208,3 +208,8 @@ class Catalog:
 
     def count_quiz_items(self) -> int:
         return sum(len(part.quiz.items) for course in self for part in course.parts if part.quiz)
+
+
+def readonly(mapping: Mapping[str, Any]) -> MappingProxyType[str, Any]:
+    """A read-only copy of ``mapping``, for the translated texts of the frozen objects."""
+    return MappingProxyType(dict(mapping))
