@@ -71,7 +71,7 @@ DEFAULTS: dict[str, object] = {
     # Sent only on requests that came over HTTPS (with PROXY_FIX, as X-Forwarded-Proto
     # says). Empty sends none.
     "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains",
-    # academy/startup.py before gunicorn starts: None runs the checks in production only.
+    # academy/startup/ before gunicorn starts: None runs the checks in production only.
     "STARTUP_CHECKS": None,
 }
 

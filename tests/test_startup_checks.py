@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from academy import create_app, startup
+from academy import create_app
 from academy.config import DEFAULTS
 from academy.startup import (
     CheckReport,
@@ -23,7 +23,10 @@ from academy.startup import (
     checks_enabled,
     require_ready,
     run_checks,
+    secret_key,
+    settings,
 )
+from academy.startup.__main__ import main as startup_main
 from tests.conftest import FIXTURE_COURSES, test_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +189,7 @@ def test_an_unknown_academy_variable_is_named(monkeypatch):
 
 
 def test_translations_must_be_compiled(monkeypatch, tmp_path):
-    monkeypatch.setattr(startup, "TRANSLATIONS", tmp_path)
+    monkeypatch.setattr(settings, "TRANSLATIONS", tmp_path)
     report = check_settings(production_settings())
     assert any(
         "the sv, nb translations are not compiled" in error and "pybabel compile" in error
@@ -366,7 +369,7 @@ def test_the_startup_flag_skips_the_checks_in_development(tmp_path):
 def test_module_entry_point_reports_a_missing_secret_in_one_line(monkeypatch, capsys):
     monkeypatch.setenv("ACADEMY_ENV", "production")
     monkeypatch.setenv("ACADEMY_DATABASE_URL", UNREACHABLE_POSTGRES)
-    assert startup.main(["--startup"]) == 1
+    assert startup_main(["--startup"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ACADEMY_SECRET_KEY is not set.")
     assert "Traceback" not in err
@@ -376,7 +379,7 @@ def test_module_entry_point_runs_every_check_in_production(monkeypatch, capsys):
     monkeypatch.setenv("ACADEMY_ENV", "production")
     monkeypatch.setenv("ACADEMY_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("ACADEMY_DATABASE_URL", UNREACHABLE_POSTGRES)
-    assert startup.main(["--startup"]) == 1
+    assert startup_main(["--startup"]) == 1
     err = capsys.readouterr().err
     for expected in (
         "error: BASE_URL 'http://127.0.0.1:5000' is not https://",
@@ -416,15 +419,15 @@ def test_hash_methods_are_read_as_werkzeug_reads_them(method):
         works = False
     else:
         works = True
-    assert (startup._hash_cost(method) is not None) is works
+    assert (secret_key._hash_cost(method) is not None) is works
 
 
 def test_hash_costs_default_as_werkzeugs():
     from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS
 
-    assert startup._hash_cost("scrypt") == 2**15
-    assert startup._hash_cost("pbkdf2") == DEFAULT_PBKDF2_ITERATIONS
-    assert startup._hash_cost("pbkdf2:sha512") == DEFAULT_PBKDF2_ITERATIONS
+    assert secret_key._hash_cost("scrypt") == 2**15
+    assert secret_key._hash_cost("pbkdf2") == DEFAULT_PBKDF2_ITERATIONS
+    assert secret_key._hash_cost("pbkdf2:sha512") == DEFAULT_PBKDF2_ITERATIONS
 
 
 def test_the_readme_lists_every_setting():
@@ -432,5 +435,5 @@ def test_the_readme_lists_every_setting():
     table = readme[readme.index("## Settings") : readme.index("## Mail")]
     listed = set(re.findall(r"^\| `([A-Z0-9_]+)`(?:, `([A-Z0-9_]+)`)?", table, re.MULTILINE))
     names = {name for pair in listed for name in pair if name}
-    missing = set(DEFAULTS) | set(startup._READ_WITHOUT_DEFAULT)
+    missing = set(DEFAULTS) | set(settings._READ_WITHOUT_DEFAULT)
     assert sorted(missing - names) == []
