@@ -19,7 +19,7 @@ from flask_babel import force_locale, format_date
 from ..content import Course
 from ..models import Certificate
 from ..pdf import render_pdf
-from .certificates import format_code
+from .certificate_codes import format_code
 
 STYLESHEET = "certificate"
 TEMPLATE = "pdf/certificate.html"

@@ -36,41 +36,23 @@ from ..models import (
     utcnow,
 )
 from . import audit
+from .certificate_codes import (  # noqa: F401 (re-exported: callers use certificates.*)
+    ALPHABET,
+    CODE_LENGTH,
+    format_code,
+    new_code,
+    parse_code,
+    verify_url,
+)
 from .progress import on_course_completed
 
 log = logging.getLogger(__name__)
 
-# Crockford's base32: no I, L, O or U, so a code read aloud or typed is not misread.
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 20  # 100 random bits; the issue asks for at least 80.
-_TYPED_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 NAME_MAX = 200
 
 
 class CertificateError(ValueError):
     """A correction or revocation that does not apply to this certificate."""
-
-
-# --- codes --------------------------------------------------------------------------------
-
-
-def new_code() -> str:
-    """A fresh code of ``CODE_LENGTH`` Crockford base32 characters (5 random bits each)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def format_code(code: str) -> str:
-    """The code as printed and shown: groups of four, ``ABCD-EFGH-JKMN-PQRS-TVWX``."""
-    return "-".join(code[start : start + 4] for start in range(0, len(code), 4))
-
-
-def parse_code(text: str) -> str | None:
-    """The stored form of a typed code (any case, with or without dashes or spaces, O for
-    0 and I or L for 1 as Crockford allows), or None when it cannot be a code."""
-    plain = "".join(text.split()).replace("-", "").upper().translate(_TYPED_ALIASES)
-    if len(plain) != CODE_LENGTH or any(char not in ALPHABET for char in plain):
-        return None
-    return plain
 
 
 # --- the holder's name --------------------------------------------------------------------
@@ -365,12 +347,6 @@ def render_missing(session: Session, certificate_ids: Iterable[int]) -> Iterator
         store_pdf(certificate)
         session.commit()
         yield certificate
-
-
-def verify_url(code: str) -> str:
-    from .mail import absolute_url
-
-    return absolute_url("certificates.verify_code", code=format_code(code))
 
 
 # --- who may see what ---------------------------------------------------------------------
