@@ -16,8 +16,8 @@ def register_blueprints(app: Flask) -> None:
     from .invite.views import bp as invite_bp
     from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
-    from .organize import bp as organize_bp
-    from .organize import register_views as register_organize_views
+    from .organize.routes import bp as organize_bp
+    from .organize.routes import register_views as register_organize_views
 
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp)

@@ -20,8 +20,8 @@ from .. import photos as photos_web
 from ..downloads import attachment, file_name, local_today
 from ..forms import ButtonForm
 from ..params import int_arg, page_number
-from . import bp
 from .access import load_finding, load_organisation, load_place, organizer_required
+from .blueprint import bp
 from .forms import FindingStatusForm, PlaceForm
 
 

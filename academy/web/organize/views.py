@@ -66,7 +66,7 @@ from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
 from ..params import int_arg, int_args, page_number, text_arg
 from ..urls import url_for_ids
-from . import bp, uploads
+from . import uploads
 from .access import (
     load_cohort,
     load_enrolment,
@@ -74,6 +74,7 @@ from .access import (
     organizer_required,
     visible_organisations,
 )
+from .blueprint import bp
 from .forms import (
     DELIMITER_CHOICES,
     ENCODING_CHOICES,
