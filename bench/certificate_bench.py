@@ -26,8 +26,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +42,7 @@ from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
 from bench.database import ROOT, migrate
+from bench.measure import timed, verdict
 
 ISSUE_RATIO_TARGET = 1.3
 MEMORY_TARGET_MB = 10.0
@@ -103,12 +102,6 @@ def bare_render(html: str) -> bytes:
     css = weasyprint.CSS(filename=stylesheet_path(STYLESHEET), font_config=font_config)
     document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL)
     return document.write_pdf(stylesheets=[css], font_config=font_config)
-
-
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 def rss_mb() -> float:
@@ -184,10 +177,6 @@ def measure_download(app: Flask, course: Course, requests: int) -> dict[str, flo
         "speedup": render / download,
         "bytes": len(row.pdf),
     }
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +47,8 @@ from academy.models import (
 )
 from academy.services import importing
 from bench.database import HASH_METHOD, LOGIN_PASSWORD, ROOT, _insert, migrate
+from bench.machine import load_average
+from bench.measure import timed_with_cpu
 
 TARGET_SECONDS = 3.0
 ATTACK_TARGET_SECONDS = 1.0
@@ -153,11 +153,8 @@ class Case:
         return sum(cpu for _step, _seconds, cpu in self.steps)
 
     def time(self, step: str, work: Callable[[], object], *, apart: bool = False) -> object:
-        start, cpu = time.perf_counter(), time.process_time()
-        answer = work()
-        (self.apart if apart else self.steps).append(
-            (step, time.perf_counter() - start, time.process_time() - cpu)
-        )
+        answer, seconds, cpu = timed_with_cpu(work)
+        (self.apart if apart else self.steps).append((step, seconds, cpu))
         return answer
 
 
@@ -287,10 +284,6 @@ def _config(url: str) -> dict:
     }
 
 
-def _load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -323,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Import of {args.rows:,} rows ({len(data):,} bytes, Windows-1252, ';') into a fresh "
         "SQLite database"
     )
-    print(f"wall-clock seconds (CPU seconds of this process); load average {_load()}")
+    print(f"wall-clock seconds (CPU seconds of this process); load average {load_average()}")
     failed = False
     for case in cases:
         print(f"\n{case.name}")

@@ -10,7 +10,6 @@ gunicorn's sync workers close them after each response, and ``http.client`` reco
 from __future__ import annotations
 
 import http.client
-import statistics
 import threading
 import time
 from collections import Counter
@@ -20,6 +19,7 @@ from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+from bench.measure import percentile_ms
 from bench.server import BenchError, Server
 
 
@@ -50,10 +50,7 @@ class Measurement:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile_ms(self, percent: int) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] * 1000 if self.latencies else float("nan")
-        cut_points = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        return cut_points[percent - 1] * 1000
+        return percentile_ms(self.latencies, percent)
 
     @classmethod
     def combine(cls, parts: list[Measurement]) -> Measurement:

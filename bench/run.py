@@ -19,6 +19,7 @@ from pathlib import Path
 from bench.course import DEFAULT_COURSES_DIR, pick_course
 from bench.database import ACCOUNTS, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
+from bench.measure import verdict
 from bench.server import BenchError, gunicorn, log_tail
 from bench.targets import TARGETS, Target
 
@@ -219,13 +220,13 @@ def report(outcome: Outcome, args: argparse.Namespace) -> str:
             wanted += f", p95 <= {target.max_p95_ms:g} ms"
         if target.max_bytes is not None:
             wanted += f", <= {target.max_bytes / 1000:g} KB"
-        verdict = "PASS" if result.passed else "FAIL"
+        verdict_text = verdict(result.passed)
         if m.errors:
-            verdict += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
+            verdict_text += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
         lines.append(
             f"{target.label:<{width}} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
             f"{m.percentile_ms(95):>8.2f} {m.max_bytes / 1000:>7.1f} {result.ratio:>6.2f}  "
-            f"{wanted:<8} {verdict}"
+            f"{wanted:<8} {verdict_text}"
         )
     templated = [result for result in results if result.url != result.target.path]
     if templated:

@@ -21,7 +21,6 @@ import os
 import random
 import re
 import secrets
-import statistics
 import sys
 import tempfile
 import time
@@ -72,7 +71,8 @@ from bench.database import (
     participant_progress,
 )
 from bench.loadtest import data as databases
-from bench.loadtest.machine import busy_processes
+from bench.machine import busy_processes
+from bench.measure import percentile_ms, verdict
 from bench.server import BenchError
 
 TARGET = 1.5
@@ -612,10 +612,6 @@ def measure(sites: dict[str, Site], requests: int, slices: int) -> dict[tuple[st
     return timings
 
 
-def percentile(values: list[float], percent: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1] * 1000
-
-
 # --- statements ---------------------------------------------------------------------------
 
 
@@ -791,14 +787,13 @@ def report(timings: dict[tuple[str, str], list[float]]) -> bool:
     passed = True
     for page in PAGES:
         small, large = timings[(page, "small")], timings[(page, "large")]
-        p95_small, p95_large = percentile(small, 95), percentile(large, 95)
+        p95_small, p95_large = percentile_ms(small, 95), percentile_ms(large, 95)
         ratio = p95_large / p95_small
         ok = ratio <= TARGET
         passed = passed and ok
         print(
-            f"{page:<18} {percentile(small, 50):9.2f} {percentile(large, 50):9.2f} "
-            f"{p95_small:9.2f} {p95_large:9.2f} {ratio:6.2f}  ≤ {TARGET}: "
-            f"{'PASS' if ok else 'FAIL'}"
+            f"{page:<18} {percentile_ms(small, 50):9.2f} {percentile_ms(large, 50):9.2f} "
+            f"{p95_small:9.2f} {p95_large:9.2f} {ratio:6.2f}  ≤ {TARGET}: {verdict(ok)}"
         )
     print("(milliseconds, wall time per request, in-process)")
     return passed

@@ -29,7 +29,7 @@ from bench.course import DEFAULT_COURSES_DIR, pick_course
 from bench.database import ROOT, migrate
 from bench.load import login, measure
 from bench.loadtest import data
-from bench.loadtest.machine import busy_processes, load_average
+from bench.machine import busy_processes, load_average
 from bench.server import BenchError, Server, free_port, log_tail, serve
 
 HOST = "127.0.0.1"
