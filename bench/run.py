@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import signal
 import sys
@@ -17,10 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import ACCOUNTS, LOGIN_PASSWORD, create_database
+from bench.database import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
-from bench.server import BenchError, gunicorn, log_tail
+from bench.server import (
+    GRACEFUL_TIMEOUT,
+    BenchError,
+    environment,
+    gunicorn,
+    log_tail,
+    secret_key,
+)
 from bench.targets import TARGETS, Target
 
 WORKERS = 2
@@ -143,10 +151,16 @@ def run(args: argparse.Namespace) -> Outcome:
             roster_participants=ROSTER_PARTICIPANTS,
         )
         urls = {target: target.url(database.path_values) for target in TARGETS}
-        log_path = Path(directory) / "gunicorn.log"
         print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
         with gunicorn(
-            database.url, courses_dir=args.courses_dir, workers=WORKERS, log_path=log_path
+            server_environment(database.url, args.courses_dir),
+            log_path=Path(directory) / "gunicorn.log",
+            # The repository's gunicorn.conf.py unless BENCH_GUNICORN_CONFIG names another
+            # file; an empty value means gunicorn's defaults, for comparing with figures
+            # measured before that file existed.
+            config=os.environ.get("BENCH_GUNICORN_CONFIG"),
+            workers=WORKERS,
+            graceful_timeout=GRACEFUL_TIMEOUT,
         ) as server:
             # One session per account that a target names, each logged in through the form.
             sessions = {
@@ -199,6 +213,18 @@ def run(args: argparse.Namespace) -> Outcome:
         for target, measurement in zip(TARGETS, measurements, strict=True)
     ]
     return Outcome(results, course.slug, course.content_version)
+
+
+def server_environment(database_url: str, courses_dir: Path) -> dict[str, str]:
+    return environment(
+        {
+            "ACADEMY_DATABASE_URL": database_url,
+            # An absolute path, so it never parses as JSON and does not depend on the cwd.
+            "ACADEMY_COURSES_DIR": str(courses_dir.resolve()),
+            "ACADEMY_SECRET_KEY": secret_key("bench"),
+            "ACADEMY_PASSWORD_HASH_METHOD": HASH_METHOD,
+        }
+    )
 
 
 def report(outcome: Outcome, args: argparse.Namespace) -> str:

@@ -19,8 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,9 +28,8 @@ from bench.database import ROOT, migrate
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.machine import busy_processes, load_average
-from bench.server import BenchError, Server, free_port, log_tail, serve
+from bench.server import BenchError, Server, environment, gunicorn, log_tail, secret_key
 
-HOST = "127.0.0.1"
 # A 5xx status in gunicorn's access log ('... "GET / HTTP/1.1" 500 ...').
 SERVER_ERROR = re.compile(r'" 5\d\d ')
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -154,12 +151,15 @@ def run(args: argparse.Namespace, results: Path) -> int:
             plan_path = results / "plan.json"
             plan_path.write_text(json.dumps(plan, indent=1))
             env = server_environment(args, url, key_file)
-            with gunicorn(env, args.workers, results / "gunicorn.log") as server:
-                config = (
-                    "gunicorn.conf.py" if (ROOT / "gunicorn.conf.py").is_file() else "no config"
-                )
+            # gunicorn.conf.py, as production runs it.
+            with gunicorn(
+                env,
+                log_path=results / "gunicorn.log",
+                workers=args.workers,
+                startup_timeout=STARTUP_TIMEOUT,
+            ) as server:
                 print(
-                    f"gunicorn on {server.host}:{server.port} ({config}, "
+                    f"gunicorn on {server.host}:{server.port} (gunicorn.conf.py, "
                     f"{worker_count(args)} workers); warming up ...",
                     flush=True,
                 )
@@ -218,59 +218,34 @@ def warm_up(server: Server, plan: dict, course) -> None:
 
 
 def worker_count(args: argparse.Namespace) -> str:
-    if args.workers:
-        return str(args.workers)
-    if not (ROOT / "gunicorn.conf.py").is_file():
-        return "2"
-    return os.environ.get("WEB_CONCURRENCY") or f"{min(2 * len(os.sched_getaffinity(0)) + 1, 12)}"
+    cores = len(os.sched_getaffinity(0))
+    return str(args.workers or os.environ.get("WEB_CONCURRENCY") or min(2 * cores + 1, 12))
 
 
 def server_environment(args: argparse.Namespace, url: str, key_file: Path) -> dict[str, str]:
-    """Production settings, as README.md's serving section has them, behind one proxy.
-
-    ACADEMY_* variables of the shell are not passed on; an instance/config.py still applies.
-    """
-    env = {name: value for name, value in os.environ.items() if not name.startswith("ACADEMY_")}
-    env.update(
-        {
-            "ACADEMY_ENV": "production",
-            "ACADEMY_SECRET_KEY": "load-" + secrets.token_urlsafe(48),
-            "ACADEMY_DATABASE_URL": url,
-            "ACADEMY_RATELIMIT_STORAGE_URI": args.redis,
-            # Other users of the same Redis database keep their counters apart.
-            "ACADEMY_RATELIMIT_KEY_PREFIX": "academy-load-" + secrets.token_hex(4),
-            "ACADEMY_BASE_URL": BASE_URL,
-            "ACADEMY_COURSES_DIR": str(args.courses_dir.resolve()),
-            "ACADEMY_BADGE_SIGNING_KEY_FILE": str(key_file),
-            # Production needs a mail server; nothing sends during the test (no mail worker
-            # runs), so invitations of the imports wait in the outbox.
-            "ACADEMY_MAIL_SERVER": "127.0.0.1",
-            "ACADEMY_MAIL_FROM": "Academy <academy@load.example.org>",
-            "ACADEMY_PRIVACY_CONTACT": "The data protection officer, dpo@load.example.org",
-            # The TLS-terminating proxy the locust users pretend to come through.
-            "ACADEMY_PROXY_FIX": "1",
-            **LOGIN_LIMITS,
-        }
-    )
+    """Production settings, as README.md's serving section has them, behind one proxy."""
+    settings = {
+        "ACADEMY_ENV": "production",
+        "ACADEMY_SECRET_KEY": secret_key("load", 48),
+        "ACADEMY_DATABASE_URL": url,
+        "ACADEMY_RATELIMIT_STORAGE_URI": args.redis,
+        # Other users of the same Redis database keep their counters apart.
+        "ACADEMY_RATELIMIT_KEY_PREFIX": "academy-load-" + secrets.token_hex(4),
+        "ACADEMY_BASE_URL": BASE_URL,
+        "ACADEMY_COURSES_DIR": str(args.courses_dir.resolve()),
+        "ACADEMY_BADGE_SIGNING_KEY_FILE": str(key_file),
+        # Production needs a mail server; nothing sends during the test (no mail worker
+        # runs), so invitations of the imports wait in the outbox.
+        "ACADEMY_MAIL_SERVER": "127.0.0.1",
+        "ACADEMY_MAIL_FROM": "Academy <academy@load.example.org>",
+        "ACADEMY_PRIVACY_CONTACT": "The data protection officer, dpo@load.example.org",
+        # The TLS-terminating proxy the locust users pretend to come through.
+        "ACADEMY_PROXY_FIX": "1",
+        **LOGIN_LIMITS,
+    }
     if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
-    return env
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int | None, log_path: Path) -> Iterator[Server]:
-    """gunicorn -c gunicorn.conf.py (or ``--workers 2`` without one) until the block ends."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}"]
-    config = ROOT / "gunicorn.conf.py"
-    if config.is_file():
-        command += ["-c", str(config)]
-        if workers:
-            command += ["--workers", str(workers)]
-    else:
-        command += ["--workers", str(workers or 2), "academy:create_app()"]
-    with serve(command, env, port, log_path, startup_timeout=STARTUP_TIMEOUT) as server:
-        yield server
+        settings["WEB_CONCURRENCY"] = str(args.workers)
+    return environment(settings)
 
 
 def run_locust(args: argparse.Namespace, server: Server, plan_path: Path, results: Path) -> int:
