@@ -41,7 +41,7 @@ from academy.models import Certificate
 from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
-from bench.database import ROOT, migrate
+from bench.filling import ROOT, migrate
 from bench.measure import timed, verdict
 
 ISSUE_RATIO_TARGET = 1.3

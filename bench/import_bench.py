@@ -46,7 +46,7 @@ from academy.models import (
     normalize_email,
 )
 from academy.services import importing
-from bench.database import HASH_METHOD, LOGIN_PASSWORD, ROOT, _insert, migrate
+from bench.filling import HASH_METHOD, LOGIN_PASSWORD, ROOT, _insert, migrate
 from bench.machine import load_average
 from bench.measure import timed_with_cpu
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
+from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
 from bench.server import (
@@ -134,7 +134,7 @@ class Outcome:
 def run(args: argparse.Namespace) -> Outcome:
     unknown = sorted({t.login for t in TARGETS if t.login and t.login not in ACCOUNTS})
     if unknown:
-        raise BenchError(f"no such account in bench.database.ACCOUNTS: {', '.join(unknown)}")
+        raise BenchError(f"no such account in bench.filling.ACCOUNTS: {', '.join(unknown)}")
     course = pick_course(args.courses_dir, args.course)
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
         print(

@@ -60,7 +60,7 @@ from academy.models import (
     utcnow,
 )
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import (
+from bench.filling import (
     FIRST_NAMES,
     HASH_METHOD,
     LAST_NAMES,

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import ROOT, migrate
+from bench.filling import ROOT, migrate
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.machine import busy_processes, load_average

@@ -29,7 +29,7 @@ from academy.models import (
     User,
     utcnow,
 )
-from bench.database import (
+from bench.filling import (
     FIRST_NAMES,
     LAST_NAMES,
     LOGIN_PASSWORD,
@@ -86,13 +86,13 @@ def fill(
 ) -> dict[str, Any]:
     """Fill the migrated database at ``url``; return the plan (without certificates).
 
-    - the organisation of ``bench.database`` with its five places and ``organizers``
+    - the organisation of ``bench.filling`` with its five places and ``organizers``
       organizers (``organizer@example.org``, then ``organizer2@example.org``, ...);
     - the round everyone of the load is in (``participant0@example.org`` ...), spread from
       invited-and-not-started to finished (every ``FINISHED_EVERY``-th), some with a failed
       quiz try and an assignment draft, with four live sessions (two held, attended by about
       two in three, two ahead);
-    - the report round of ``bench.database.fill_report_cohort`` with ``report_participants``
+    - the report round of ``bench.filling.fill_report_cohort`` with ``report_participants``
       people of its own, for the organizers' report pages and exports.
     """
     engine = make_engine(url)
