@@ -41,7 +41,8 @@ from academy.models import Certificate
 from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
-from bench.filling import ROOT, migrate
+from bench import ROOT
+from bench.database import sqlite_database
 from bench.measure import timed, verdict
 
 ISSUE_RATIO_TARGET = 1.3
@@ -190,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="academy-certificate-bench-") as directory:
-        url = "sqlite:///" + str(Path(directory) / "bench.sqlite3")
-        migrate(url)
+        url = sqlite_database(Path(directory))
         app = create_app(
             {
                 "SECRET_KEY": secrets.token_urlsafe(32),

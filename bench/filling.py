@@ -1,7 +1,8 @@
-"""A fresh SQLite database for one benchmark run: migrated with Alembic, then filled.
+"""What the benchmarks fill their databases with: accounts, the organisation and its places,
+rounds of a course and their people's progress, as rows for one bulk insert per table.
 
-Everything is inserted in bulk (a Core ``insert()`` with a list of rows per table), so
-building the database takes well under a second however many rows it gets.
+``create_database`` is what ``python -m bench`` measures against; the load test and the scale
+benchmark build their own rounds from the same pieces.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -45,8 +43,8 @@ from academy.models import (
     utcnow,
 )
 from academy.services.progress import PartProgress, part_is_complete
+from bench.database import insert_rows, sqlite_database
 
-ROOT = Path(__file__).resolve().parent.parent
 # A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
 # the method from the stored hash; gunicorn gets the same one through
 # ACADEMY_PASSWORD_HASH_METHOD for the hashes it makes itself (the dummy one that
@@ -80,18 +78,6 @@ class BenchDatabase:
     path_values: dict[str, str]
 
 
-def migrate(database_url: str) -> None:
-    """Bring the database at ``database_url`` to the newest migration."""
-    config = Config(str(ROOT / "migrations" / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    # The ini file's logging setup would print a line per migration into the report.
-    config.attributes["configure_logger"] = False
-    # Alembic >= 1.16 warns when alembic.ini lacks this setting.
-    if config.get_main_option("path_separator") is None:
-        config.set_main_option("path_separator", "os")
-    command.upgrade(config, "head")
-
-
 def create_database(
     directory: Path,
     users: int,
@@ -110,8 +96,7 @@ def create_database(
     the organisation (see ``fill_report_cohort``). A third has ``roster_participants``
     enrolled and invited but no progress, for the round page (see ``fill_roster_cohort``).
     """
-    url = "sqlite:///" + str(directory / "bench.sqlite3")
-    migrate(url)
+    url = sqlite_database(directory)
     engine = make_engine(url)
     try:
         with Session(engine) as session:
@@ -134,12 +119,12 @@ def create_database(
 def insert_users(session: Session, count: int) -> list[int]:
     """``count`` users, ``LOGIN_EMAIL`` first; returns their ids in that order."""
     emails = [LOGIN_EMAIL] + [f"person{n}@example.org" for n in range(1, count)]
-    return _insert_accounts(
+    return insert_accounts(
         session, [(email, f"Bench Person {n}") for n, email in enumerate(emails)]
     )
 
 
-def _insert_accounts(session: Session, people: list[tuple[str, str]]) -> list[int]:
+def insert_accounts(session: Session, people: list[tuple[str, str]]) -> list[int]:
     """Users with LOGIN_PASSWORD from (e-mail, name) pairs; returns their ids in order."""
     password_hash = generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
     rows = [
@@ -153,33 +138,25 @@ def _insert_accounts(session: Session, people: list[tuple[str, str]]) -> list[in
         }
         for email, name in people
     ]
-    return _insert(session, User, rows)
+    return insert_rows(session, User, rows)
 
 
 def insert_organisation(session: Session) -> tuple[int, list[int]]:
     """The organisation that runs every round, with ``ORGANIZER_EMAIL`` as its organizer
     and ``REPORT_PLACES``; returns its id and the places' ids in that order."""
-    [organisation_id] = _insert(
+    [organisation_id] = insert_rows(
         session,
         Organisation,
         [{"name": "Bench Municipality", "kind": OrganisationKind.MUNICIPALITY}],
     )
-    [organizer_id] = _insert_accounts(session, [(ORGANIZER_EMAIL, "Oda Organizer")])
-    _insert(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
-    place_ids = _insert(
+    [organizer_id] = insert_accounts(session, [(ORGANIZER_EMAIL, "Oda Organizer")])
+    insert_rows(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
+    place_ids = insert_rows(
         session,
         Place,
         [{"organisation_id": organisation_id, "name": name} for name in REPORT_PLACES],
     )
     return organisation_id, place_ids
-
-
-def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in one statement; return the new ids in the order of ``rows``."""
-    if not rows:
-        return []
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
 
 
 @dataclass
@@ -206,7 +183,7 @@ class ProgressRows:
 
     def insert(self, session: Session) -> None:
         for model, rows in self.tables():
-            _insert(session, model, rows)
+            insert_rows(session, model, rows)
 
 
 def fill_course(
@@ -243,9 +220,9 @@ def fill_course(
                 ),
             }
         )
-    cohort_ids = _insert(session, Cohort, cohort_rows)
+    cohort_ids = insert_rows(session, Cohort, cohort_rows)
     cohort_id = cohort_ids[CURRENT]
-    _insert(session, LiveSession, live_session_rows(cohort_ids, now))
+    insert_rows(session, LiveSession, live_session_rows(cohort_ids, now))
 
     second = course.parts[1]
     lesson = second.lessons[len(second.lessons) // 2]
@@ -316,7 +293,7 @@ def enrol(
         }
         for person, position, (_rows, finished) in zip(people, positions, progress, strict=True)
     ]
-    enrolment_ids = _insert(session, Enrolment, rows)
+    enrolment_ids = insert_rows(session, Enrolment, rows)
     everyone = ProgressRows()
     for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
         everyone.extend(done, enrolment_id)
@@ -342,7 +319,7 @@ def fill_report_cohort(
     """
     now = utcnow()
     starts_on = now.date() - timedelta(days=30)
-    [cohort_id] = _insert(
+    [cohort_id] = insert_rows(
         session,
         Cohort,
         [
@@ -368,10 +345,10 @@ def fill_report_cohort(
         }
         for meeting in range(4)
     ]
-    session_ids = _insert(session, LiveSession, sessions)
+    session_ids = insert_rows(session, LiveSession, sessions)
     held = [id_ for id_, row in zip(session_ids, sessions, strict=True) if row["starts_at"] < now]
 
-    user_ids = _insert_accounts(
+    user_ids = insert_accounts(
         session,
         [
             (
@@ -406,7 +383,7 @@ def fill_roster_cohort(
     taking the course, every role and place. What the round page lists, with no progress
     (the page does not read it). Returns {"roster_cohort": the round's id}."""
     now = utcnow()
-    [cohort_id] = _insert(
+    [cohort_id] = insert_rows(
         session,
         Cohort,
         [
@@ -420,8 +397,8 @@ def fill_roster_cohort(
             }
         ],
     )
-    _insert(session, LiveSession, live_session_rows([cohort_id], now))
-    user_ids = _insert_accounts(
+    insert_rows(session, LiveSession, live_session_rows([cohort_id], now))
+    user_ids = insert_accounts(
         session,
         [
             (
@@ -433,7 +410,7 @@ def fill_roster_cohort(
     )
     roles = list(AudienceRole)
     invited = [n % 3 == 0 for n in range(participants)]
-    enrolment_ids = _insert(
+    enrolment_ids = insert_rows(
         session,
         Enrolment,
         [
@@ -449,7 +426,7 @@ def fill_roster_cohort(
         ],
     )
     mail_states = (MailStatus.QUEUED, MailStatus.SENT, MailStatus.BOUNCED)
-    mail_ids = _insert(
+    mail_ids = insert_rows(
         session,
         OutboxMail,
         [
@@ -463,7 +440,7 @@ def fill_roster_cohort(
             for n in range(participants)
         ],
     )
-    _insert(
+    insert_rows(
         session,
         Invitation,
         [
@@ -512,7 +489,7 @@ def enrol_with_attendance(
         progress,
         started,
     )
-    _insert(
+    insert_rows(
         session,
         Attendance,
         [

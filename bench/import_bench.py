@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -46,7 +45,9 @@ from academy.models import (
     normalize_email,
 )
 from academy.services import importing
-from bench.filling import HASH_METHOD, LOGIN_PASSWORD, ROOT, _insert, migrate
+from bench import ROOT
+from bench.database import count_rows, insert_rows, sqlite_database
+from bench.filling import HASH_METHOD, LOGIN_PASSWORD
 from bench.machine import load_average
 from bench.measure import timed_with_cpu
 
@@ -107,7 +108,7 @@ def arrange(session: Session, rows: int) -> tuple[int, int]:
     session.add(cohort)
     session.flush()
     existing = range(0, rows, 10)
-    user_ids = _insert(
+    user_ids = insert_rows(
         session,
         User,
         [
@@ -122,7 +123,7 @@ def arrange(session: Session, rows: int) -> tuple[int, int]:
             for n in existing
         ],
     )
-    _insert(
+    insert_rows(
         session,
         Enrolment,
         [
@@ -160,8 +161,7 @@ class Case:
 
 def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) -> Case:
     case = Case(f"service, {'with' if invitations else 'without'} invitations")
-    url = "sqlite:///" + str(directory / f"service-{invitations}.sqlite3")
-    migrate(url)
+    url = sqlite_database(directory, f"service-{invitations}")
     engine = make_engine(url)
     # Invitations render mails and build links: they need the application's context.
     app = create_app(_config(url))
@@ -196,8 +196,8 @@ def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) 
                 f"{result.users_created:,} accounts created, {result.existing_accounts:,} "
                 f"existing accounts enrolled, {result.already_enrolled:,} already enrolled, "
                 f"{result.places_created} places created, {result.invitations_sent:,} "
-                f"invitations; {_count(session, Enrolment):,} enrolled, "
-                f"{_count(session, OutboxMail):,} mails in the outbox"
+                f"invitations; {count_rows(session, Enrolment):,} enrolled, "
+                f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
     finally:
         get_engine(app).dispose()
@@ -208,8 +208,7 @@ def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) 
 def view_case(data: bytes, rows: int, directory: Path) -> Case:
     """The organizer's confirming POST, with invitations, through the Flask test client."""
     case = Case("view, with invitations: the confirming POST")
-    url = "sqlite:///" + str(directory / "view.sqlite3")
-    migrate(url)
+    url = sqlite_database(directory, "view")
     app = create_app(_config(url))
     app.instance_path = str(directory / "instance")
     try:
@@ -246,8 +245,8 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
         size = f"the round page it redirects to: {len(answer.data) / 1e6:.1f} MB; "
         with Session(get_engine(app)) as session:
             case.counted = size + (
-                f"{_count(session, Enrolment):,} enrolled, "
-                f"{_count(session, OutboxMail):,} mails in the outbox"
+                f"{count_rows(session, Enrolment):,} enrolled, "
+                f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
     finally:
         get_engine(app).dispose()
@@ -282,10 +281,6 @@ def _config(url: str) -> dict:
         "COURSES_DIR": str(COURSES_DIR),
         "RATELIMIT_STORAGE_URI": "memory://",
     }
-
-
-def _count(session: Session, model: type) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def _csrf_token(page: str) -> str:

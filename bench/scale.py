@@ -25,14 +25,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -60,17 +60,21 @@ from academy.models import (
     utcnow,
 )
 from bench.course import DEFAULT_COURSES_DIR, pick_course
+from bench.database import (
+    DEFAULT_SERVER,
+    insert_many,
+    insert_rows,
+    postgres_database,
+    vacuum_analyze,
+)
 from bench.filling import (
     FIRST_NAMES,
     HASH_METHOD,
     LAST_NAMES,
     LOGIN_PASSWORD,
     REPORT_PLACES,
-    _insert,
-    migrate,
     participant_progress,
 )
-from bench.loadtest import data as databases
 from bench.machine import busy_processes
 from bench.measure import percentile_ms, verdict
 from bench.server import BenchError
@@ -298,9 +302,8 @@ def _cheap_hash() -> str:
 
 
 def _bulk(session: Session, model: type, rows: list[dict[str, Any]], counts: dict) -> None:
-    """One executemany, no RETURNING."""
+    insert_many(session, model, rows)
     if rows:
-        session.execute(insert(model), rows)
         counts[model.__tablename__] = counts.get(model.__tablename__, 0) + len(rows)
 
 
@@ -318,19 +321,19 @@ def _fill_organisation(
 ) -> dict[str, Any]:
     now = utcnow()
     today = now.date()
-    [organisation_id] = _insert(
+    [organisation_id] = insert_rows(
         session,
         Organisation,
         [{"name": f"Municipality {number:04d}", "kind": OrganisationKind.MUNICIPALITY}],
     )
     organizer_email = f"organizer{number}@example.org"
-    [organizer_id] = _insert(
+    [organizer_id] = insert_rows(
         session, User, [_user(organizer_email, "Oda Organizer", password_hash)]
     )
     _bulk(
         session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}], counts
     )
-    place_ids = _insert(
+    place_ids = insert_rows(
         session,
         Place,
         [{"organisation_id": organisation_id, "name": name} for name in REPORT_PLACES],
@@ -355,7 +358,7 @@ def _fill_organisation(
                 ),
             }
         )
-    cohort_ids = _insert(session, Cohort, cohort_rows)
+    cohort_ids = insert_rows(session, Cohort, cohort_rows)
     counts["cohort"] = counts.get("cohort", 0) + len(cohort_ids)
 
     # Four meetings a round, two weeks apart from its second week.
@@ -374,7 +377,7 @@ def _fill_organisation(
                     "video_url": "https://video.example.org/scale" if meeting % 2 else "",
                 }
             )
-    meeting_ids = _insert(session, LiveSession, meetings)
+    meeting_ids = insert_rows(session, LiveSession, meetings)
     counts["live_session"] = counts.get("live_session", 0) + len(meeting_ids)
 
     # Everyone of the organisation's rounds: users, then enrolments, then their progress.
@@ -384,7 +387,7 @@ def _fill_organisation(
         for n, position in enumerate(positions):
             people.append((index, cohort_id, phase, n, position))
     emails = [f"p{number}-{index}-{n}@example.org" for index, _c, _p, n, _pos in people]
-    user_ids = _insert(
+    user_ids = insert_rows(
         session,
         User,
         [
@@ -429,7 +432,7 @@ def _fill_organisation(
                 "withdrawn_at": now - timedelta(days=5) if withdrawn else None,
             }
         )
-    enrolment_ids = _insert(session, Enrolment, enrolment_rows)
+    enrolment_ids = insert_rows(session, Enrolment, enrolment_rows)
     counts["enrolment"] = counts.get("enrolment", 0) + len(enrolment_ids)
 
     lessons, attempts, submissions, states, certificates, attendance = [], [], [], [], [], []
@@ -514,17 +517,6 @@ def _certificate(
         "part_completed_on": {part.slug: "2026-01-01" for part in course.parts},
         "issued_at": enrolment["completed_at"],
     }
-
-
-def vacuum_analyze(url: str) -> None:
-    """What autovacuum would have done on a database in use: statistics and the visibility
-    map (index-only scans), so that the planner sees the tables as they are."""
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM (ANALYZE)"))
-    finally:
-        engine.dispose()
 
 
 # --- the measurement ----------------------------------------------------------------------
@@ -703,7 +695,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also print EXPLAIN ANALYZE of every statement of every page at both sizes",
     )
-    parser.add_argument("--postgres", default=databases.DEFAULT_SERVER)
+    parser.add_argument("--postgres", default=DEFAULT_SERVER)
     parser.add_argument("--courses-dir", type=Path, default=DEFAULT_COURSES_DIR)
     parser.add_argument("--course", default=None)
     parser.add_argument(
@@ -726,15 +718,14 @@ def run(args: argparse.Namespace) -> int:
     tag = secrets.token_hex(3)
     names = {"small": f"academy_scale_small_{tag}", "large": f"academy_scale_large_{tag}"}
     sizes = {"small": (args.small, 1), "large": (args.participants, args.cohorts)}
-    created: list[str] = []
-    try:
+    with ExitStack() as databases:
         built: dict[str, ScaleDatabase] = {}
         for size, name in names.items():
-            url = databases.create_database(args.postgres, name)
-            created.append(name)
             participants, cohorts = sizes[size]
             print(f"{size}: {participants:,} participants in {cohorts:,} round(s) ({name})")
-            migrate(url)
+            url = databases.enter_context(
+                postgres_database(args.postgres, name, keep=args.keep_databases)
+            )
             database = generate(
                 url,
                 course,
@@ -770,13 +761,6 @@ def run(args: argparse.Namespace) -> int:
             if args.explain or not passed:
                 print_statements(sites, verbose=args.explain)
         return 0 if passed else 1
-    finally:
-        if args.keep_databases:
-            for name in created:
-                print(f"database kept: {databases.database_url(args.postgres, name)}")
-        else:
-            for name in created:
-                databases.drop_database(args.postgres, name)
 
 
 def report(timings: dict[tuple[str, str], list[float]]) -> bool:

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.filling import ROOT
+from bench import ROOT
 
 HOST = "127.0.0.1"
 APP = "academy:create_app()"

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bench import ROOT
 from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.filling import ROOT, migrate
+from bench.database import DEFAULT_SERVER, postgres_database, scratch_name
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.machine import busy_processes, load_average
@@ -70,8 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", data.DEFAULT_SERVER),
-        help=f"any database URL of the PostgreSQL server to use ({data.DEFAULT_SERVER})",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
+        help=f"any database URL of the PostgreSQL server to use ({DEFAULT_SERVER})",
     )
     parser.add_argument(
         "--redis",
@@ -113,68 +114,63 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, results: Path) -> int:
     course = pick_course(args.courses_dir, args.course)
-    name = data.new_database_name()
-    url = data.create_database(args.postgres, name)
+    name = scratch_name("academy_load")
     print(f"database {name}: migrating and filling ...", flush=True)
     started = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="academy-load-") as folder:
-            directory = Path(folder)
-            migrate(url)
-            plan = data.fill(
-                url,
-                course,
-                participants=args.participants,
-                organizers=args.organizers,
-                report_participants=args.report_participants,
-            )
-            method = data.use_production_password_hash(url)
-            key_file = data.badge_key_path(directory)
-            issued = data.issue_certificates(
-                {
-                    "DATABASE_URL": url,
-                    "COURSES_DIR": str(args.courses_dir.resolve()),
-                    "SECRET_KEY": "load-" + secrets.token_urlsafe(32),
-                    "BASE_URL": BASE_URL,
-                    "BADGE_SIGNING_KEY_FILE": str(key_file),
-                },
-                plan,
-            )
+    with (
+        postgres_database(args.postgres, name, keep=args.keep_database) as url,
+        tempfile.TemporaryDirectory(prefix="academy-load-") as folder,
+    ):
+        directory = Path(folder)
+        plan = data.fill(
+            url,
+            course,
+            participants=args.participants,
+            organizers=args.organizers,
+            report_participants=args.report_participants,
+        )
+        method = data.use_production_password_hash(url)
+        key_file = data.badge_key_path(directory)
+        issued = data.issue_certificates(
+            {
+                "DATABASE_URL": url,
+                "COURSES_DIR": str(args.courses_dir.resolve()),
+                "SECRET_KEY": "load-" + secrets.token_urlsafe(32),
+                "BASE_URL": BASE_URL,
+                "BADGE_SIGNING_KEY_FILE": str(key_file),
+            },
+            plan,
+        )
+        print(
+            f"  {args.participants} participants ({issued} with a certificate, PDF "
+            f"rendered), {args.organizers} organizers, a report round of "
+            f"{args.report_participants}; passwords hashed with {method}; "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        plan["wait"] = {"participant": [1, 5], "organizer": [2, 6], "reading": [1, 3]}
+        plan_path = results / "plan.json"
+        plan_path.write_text(json.dumps(plan, indent=1))
+        env = server_environment(args, url, key_file)
+        # gunicorn.conf.py, as production runs it.
+        with gunicorn(
+            env,
+            log_path=results / "gunicorn.log",
+            workers=args.workers,
+            startup_timeout=STARTUP_TIMEOUT,
+        ) as server:
             print(
-                f"  {args.participants} participants ({issued} with a certificate, PDF "
-                f"rendered), {args.organizers} organizers, a report round of "
-                f"{args.report_participants}; passwords hashed with {method}; "
-                f"{time.perf_counter() - started:.1f} s",
+                f"gunicorn on {server.host}:{server.port} (gunicorn.conf.py, "
+                f"{worker_count(args)} workers); warming up ...",
                 flush=True,
             )
-            plan["wait"] = {"participant": [1, 5], "organizer": [2, 6], "reading": [1, 3]}
-            plan_path = results / "plan.json"
-            plan_path.write_text(json.dumps(plan, indent=1))
-            env = server_environment(args, url, key_file)
-            # gunicorn.conf.py, as production runs it.
-            with gunicorn(
-                env,
-                log_path=results / "gunicorn.log",
-                workers=args.workers,
-                startup_timeout=STARTUP_TIMEOUT,
-            ) as server:
-                print(
-                    f"gunicorn on {server.host}:{server.port} (gunicorn.conf.py, "
-                    f"{worker_count(args)} workers); warming up ...",
-                    flush=True,
-                )
-                warm_up(server, plan, course)
-                busy_before = busy_processes()
-                load_before = load_average()
-                status = run_locust(args, server, plan_path, results)
-                load_after = load_average()
-                busy_after = busy_processes()
-            errors_logged = count_server_errors(results / "gunicorn.log")
-    finally:
-        if args.keep_database:
-            print(f"database kept: {url}")
-        else:
-            data.drop_database(args.postgres, name)
+            warm_up(server, plan, course)
+            busy_before = busy_processes()
+            load_before = load_average()
+            status = run_locust(args, server, plan_path, results)
+            load_after = load_average()
+            busy_after = busy_processes()
+        errors_logged = count_server_errors(results / "gunicorn.log")
     stats = read_stats(results / "locust_stats.csv")
     failures = read_failures(results / "locust_failures.csv")
     print_table(stats, failures)

@@ -1,4 +1,4 @@
-"""The load test's database: a PostgreSQL database of its own, migrated, filled in bulk, and
+"""The load test's data: its rounds filled in bulk, and
 certificates issued and rendered the way the application does it.
 
 What locust needs to know about it (accounts, ids, the course's slugs and right answers) is
@@ -7,15 +7,12 @@ returned as a plan: plain JSON, so that the locustfile never imports the applica
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
 from academy.content import Course
@@ -29,51 +26,22 @@ from academy.models import (
     User,
     utcnow,
 )
+from bench.database import insert_rows
 from bench.filling import (
     FIRST_NAMES,
     LAST_NAMES,
     LOGIN_PASSWORD,
     ORGANIZER_EMAIL,
     REPORT_PLACES,
-    _insert,
-    _insert_accounts,
     enrol_with_attendance,
     fill_report_cohort,
+    insert_accounts,
     insert_organisation,
     participant_progress,
 )
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Every fifth participant has finished the course and holds a certificate.
 FINISHED_EVERY = 5
-
-
-def database_url(server: str, name: str) -> str:
-    """The URL of database ``name`` on the server that ``server`` (any database's URL) names."""
-    url: URL = make_url(server).set(database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def create_database(server: str, name: str) -> str:
-    """Create an empty database ``name``; return its URL."""
-    _admin(server, f'CREATE DATABASE "{name}"')
-    return database_url(server, name)
-
-
-def drop_database(server: str, name: str) -> None:
-    # FORCE: a worker that did not exit in time must not keep the database alive.
-    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server: str, statement: str) -> None:
-    engine = create_engine(
-        database_url(server, "postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def fill(
@@ -102,10 +70,10 @@ def fill(
             organizer_emails = [ORGANIZER_EMAIL] + [
                 f"organizer{n}@example.org" for n in range(2, organizers + 1)
             ]
-            extra = _insert_accounts(
+            extra = insert_accounts(
                 session, [(email, f"Organizer {email}") for email in organizer_emails[1:]]
             )
-            _insert(
+            insert_rows(
                 session,
                 Organizer,
                 [{"organisation_id": organisation_id, "user_id": user_id} for user_id in extra],
@@ -139,7 +107,7 @@ def _fill_load_cohort(
 ) -> dict[str, Any]:
     now = utcnow()
     started = now - timedelta(days=30)
-    [cohort_id] = _insert(
+    [cohort_id] = insert_rows(
         session,
         Cohort,
         [
@@ -165,11 +133,11 @@ def _fill_load_cohort(
         }
         for number, days in enumerate((-21, -7, 7, 21))
     ]
-    session_ids = _insert(session, LiveSession, meetings)
+    session_ids = insert_rows(session, LiveSession, meetings)
     held = [id_ for id_, row in zip(session_ids, meetings, strict=True) if row["starts_at"] < now]
 
     emails = [f"participant{n}@example.org" for n in range(count)]
-    user_ids = _insert_accounts(
+    user_ids = insert_accounts(
         session,
         [
             (email, f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}")
@@ -277,10 +245,6 @@ def issue_certificates(app_config: dict[str, Any], plan: dict[str, Any]) -> int:
             issued += 1
         badges.ensure_signing_key(app)
     return issued
-
-
-def new_database_name() -> str:
-    return "academy_load_" + secrets.token_hex(4)
 
 
 def badge_key_path(directory: Path) -> Path:
