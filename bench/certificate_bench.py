@@ -34,15 +34,15 @@ from flask import Flask, Response, abort
 from sqlalchemy import select
 from weasyprint.text.fonts import FontConfiguration
 
-from academy import create_app
 from academy.content import Course, get_course
-from academy.db import get_engine, get_session
+from academy.db import get_session
 from academy.models import Certificate
 from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
 from bench import ROOT
 from bench.database import sqlite_database
+from bench.inprocess import academy_app
 from bench.measure import timed, verdict
 
 ISSUE_RATIO_TARGET = 1.3
@@ -192,16 +192,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="academy-certificate-bench-") as directory:
         url = sqlite_database(Path(directory))
-        app = create_app(
-            {
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "DATABASE_URL": url,
-                "COURSES_DIR": str(Path(args.courses_dir).resolve()),
-                "BASE_URL": "https://academy.example.se",
-            }
-        )
-        app.instance_path = directory
-        try:
+        with academy_app(url, Path(args.courses_dir), BASE_URL="https://academy.example.se") as app:
+            app.instance_path = directory
             with app.app_context():
                 course = get_course(args.course)
                 if course is None:
@@ -212,8 +204,6 @@ def main(argv: list[str] | None = None) -> int:
                 download = measure_download(app, course, args.requests)
             with app.app_context():
                 memory = measure_memory(app, course, args.renders, args.warmup)
-        finally:
-            get_engine(app).dispose()
 
     results = [
         issue_figures["ratio"] <= ISSUE_RATIO_TARGET,

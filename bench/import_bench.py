@@ -30,8 +30,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from academy import create_app
-from academy.db import get_engine, make_engine
+from academy.db import get_engine
 from academy.models import (
     AudienceRole,
     Cohort,
@@ -47,7 +46,8 @@ from academy.models import (
 from academy.services import importing
 from bench import ROOT
 from bench.database import count_rows, insert_rows, sqlite_database
-from bench.filling import HASH_METHOD, LOGIN_PASSWORD
+from bench.filling import HASH_METHOD, LOGIN_PASSWORD, ORGANIZER_EMAIL
+from bench.inprocess import academy_app, csrf_token, logged_in_client
 from bench.machine import load_average
 from bench.measure import timed_with_cpu
 
@@ -91,8 +91,8 @@ def arrange(session: Session, rows: int) -> tuple[int, int]:
     accounts and enrolments; returns the cohort's and the organizer's ids."""
     organisation = Organisation(name="Bench kommun", kind=OrganisationKind.MUNICIPALITY)
     organizer = User(
-        email="organizer@example.org",
-        email_normalized="organizer@example.org",
+        email=ORGANIZER_EMAIL,
+        email_normalized=ORGANIZER_EMAIL,
         name="Oda Organizer",
         certificate_name="Oda Organizer",
         locale="sv",
@@ -162,10 +162,9 @@ class Case:
 def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) -> Case:
     case = Case(f"service, {'with' if invitations else 'without'} invitations")
     url = sqlite_database(directory, f"service-{invitations}")
-    engine = make_engine(url)
     # Invitations render mails and build links: they need the application's context.
-    app = create_app(_config(url))
-    try:
+    with academy_app(url, COURSES_DIR) as app:
+        engine = get_engine(app)
         with Session(engine) as session:
             cohort_id, organizer_id = arrange(session, rows)
             session.commit()
@@ -199,9 +198,6 @@ def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) 
                 f"invitations; {count_rows(session, Enrolment):,} enrolled, "
                 f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
-    finally:
-        get_engine(app).dispose()
-        engine.dispose()
     return case
 
 
@@ -209,19 +205,14 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
     """The organizer's confirming POST, with invitations, through the Flask test client."""
     case = Case("view, with invitations: the confirming POST")
     url = sqlite_database(directory, "view")
-    app = create_app(_config(url))
-    app.instance_path = str(directory / "instance")
-    try:
+    with academy_app(url, COURSES_DIR) as app:
+        app.instance_path = str(directory / "instance")
         with Session(get_engine(app)) as session:
-            cohort_id, organizer_id = arrange(session, rows)
+            cohort_id, _organizer_id = arrange(session, rows)
             session.commit()
-            login_id = session.get_one(User, organizer_id).get_id()
-        client = app.test_client()
-        with client.session_transaction() as cookie:
-            cookie["_user_id"] = login_id
-            cookie["_fresh"] = True
+        client = logged_in_client(app, ORGANIZER_EMAIL)
         upload_path = f"/organize/cohorts/{cohort_id}/import"
-        token = _csrf_token(client.get(upload_path).text)
+        token = csrf_token(client.get(upload_path).text)
         uploaded = client.post(
             upload_path,
             data={"csrf_token": token, "file": (io.BytesIO(data), "deltagare.csv")},
@@ -235,7 +226,7 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
                 r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page
             )
         }
-        form.update({"csrf_token": _csrf_token(page), "create_places": "y"})
+        form.update({"csrf_token": csrf_token(page), "create_places": "y"})
         form["send_invitations"] = "y"
         confirmed = case.time("POST (confirm)", lambda: client.post(review, data=form))
         location = confirmed.headers.get("Location", "")
@@ -248,8 +239,6 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
                 f"{count_rows(session, Enrolment):,} enrolled, "
                 f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
-    finally:
-        get_engine(app).dispose()
     return case
 
 
@@ -272,22 +261,6 @@ def attack_cases() -> list[Case]:
         case.counted = f"{len(data):,} bytes, stopped: {code}"
         cases.append(case)
     return cases
-
-
-def _config(url: str) -> dict:
-    return {
-        "SECRET_KEY": "bench-import-secret-key-not-for-production",
-        "DATABASE_URL": url,
-        "COURSES_DIR": str(COURSES_DIR),
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-
-
-def _csrf_token(page: str) -> str:
-    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    if found is None:
-        raise SystemExit("no CSRF token on the page")
-    return found.group(1)
 
 
 def main(argv: list[str] | None = None) -> int:

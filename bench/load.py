@@ -15,10 +15,10 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+from bench.inprocess import csrf_token
 from bench.measure import percentile_ms
 from bench.server import BenchError, Server
 
@@ -137,17 +137,6 @@ def measure(
     )
 
 
-class _CsrfTokenParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.token: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "input" and values.get("name") == "csrf_token" and self.token is None:
-            self.token = values.get("value")
-
-
 def _store_cookies(jar: dict[str, str], response: http.client.HTTPResponse) -> None:
     for header in response.headers.get_all("Set-Cookie") or []:
         cookie = SimpleCookie()
@@ -167,14 +156,13 @@ def login(server: Server, email: str, password: str) -> dict[str, str]:
     try:
         connection.request("GET", "/login")
         response = connection.getresponse()
-        parser = _CsrfTokenParser()
-        parser.feed(response.read().decode())
+        page = response.read().decode()
         _store_cookies(jar, response)
-        if response.status != 200 or not parser.token:
-            raise BenchError(f"GET /login: status {response.status}, no CSRF token found")
+        if response.status != 200:
+            raise BenchError(f"GET /login: status {response.status}")
 
         body = urlencode(
-            {"csrf_token": parser.token, "email": email, "password": password, "next": ""}
+            {"csrf_token": csrf_token(page), "email": email, "password": password, "next": ""}
         )
         connection.request(
             "POST",

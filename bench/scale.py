@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -75,6 +76,7 @@ from bench.filling import (
     REPORT_PLACES,
     participant_progress,
 )
+from bench.inprocess import academy_app, logged_in_client
 from bench.machine import busy_processes
 from bench.measure import percentile_ms, verdict
 from bench.server import BenchError
@@ -523,39 +525,14 @@ def _certificate(
 
 
 class Site:
-    """One database served in-process, with logged-in test clients."""
+    """One database served in-process, with test clients logged in."""
 
-    def __init__(self, database: ScaleDatabase, courses_dir: Path, key_file: Path) -> None:
-        from academy import create_app
-
+    def __init__(self, database: ScaleDatabase, app: Flask) -> None:
         self.database = database
-        self.app = create_app(
-            {
-                "DATABASE_URL": database.url,
-                "COURSES_DIR": str(courses_dir.resolve()),
-                "SECRET_KEY": "scale-" + secrets.token_urlsafe(32),
-                "PASSWORD_HASH_METHOD": HASH_METHOD,
-                "RATELIMIT_STORAGE_URI": "memory://",
-                "BADGE_SIGNING_KEY_FILE": str(key_file),
-            }
-        )
-        self.participants = [self._client(email) for email in database.participant_emails]
-        self.organizer = self._client(database.organizer_email)
+        self.app = app
+        self.participants = [logged_in_client(app, email) for email in database.participant_emails]
+        self.organizer = logged_in_client(app, database.organizer_email)
         self._turn = 0
-
-    def _client(self, email: str):
-        client = self.app.test_client()
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        if token is None:
-            raise BenchError("no CSRF token on the login page")
-        response = client.post(
-            "/login",
-            data={"csrf_token": token.group(1), "email": email, "password": LOGIN_PASSWORD},
-        )
-        if response.status_code != 302:
-            raise BenchError(f"logging in as {email}: status {response.status_code}")
-        return client
 
     def request(self, page: str) -> float:
         """One request of ``page``; its wall time in seconds."""
@@ -746,7 +723,18 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="academy-scale-") as folder:
             key = Path(folder) / "badge-signing-key.pem"
             sites = {
-                size: Site(database, args.courses_dir, key) for size, database in built.items()
+                size: Site(
+                    database,
+                    databases.enter_context(
+                        academy_app(
+                            database.url,
+                            args.courses_dir,
+                            PASSWORD_HASH_METHOD=HASH_METHOD,
+                            BADGE_SIGNING_KEY_FILE=str(key),
+                        )
+                    ),
+                )
+                for size, database in built.items()
             }
             print(
                 f"\nmeasuring in-process: {args.requests} requests per page and size in "

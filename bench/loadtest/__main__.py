@@ -26,6 +26,7 @@ from pathlib import Path
 from bench import ROOT
 from bench.course import DEFAULT_COURSES_DIR, pick_course
 from bench.database import DEFAULT_SERVER, postgres_database, scratch_name
+from bench.inprocess import academy_app
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.machine import busy_processes, load_average
@@ -131,16 +132,10 @@ def run(args: argparse.Namespace, results: Path) -> int:
         )
         method = data.use_production_password_hash(url)
         key_file = data.badge_key_path(directory)
-        issued = data.issue_certificates(
-            {
-                "DATABASE_URL": url,
-                "COURSES_DIR": str(args.courses_dir.resolve()),
-                "SECRET_KEY": "load-" + secrets.token_urlsafe(32),
-                "BASE_URL": BASE_URL,
-                "BADGE_SIGNING_KEY_FILE": str(key_file),
-            },
-            plan,
-        )
+        with academy_app(
+            url, args.courses_dir, BASE_URL=BASE_URL, BADGE_SIGNING_KEY_FILE=str(key_file)
+        ) as app:
+            issued = data.issue_certificates(app, plan)
         print(
             f"  {args.participants} participants ({issued} with a certificate, PDF "
             f"rendered), {args.organizers} organizers, a report round of "

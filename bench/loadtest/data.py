@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -215,18 +216,16 @@ def use_production_password_hash(url: str, password: str = LOGIN_PASSWORD) -> st
     return password_hash.split("$", 1)[0]
 
 
-def issue_certificates(app_config: dict[str, Any], plan: dict[str, Any]) -> int:
+def issue_certificates(app: Flask, plan: dict[str, Any]) -> int:
     """Issue the certificate of every finished participant of the plan through
     ``academy.services.certificates.issue``, render and store its PDF (``store_pdf``), as
     the request that completes a course does; record the ids in the plan. Also creates the
     badge signing key, so that the workers find one. Returns how many were issued."""
-    from academy import create_app
     from academy.content import get_course
     from academy.db import get_session
     from academy.models import Enrolment
     from academy.services import badges, certificates
 
-    app = create_app(app_config)
     issued = 0
     with app.app_context():
         course = get_course(plan["course"]["slug"])
