@@ -8,18 +8,19 @@ benchmark build their own rounds from the same pieces.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from academy.content import AssignmentField, Course, Part
+from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
-    AssignmentSubmission,
     Attendance,
     AudienceRole,
     Cohort,
@@ -27,23 +28,19 @@ from academy.models import (
     EnrolmentStatus,
     Invitation,
     InvitationPurpose,
-    LessonProgress,
     LiveSession,
     MailStatus,
     Organisation,
     OrganisationKind,
     Organizer,
     OutboxMail,
-    PartState,
     Place,
-    QuizAttempt,
-    SubmissionStatus,
     User,
     normalize_email,
     utcnow,
 )
-from academy.services.progress import PartProgress, part_is_complete
 from bench.database import insert_rows, sqlite_database
+from bench.progress import ProgressRows, lesson_count, participant_progress, spread_positions
 
 # A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
 # the method from the stored hash; gunicorn gets the same one through
@@ -61,9 +58,11 @@ ACCOUNTS = {"participant": LOGIN_EMAIL, "organizer": ORGANIZER_EMAIL}
 # the one at index CURRENT.
 COHORTS = 5
 CURRENT = 3
+# How long a round runs, start to deadline.
+ROUND_DAYS = 90
 # The report round's places, so that its place column and filter have something in them.
 REPORT_PLACES = ("Station square", "Harbour", "Old town", "North park", "Market hall")
-FIRST_NAMES = ("Åsa", "Ärla", "Östen", "Ærlend", "Øystein", "Märta", "Björn", "Sølvi", "Jon")
+FIRST_NAMES = ("Åsa", "Ärla", "Östen", "Ærlend", "Øystein", "Märta", "Björn", "Sølvi", "Jörg")
 LAST_NAMES = ("Öberg", "Ångström", "Ødegård", "Bråthen", "Lindqvist", "Næss", "Älvdal", "Ås")
 
 
@@ -76,6 +75,278 @@ class BenchDatabase:
     # "report_cohort" (the id of the round of the report benchmark) and "roster_cohort"
     # (the round of the round-page benchmark).
     path_values: dict[str, str]
+
+
+# --- the pieces every benchmark's data is made of ------------------------------------------
+
+
+def person_name(n: int, *, last: int | None = None, number: object = None) -> str:
+    """The ``n``-th person's name, with Å Ä Ö Æ Ø, made unique by ``number`` (default ``n``);
+    ``last`` picks the last name (default ``n``)."""
+    surname = LAST_NAMES[(n if last is None else last) % len(LAST_NAMES)]
+    return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {surname} {n if number is None else number}"
+
+
+@lru_cache(maxsize=1)
+def cheap_password_hash() -> str:
+    """LOGIN_PASSWORD hashed with HASH_METHOD, computed once."""
+    return generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
+
+
+def user_row(
+    email: str, name: str, password_hash: str | None, *, locale: str = "en", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "email": email,
+        "email_normalized": normalize_email(email),
+        "name": name,
+        "certificate_name": name,
+        "locale": locale,
+        "password_hash": password_hash,
+        **extra,
+    }
+
+
+def insert_accounts(
+    session: Session, people: list[tuple[str, str]], *, locale: str = "en"
+) -> list[int]:
+    """Users with LOGIN_PASSWORD from (e-mail, name) pairs; returns their ids in order."""
+    password_hash = cheap_password_hash()
+    rows = [user_row(email, name, password_hash, locale=locale) for email, name in people]
+    return insert_rows(session, User, rows)
+
+
+class Municipality(NamedTuple):
+    id: int
+    organizer_id: int
+    place_ids: list[int]
+
+
+def insert_organisation(
+    session: Session,
+    *,
+    name: str = "Bench Municipality",
+    organizer_email: str = ORGANIZER_EMAIL,
+    places: Sequence[str] = REPORT_PLACES,
+    locale: str = "en",
+) -> Municipality:
+    """An organisation with ``organizer_email`` as its organizer and ``places``."""
+    [organisation_id] = insert_rows(
+        session, Organisation, [{"name": name, "kind": OrganisationKind.MUNICIPALITY}]
+    )
+    [organizer_id] = insert_accounts(session, [(organizer_email, "Oda Organizer")], locale=locale)
+    insert_rows(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
+    place_ids = insert_rows(
+        session, Place, [{"organisation_id": organisation_id, "name": place} for place in places]
+    )
+    return Municipality(organisation_id, organizer_id, place_ids)
+
+
+def round_row(
+    organisation_id: int,
+    course: Course,
+    name: str,
+    place_id: int | None,
+    starts_on: date,
+    *,
+    archived: bool = False,
+    open_ended: bool = False,
+) -> dict[str, Any]:
+    """A round (cohort) of ``course`` with a deadline ``ROUND_DAYS`` after ``starts_on``, when
+    it also ends unless ``open_ended``; ``archived`` a month after its end."""
+    deadline = starts_on + timedelta(days=ROUND_DAYS)
+    return {
+        "organisation_id": organisation_id,
+        "course_slug": course.slug,
+        "name": name,
+        "place_id": place_id,
+        "starts_on": starts_on,
+        "ends_on": None if open_ended else deadline,
+        "deadline": deadline,
+        "archived_at": (
+            datetime.combine(deadline, datetime.min.time(), UTC) + timedelta(days=30)
+            if archived
+            else None
+        ),
+    }
+
+
+def meeting_row(
+    cohort_id: int, number: int, starts_at: datetime, *, title: str = "Meeting", video_url: str = ""
+) -> dict[str, Any]:
+    """Live session ``number`` (from 0) of a round, two hours; every second one online."""
+    return {
+        "cohort_id": cohort_id,
+        "title": f"{title} {number + 1}",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=2),
+        "location": "Town hall, room 2",
+        "video_url": video_url if number % 2 else "",
+    }
+
+
+def meetings(cohort_id: int, first: datetime, **kwargs: str) -> list[dict[str, Any]]:
+    """A round's four live sessions, two weeks apart from ``first``."""
+    return [
+        meeting_row(cohort_id, number, first + timedelta(days=14 * number), **kwargs)
+        for number in range(4)
+    ]
+
+
+def held(ids: list[int], rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """The ids of the live sessions (``rows``, inserted as ``ids``) that took place by ``now``."""
+    return [id_ for id_, row in zip(ids, rows, strict=True) if row["starts_at"] < now]
+
+
+def attendance_rows(
+    held_ids: list[int], enrolments: Iterable[tuple[int, int]], recorded_at: datetime
+) -> list[dict[str, Any]]:
+    """Who came to the ``held_ids`` sessions: two in three of the (n, enrolment_id) pairs,
+    a different third each time."""
+    enrolments = list(enrolments)
+    return [
+        {
+            "live_session_id": live_session_id,
+            "enrolment_id": enrolment_id,
+            "present": (n + meeting) % 3 != 0,
+            "recorded_at": recorded_at,
+        }
+        for meeting, live_session_id in enumerate(held_ids)
+        for n, enrolment_id in enrolments
+    ]
+
+
+def enrolment_status(position: int, finished: bool, *, withdrawn: bool = False) -> EnrolmentStatus:
+    """Invited with nothing read, completed when finished, active otherwise."""
+    if withdrawn:
+        return EnrolmentStatus.WITHDRAWN
+    if finished:
+        return EnrolmentStatus.COMPLETED
+    return EnrolmentStatus.ACTIVE if position else EnrolmentStatus.INVITED
+
+
+def enrol(
+    session: Session,
+    cohort_id: int,
+    people: list[dict[str, Any]],
+    positions: list[int],
+    progress: list[tuple[ProgressRows, bool]],
+    started: datetime,
+) -> list[int]:
+    """Enrol ``people`` (user_id, role, place_id each) in the cohort, with their progress.
+
+    ``positions`` (lessons read) and ``progress`` (from ``participant_progress``) are per
+    person; the status follows them (``enrolment_status``). Returns the enrolment ids in
+    the order of ``people``.
+    """
+    now = utcnow()
+    rows = [
+        {
+            **person,
+            "cohort_id": cohort_id,
+            "employer": "Bench Municipality",
+            "status": enrolment_status(position, finished),
+            "created_at": started - timedelta(days=10),
+            "accepted_at": started if position else None,
+            "completed_at": now - timedelta(days=1) if finished else None,
+        }
+        for person, position, (_rows, finished) in zip(people, positions, progress, strict=True)
+    ]
+    enrolment_ids = insert_rows(session, Enrolment, rows)
+    everyone = ProgressRows()
+    for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
+        everyone.extend(done, enrolment_id)
+    for row in everyone.part_states:
+        row["cohort_id"] = cohort_id
+    everyone.insert(session)
+    return enrolment_ids
+
+
+def enrol_with_attendance(
+    session: Session,
+    cohort_id: int,
+    user_ids: list[int],
+    place_ids: list[int],
+    positions: list[int],
+    progress: list[tuple[ProgressRows, bool]],
+    started: datetime,
+    held_ids: list[int],
+) -> list[int]:
+    """Enrol the users (roles in turn, places in turn) with their progress (see ``enrol``)
+    and mark two of three present at each of the ``held_ids`` live sessions."""
+    roles = list(AudienceRole)
+    enrolment_ids = enrol(
+        session,
+        cohort_id,
+        [
+            {
+                "user_id": user_id,
+                "role": roles[n % len(roles)],
+                "place_id": place_ids[n % len(place_ids)],
+            }
+            for n, user_id in enumerate(user_ids)
+        ],
+        positions,
+        progress,
+        started,
+    )
+    insert_rows(session, Attendance, attendance_rows(held_ids, enumerate(enrolment_ids), utcnow()))
+    return enrolment_ids
+
+
+def fill_report_cohort(
+    session: Session,
+    course: Course,
+    organisation_id: int,
+    place_ids: list[int],
+    participants: int,
+) -> dict[str, str]:
+    """A round of ``course`` with ``participants`` people of their own, for the report.
+
+    They are spread over the organisation's places and every role, and from not started to
+    finished as in ``fill_course`` (some after a failed quiz, some with a draft), and the
+    round has four live sessions of which the two held were attended by about two in
+    three. Returns {"report_cohort": the round's id}.
+    """
+    now = utcnow()
+    [cohort_id] = insert_rows(
+        session,
+        Cohort,
+        [
+            round_row(
+                organisation_id,
+                course,
+                "Whole town, spring round",
+                place_ids[0],
+                now.date() - timedelta(days=30),
+            )
+        ],
+    )
+    sessions = meetings(cohort_id, now - timedelta(days=21), title="Walk")
+    session_ids = insert_rows(session, LiveSession, sessions)
+    user_ids = insert_accounts(
+        session, [(f"report{n}@example.org", person_name(n)) for n in range(participants)]
+    )
+    started = now - timedelta(days=25)
+    positions = spread_positions(participants, lesson_count(course))
+    progress = [
+        participant_progress(course, position, started, draft=n % 5 == 0, retry=n % 3 == 1)
+        for n, position in enumerate(positions)
+    ]
+    enrol_with_attendance(
+        session,
+        cohort_id,
+        user_ids,
+        place_ids,
+        positions,
+        progress,
+        started,
+        held(session_ids, sessions, now),
+    )
+    return {"report_cohort": str(cohort_id)}
+
+
+# --- what python -m bench measures against -------------------------------------------------
 
 
 def create_database(
@@ -101,14 +372,16 @@ def create_database(
     try:
         with Session(engine) as session:
             user_ids = insert_users(session, users)
-            organisation_id, place_ids = insert_organisation(session)
-            path_values = fill_course(session, course, user_ids, organisation_id, place_ids[0])
+            organisation = insert_organisation(session)
+            path_values = fill_course(
+                session, course, user_ids, organisation.id, organisation.place_ids[0]
+            )
             path_values |= fill_report_cohort(
-                session, course, organisation_id, place_ids, report_participants
+                session, course, organisation.id, organisation.place_ids, report_participants
             )
             if roster_participants:
                 path_values |= fill_roster_cohort(
-                    session, course, organisation_id, place_ids, roster_participants
+                    session, course, organisation.id, organisation.place_ids, roster_participants
                 )
             session.commit()
     finally:
@@ -122,68 +395,6 @@ def insert_users(session: Session, count: int) -> list[int]:
     return insert_accounts(
         session, [(email, f"Bench Person {n}") for n, email in enumerate(emails)]
     )
-
-
-def insert_accounts(session: Session, people: list[tuple[str, str]]) -> list[int]:
-    """Users with LOGIN_PASSWORD from (e-mail, name) pairs; returns their ids in order."""
-    password_hash = generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
-    rows = [
-        {
-            "email": email,
-            "email_normalized": normalize_email(email),
-            "name": name,
-            "certificate_name": name,
-            "locale": "en",
-            "password_hash": password_hash,
-        }
-        for email, name in people
-    ]
-    return insert_rows(session, User, rows)
-
-
-def insert_organisation(session: Session) -> tuple[int, list[int]]:
-    """The organisation that runs every round, with ``ORGANIZER_EMAIL`` as its organizer
-    and ``REPORT_PLACES``; returns its id and the places' ids in that order."""
-    [organisation_id] = insert_rows(
-        session,
-        Organisation,
-        [{"name": "Bench Municipality", "kind": OrganisationKind.MUNICIPALITY}],
-    )
-    [organizer_id] = insert_accounts(session, [(ORGANIZER_EMAIL, "Oda Organizer")])
-    insert_rows(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
-    place_ids = insert_rows(
-        session,
-        Place,
-        [{"organisation_id": organisation_id, "name": name} for name in REPORT_PLACES],
-    )
-    return organisation_id, place_ids
-
-
-@dataclass
-class ProgressRows:
-    """Rows of the progress tables, collected for one bulk insert per table."""
-
-    lessons: list[dict[str, Any]] = field(default_factory=list)
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    submissions: list[dict[str, Any]] = field(default_factory=list)
-    part_states: list[dict[str, Any]] = field(default_factory=list)
-
-    def tables(self) -> list[tuple[type, list[dict[str, Any]]]]:
-        return [
-            (LessonProgress, self.lessons),
-            (QuizAttempt, self.attempts),
-            (AssignmentSubmission, self.submissions),
-            (PartState, self.part_states),
-        ]
-
-    def extend(self, other: ProgressRows, enrolment_id: int) -> None:
-        """Add ``other``'s rows (one participant's, made before the enrolment existed)."""
-        for (_model, mine), (_same, theirs) in zip(self.tables(), other.tables(), strict=True):
-            mine.extend({**row, "enrolment_id": enrolment_id} for row in theirs)
-
-    def insert(self, session: Session) -> None:
-        for model, rows in self.tables():
-            insert_rows(session, model, rows)
 
 
 def fill_course(
@@ -200,27 +411,21 @@ def fill_course(
     now = utcnow()
     today = now.date()
     # Earlier rounds (archived), the current one and a planned one, 120 days apart.
-    cohort_rows = []
-    for number in range(COHORTS):
-        starts_on = today + timedelta(days=120 * (number - CURRENT) - 30)
-        ends_on = starts_on + timedelta(days=90)
-        cohort_rows.append(
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": f"Station square, round {number + 1}",
-                "place_id": place_id,
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "deadline": ends_on,
-                "archived_at": (
-                    datetime.combine(ends_on, datetime.min.time(), now.tzinfo) + timedelta(days=30)
-                    if number < CURRENT
-                    else None
-                ),
-            }
-        )
-    cohort_ids = insert_rows(session, Cohort, cohort_rows)
+    cohort_ids = insert_rows(
+        session,
+        Cohort,
+        [
+            round_row(
+                organisation_id,
+                course,
+                f"Station square, round {number + 1}",
+                place_id,
+                today + timedelta(days=120 * (number - CURRENT) - 30),
+                archived=number < CURRENT,
+            )
+            for number in range(COHORTS)
+        ],
+    )
     cohort_id = cohort_ids[CURRENT]
     insert_rows(session, LiveSession, live_session_rows(cohort_ids, now))
 
@@ -228,10 +433,9 @@ def fill_course(
     lesson = second.lessons[len(second.lessons) // 2]
     # The bench user has read every lesson before the one measured.
     lessons_before = len(course.parts[0].lessons) + second.lessons.index(lesson)
-    total = sum(len(part.lessons) for part in course.parts)
     roles = list(AudienceRole)
     # Lessons read per participant: the bench user's first, then the others spread evenly.
-    positions = [lessons_before] + [(n * 7) % (total + 1) for n in range(1, len(user_ids))]
+    positions = [lessons_before, *spread_positions(len(user_ids), lesson_count(course))[1:]]
     started = now - timedelta(days=30)
     progress = [
         participant_progress(course, position, started, draft=n == 0, retry=n % 3 == 1)
@@ -260,115 +464,22 @@ def fill_course(
     }
 
 
-def enrol(
-    session: Session,
-    cohort_id: int,
-    people: list[dict[str, Any]],
-    positions: list[int],
-    progress: list[tuple[ProgressRows, bool]],
-    started: datetime,
-) -> list[int]:
-    """Enrol ``people`` (user_id, role, place_id each) in the cohort, with their progress.
-
-    ``positions`` (lessons read) and ``progress`` (from ``participant_progress``) are per
-    person; the status follows them: invited with nothing read, completed when finished,
-    active otherwise. Returns the enrolment ids in the order of ``people``.
-    """
-    now = utcnow()
-    rows = [
-        {
-            **person,
-            "cohort_id": cohort_id,
-            "employer": "Bench Municipality",
-            "status": (
-                EnrolmentStatus.COMPLETED
-                if finished
-                else EnrolmentStatus.ACTIVE
-                if position
-                else EnrolmentStatus.INVITED
-            ),
-            "created_at": started - timedelta(days=10),
-            "accepted_at": started if position else None,
-            "completed_at": now - timedelta(days=1) if finished else None,
-        }
-        for person, position, (_rows, finished) in zip(people, positions, progress, strict=True)
-    ]
-    enrolment_ids = insert_rows(session, Enrolment, rows)
-    everyone = ProgressRows()
-    for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
-        everyone.extend(done, enrolment_id)
-    for row in everyone.part_states:
-        row["cohort_id"] = cohort_id
-    everyone.insert(session)
-    return enrolment_ids
-
-
-def fill_report_cohort(
-    session: Session,
-    course: Course,
-    organisation_id: int,
-    place_ids: list[int],
-    participants: int,
-) -> dict[str, str]:
-    """A round of ``course`` with ``participants`` people of their own, for the report.
-
-    They are spread over the organisation's places and every role, and from not started to
-    finished as in ``fill_course`` (some after a failed quiz, some with a draft), and the
-    round has four live sessions of which the two held were attended by about two in
-    three. Returns {"report_cohort": the round's id}.
-    """
-    now = utcnow()
-    starts_on = now.date() - timedelta(days=30)
-    [cohort_id] = insert_rows(
-        session,
-        Cohort,
-        [
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": "Whole town, spring round",
-                "place_id": place_ids[0],
-                "starts_on": starts_on,
-                "ends_on": starts_on + timedelta(days=90),
-                "deadline": starts_on + timedelta(days=90),
-            }
-        ],
-    )
-    sessions = [
-        {
-            "cohort_id": cohort_id,
-            "title": f"Walk {meeting + 1}",
-            "starts_at": now + timedelta(days=14 * meeting - 21),
-            "ends_at": now + timedelta(days=14 * meeting - 21, hours=2),
-            "location": "Town hall, room 2",
-            "video_url": "",
-        }
-        for meeting in range(4)
-    ]
-    session_ids = insert_rows(session, LiveSession, sessions)
-    held = [id_ for id_, row in zip(session_ids, sessions, strict=True) if row["starts_at"] < now]
-
-    user_ids = insert_accounts(
-        session,
-        [
-            (
-                f"report{n}@example.org",
-                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}",
+def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:
+    """Four meetings per round, two weeks apart; the current round has two still ahead."""
+    first_meeting = now - timedelta(days=120 * CURRENT + 25)
+    rows = []
+    for number, cohort_id in enumerate(cohort_ids):
+        for meeting in range(4):
+            starts_at = first_meeting + timedelta(days=120 * number + 14 * meeting)
+            # The current round: two meetings held, the next two on days 7 and 21 from now.
+            if number == CURRENT and meeting >= 2:
+                starts_at = now + timedelta(days=7 + 14 * (meeting - 2))
+            rows.append(
+                meeting_row(
+                    cohort_id, meeting, starts_at, video_url="https://video.example.org/bench"
+                )
             )
-            for n in range(participants)
-        ],
-    )
-    total = sum(len(part.lessons) for part in course.parts)
-    started = now - timedelta(days=25)
-    positions = [(n * 7) % (total + 1) for n in range(participants)]
-    progress = [
-        participant_progress(course, position, started, draft=n % 5 == 0, retry=n % 3 == 1)
-        for n, position in enumerate(positions)
-    ]
-    enrol_with_attendance(
-        session, cohort_id, user_ids, place_ids, positions, progress, started, held
-    )
-    return {"report_cohort": str(cohort_id)}
+    return rows
 
 
 def fill_roster_cohort(
@@ -387,26 +498,20 @@ def fill_roster_cohort(
         session,
         Cohort,
         [
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": "The whole town, autumn round",
-                "place_id": place_ids[0],
-                "starts_on": now.date(),
-                "deadline": now.date() + timedelta(days=90),
-            }
+            round_row(
+                organisation_id,
+                course,
+                "The whole town, autumn round",
+                place_ids[0],
+                now.date(),
+                open_ended=True,
+            )
         ],
     )
     insert_rows(session, LiveSession, live_session_rows([cohort_id], now))
     user_ids = insert_accounts(
         session,
-        [
-            (
-                f"town{n}@example.org",
-                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n // 9) % len(LAST_NAMES)]} {n}",
-            )
-            for n in range(participants)
-        ],
+        [(f"town{n}@example.org", person_name(n, last=n // 9)) for n in range(participants)],
     )
     roles = list(AudienceRole)
     invited = [n % 3 == 0 for n in range(participants)]
@@ -459,181 +564,3 @@ def fill_roster_cohort(
         ],
     )
     return {"roster_cohort": str(cohort_id)}
-
-
-def enrol_with_attendance(
-    session: Session,
-    cohort_id: int,
-    user_ids: list[int],
-    place_ids: list[int],
-    positions: list[int],
-    progress: list[tuple[ProgressRows, bool]],
-    started: datetime,
-    held: list[int],
-) -> list[int]:
-    """Enrol the users (roles in turn, places in turn) with their progress (see ``enrol``)
-    and mark two of three present at each of the ``held`` live sessions."""
-    roles = list(AudienceRole)
-    enrolment_ids = enrol(
-        session,
-        cohort_id,
-        [
-            {
-                "user_id": user_id,
-                "role": roles[n % len(roles)],
-                "place_id": place_ids[n % len(place_ids)],
-            }
-            for n, user_id in enumerate(user_ids)
-        ],
-        positions,
-        progress,
-        started,
-    )
-    insert_rows(
-        session,
-        Attendance,
-        [
-            {
-                "live_session_id": live_session_id,
-                "enrolment_id": enrolment_id,
-                "present": (n + meeting) % 3 != 0,
-                "recorded_at": utcnow(),
-            }
-            for meeting, live_session_id in enumerate(held)
-            for n, enrolment_id in enumerate(enrolment_ids)
-        ],
-    )
-    return enrolment_ids
-
-
-def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:
-    """Four meetings per round, two weeks apart; the current round has two still ahead."""
-    first_meeting = now - timedelta(days=120 * CURRENT + 25)
-    rows = []
-    for number, cohort_id in enumerate(cohort_ids):
-        for meeting in range(4):
-            starts_at = first_meeting + timedelta(days=120 * number + 14 * meeting)
-            # The current round: two meetings held, the next two on days 7 and 21 from now.
-            if number == CURRENT and meeting >= 2:
-                starts_at = now + timedelta(days=7 + 14 * (meeting - 2))
-            rows.append(
-                {
-                    "cohort_id": cohort_id,
-                    "title": f"Meeting {meeting + 1}",
-                    "starts_at": starts_at,
-                    "ends_at": starts_at + timedelta(hours=2),
-                    "location": "Town hall, room 2",
-                    "video_url": "https://video.example.org/bench" if meeting % 2 else "",
-                }
-            )
-    return rows
-
-
-def participant_progress(
-    course: Course, lessons_read: int, started: datetime, *, draft: bool, retry: bool
-) -> tuple[ProgressRows, bool]:
-    """The progress of a participant who read the first ``lessons_read`` lessons in order.
-
-    A part whose lessons are all read has its quiz passed (after a failed try when
-    ``retry``) and its assignment submitted; with ``draft``, the first assignment of the
-    course is a draft instead, whether or not its part is read. Returns the rows (without
-    ``enrolment_id``) and whether the course is complete.
-    """
-    rows = ProgressRows()
-    when = started
-    left = lessons_read
-    drafted = False
-    complete = True
-    for part in course.parts:
-        state = PartProgress()
-        first_step = when
-        for lesson in part.lessons[:left]:
-            when += timedelta(hours=3)
-            rows.lessons.append(
-                {"part_slug": part.slug, "lesson_slug": lesson.slug, "completed_at": when}
-            )
-            state.lessons_done.add(lesson.slug)
-        read = left >= len(part.lessons)
-        left = max(0, left - len(part.lessons))
-        if read and part.quiz is not None:
-            for passed in [False, True] if retry else [True]:
-                when += timedelta(minutes=10)
-                attempt = quiz_attempt(course, part, when, passed=passed)
-                rows.attempts.append(attempt)
-                state.attempts += 1
-                state.best_score = max(state.best_score or 0, attempt["score"])
-                state.max_score = attempt["max_score"]
-            state.quiz_passed = True
-        if part.assignment is not None and (read or (draft and not drafted)):
-            status = SubmissionStatus.DRAFT if draft and not drafted else SubmissionStatus.SUBMITTED
-            drafted = drafted or draft
-            when += timedelta(hours=1)
-            rows.submissions.append(
-                {
-                    "part_slug": part.slug,
-                    "content_version": course.content_version,
-                    "answers": {spec.slug: sample_answer(spec) for spec in part.assignment.fields},
-                    "status": status,
-                    "updated_at": when,
-                    "submitted_at": when if status == SubmissionStatus.SUBMITTED else None,
-                }
-            )
-            state.submission_status = status
-        completed = part_is_complete(part, state, needs_approval=False)
-        complete = complete and completed
-        if state.started:
-            rows.part_states.append(
-                {
-                    "part_slug": part.slug,
-                    "started_at": first_step,
-                    "completed_at": when if completed else None,
-                    "lessons_read": len(state.lessons_done),
-                    "quiz_best": state.best_score,
-                    "quiz_max": state.max_score,
-                    "quiz_passed": state.quiz_passed,
-                    "quiz_attempts": state.attempts,
-                    "assignment_status": state.submission_status,
-                }
-            )
-    return rows, complete
-
-
-def quiz_attempt(course: Course, part: Part, when: datetime, *, passed: bool) -> dict[str, Any]:
-    """An attempt with every answer right, or (not ``passed``) with the first one wrong."""
-    quiz = part.quiz
-    assert quiz is not None
-    answers = {}
-    for number, item in enumerate(quiz.items):
-        right = passed or number > 0
-        answers[item.slug] = next(
-            (choice.slug for choice in item.choices if choice.correct == right),
-            item.choices[0].slug,
-        )
-    score = sum(item.choice(answers[item.slug]).correct for item in quiz.items)
-    maximum = len(quiz.items)
-    return {
-        "part_slug": part.slug,
-        "content_version": course.content_version,
-        "nonce": secrets.token_urlsafe(24),
-        "answers": answers,
-        "score": score,
-        "max_score": maximum,
-        "passed": score * 100 >= quiz.pass_mark * maximum,
-        "submitted_at": when,
-    }
-
-
-def sample_answer(spec: AssignmentField) -> Any:
-    """A plausible answer to an assignment field, within its length limits."""
-    if spec.type == "repeat":
-        return [{sub.slug: sample_answer(sub) for sub in spec.fields} for _ in range(2)]
-    if spec.type == "choice":
-        return spec.choices[0].slug if spec.choices else ""
-    if spec.type == "textarea":
-        text = (
-            "People wait for the last bus behind the kiosk, where nobody can see them from the "
-            "square. The lamp by the bike stand has been out since October. "
-        ) * 3
-    else:
-        text = "Station square, north side"
-    return text[: spec.max_length] if spec.max_length else text

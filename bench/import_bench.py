@@ -28,33 +28,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from academy.db import get_engine
 from academy.models import (
     AudienceRole,
     Cohort,
     Enrolment,
-    Organisation,
-    OrganisationKind,
-    Organizer,
     OutboxMail,
-    Place,
     User,
-    normalize_email,
 )
 from academy.services import importing
 from bench import ROOT
 from bench.database import count_rows, insert_rows, sqlite_database
-from bench.filling import HASH_METHOD, LOGIN_PASSWORD, ORGANIZER_EMAIL
+from bench.filling import ORGANIZER_EMAIL, insert_organisation, person_name, user_row
 from bench.inprocess import academy_app, csrf_token, logged_in_client
 from bench.machine import load_average
 from bench.measure import timed_with_cpu
 
 TARGET_SECONDS = 3.0
 ATTACK_TARGET_SECONDS = 1.0
-FIRST_NAMES = ["Åsa", "Ärla", "Östen", "Ærlend", "Øystein", "Märta", "Björn", "Sølvi", "Jörg"]
-LAST_NAMES = ["Öberg", "Ångström", "Ødegård", "Bråthen", "Lindqvist", "Næss", "Älvdal", "Ås"]
 ROLES = ["Tjänsteperson", "politiker", "Fastighetsägare", "gårdeier", "handlare", "Polis"]
 PLACES = ["Möllan", "Grønland", "Stortorget", "Centrum", "Hamnen", ""]
 LANGUAGES = ["sv", "svenska", "nb", "norsk", "en", ""]
@@ -66,11 +58,10 @@ COURSE = "safer-streets"
 def make_csv(rows: int) -> bytes:
     lines = ["Namn;E-post;Roll;Arbetsgivare;Plats;Språk"]
     for n in range(rows):
-        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}"
         lines.append(
             ";".join(
                 [
-                    name,
+                    person_name(n),
                     email(n),
                     ROLES[n % len(ROLES)],
                     f"Kommun {n % 40}",
@@ -89,49 +80,31 @@ def email(n: int) -> str:
 def arrange(session: Session, rows: int) -> tuple[int, int]:
     """An organisation with two of the places and an organizer, a cohort, and some of the
     accounts and enrolments; returns the cohort's and the organizer's ids."""
-    organisation = Organisation(name="Bench kommun", kind=OrganisationKind.MUNICIPALITY)
-    organizer = User(
-        email=ORGANIZER_EMAIL,
-        email_normalized=ORGANIZER_EMAIL,
-        name="Oda Organizer",
-        certificate_name="Oda Organizer",
-        locale="sv",
-        password_hash=generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD),
+    organisation = insert_organisation(
+        session, name="Bench kommun", places=("Möllan", "Centrum"), locale="sv"
     )
-    session.add_all([organisation, organizer])
-    session.flush()
-    session.add(Organizer(organisation_id=organisation.id, user_id=organizer.id))
-    session.add_all(
-        [Place(organisation_id=organisation.id, name=name) for name in ("Möllan", "Centrum")]
+    [cohort_id] = insert_rows(
+        session,
+        Cohort,
+        [{"organisation_id": organisation.id, "course_slug": COURSE, "name": "Bench round"}],
     )
-    cohort = Cohort(organisation_id=organisation.id, course_slug=COURSE, name="Bench round")
-    session.add(cohort)
-    session.flush()
-    existing = range(0, rows, 10)
     user_ids = insert_rows(
         session,
         User,
         [
-            {
-                "email": email(n).lower(),
-                "email_normalized": normalize_email(email(n)),
-                "name": f"Existing {n}",
-                "certificate_name": f"Existing {n}",
-                "locale": "sv",
-                "password_hash": None,
-            }
-            for n in existing
+            user_row(email(n).lower(), f"Existing {n}", None, locale="sv")
+            for n in range(0, rows, 10)
         ],
     )
     insert_rows(
         session,
         Enrolment,
         [
-            {"cohort_id": cohort.id, "user_id": user_id, "role": AudienceRole.OTHER}
+            {"cohort_id": cohort_id, "user_id": user_id, "role": AudienceRole.OTHER}
             for user_id in user_ids[::5]
         ],
     )
-    return cohort.id, organizer.id
+    return cohort_id, organisation.organizer_id
 
 
 @dataclass

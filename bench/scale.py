@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +46,11 @@ from academy.models import (
     Certificate,
     Cohort,
     Enrolment,
-    EnrolmentStatus,
     LessonProgress,
     LiveSession,
-    Organisation,
-    OrganisationKind,
-    Organizer,
     PartState,
-    Place,
     QuizAttempt,
     User,
-    normalize_email,
     utcnow,
 )
 from bench.course import DEFAULT_COURSES_DIR, pick_course
@@ -69,16 +62,21 @@ from bench.database import (
     vacuum_analyze,
 )
 from bench.filling import (
-    FIRST_NAMES,
     HASH_METHOD,
-    LAST_NAMES,
-    LOGIN_PASSWORD,
     REPORT_PLACES,
-    participant_progress,
+    attendance_rows,
+    cheap_password_hash,
+    enrolment_status,
+    insert_organisation,
+    meetings,
+    person_name,
+    round_row,
+    user_row,
 )
 from bench.inprocess import academy_app, logged_in_client
 from bench.machine import busy_processes
 from bench.measure import percentile_ms, verdict
+from bench.progress import lesson_count, participant_progress, spread_positions
 from bench.server import BenchError
 
 TARGET = 1.5
@@ -120,7 +118,7 @@ def positions_of(phase: Phase, size: int, total: int, rng: random.Random) -> lis
     """Lessons read by each participant of a round in ``phase`` (``total``: all lessons)."""
     if phase.name == "current":
         # Evenly from not started to finished; the same in every such round.
-        return [(n * 7) % (total + 1) for n in range(size)]
+        return spread_positions(size, total)
     if phase.name == "early":
         return [(n * 3) % 8 for n in range(size)]
     if phase.name == "planned":
@@ -284,23 +282,16 @@ def _fill_one(number: int) -> tuple[int, dict[str, Any], dict[str, int]]:
                 number,
                 phases(_job.per_organisation),
                 _job.per_cohort,
-                sum(len(part.lessons) for part in _job.course.parts),
+                lesson_count(_job.course),
                 _templates,
                 random.Random(_job.seed * 100_003 + number),
-                _cheap_hash(),
+                cheap_password_hash(),
                 counts,
             )
             session.commit()
     finally:
         engine.dispose()
     return number, info, counts
-
-
-@lru_cache(maxsize=1)
-def _cheap_hash() -> str:
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD)
 
 
 def _bulk(session: Session, model: type, rows: list[dict[str, Any]], counts: dict) -> None:
@@ -323,63 +314,40 @@ def _fill_organisation(
 ) -> dict[str, Any]:
     now = utcnow()
     today = now.date()
-    [organisation_id] = insert_rows(
-        session,
-        Organisation,
-        [{"name": f"Municipality {number:04d}", "kind": OrganisationKind.MUNICIPALITY}],
-    )
     organizer_email = f"organizer{number}@example.org"
-    [organizer_id] = insert_rows(
-        session, User, [_user(organizer_email, "Oda Organizer", password_hash)]
+    organisation = insert_organisation(
+        session, name=f"Municipality {number:04d}", organizer_email=organizer_email
     )
-    _bulk(
-        session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}], counts
-    )
-    place_ids = insert_rows(
+    counts["organizer"] = counts.get("organizer", 0) + 1
+    place_ids = organisation.place_ids
+    cohort_ids = insert_rows(
         session,
-        Place,
-        [{"organisation_id": organisation_id, "name": name} for name in REPORT_PLACES],
+        Cohort,
+        [
+            round_row(
+                organisation.id,
+                course,
+                f"{REPORT_PLACES[index % len(REPORT_PLACES)]}, round {index + 1}",
+                place_ids[index % len(place_ids)],
+                today - timedelta(days=phase.started_days_ago),
+                archived=phase.archived,
+            )
+            for index, phase in enumerate(plan)
+        ],
     )
-    cohort_rows = []
-    for index, phase in enumerate(plan):
-        starts_on = today - timedelta(days=phase.started_days_ago)
-        ends_on = starts_on + timedelta(days=90)
-        cohort_rows.append(
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": f"{REPORT_PLACES[index % len(REPORT_PLACES)]}, round {index + 1}",
-                "place_id": place_ids[index % len(place_ids)],
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "deadline": ends_on,
-                "archived_at": (
-                    datetime.combine(ends_on, datetime.min.time(), UTC) + timedelta(days=30)
-                    if phase.archived
-                    else None
-                ),
-            }
-        )
-    cohort_ids = insert_rows(session, Cohort, cohort_rows)
     counts["cohort"] = counts.get("cohort", 0) + len(cohort_ids)
 
     # Four meetings a round, two weeks apart from its second week.
-    meetings = []
-    for cohort_id, phase in zip(cohort_ids, plan, strict=True):
-        first = now - timedelta(days=phase.started_days_ago - 7)
-        for meeting in range(4):
-            starts_at = first + timedelta(days=14 * meeting)
-            meetings.append(
-                {
-                    "cohort_id": cohort_id,
-                    "title": f"Meeting {meeting + 1}",
-                    "starts_at": starts_at,
-                    "ends_at": starts_at + timedelta(hours=2),
-                    "location": "Town hall, room 2",
-                    "video_url": "https://video.example.org/scale" if meeting % 2 else "",
-                }
-            )
-    meeting_ids = insert_rows(session, LiveSession, meetings)
+    sessions = [
+        row
+        for cohort_id, phase in zip(cohort_ids, plan, strict=True)
+        for row in meetings(
+            cohort_id,
+            now - timedelta(days=phase.started_days_ago - 7),
+            video_url="https://video.example.org/scale",
+        )
+    ]
+    meeting_ids = insert_rows(session, LiveSession, sessions)
     counts["live_session"] = counts.get("live_session", 0) + len(meeting_ids)
 
     # Everyone of the organisation's rounds: users, then enrolments, then their progress.
@@ -389,15 +357,16 @@ def _fill_organisation(
         for n, position in enumerate(positions):
             people.append((index, cohort_id, phase, n, position))
     emails = [f"p{number}-{index}-{n}@example.org" for index, _c, _p, n, _pos in people]
+    last_login_at = now - timedelta(days=3)
     user_ids = insert_rows(
         session,
         User,
         [
-            _user(
+            user_row(
                 email,
-                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]}"
-                f" {number}-{index}-{n}",
+                person_name(n, number=f"{number}-{index}-{n}"),
                 password_hash,
+                last_login_at=last_login_at,
             )
             for email, (index, _c, _p, n, _pos) in zip(emails, people, strict=True)
         ],
@@ -419,15 +388,7 @@ def _fill_organisation(
                 "role": roles[n % len(roles)],
                 "place_id": place_ids[n % len(place_ids)],
                 "employer": f"Municipality {number:04d}",
-                "status": (
-                    EnrolmentStatus.WITHDRAWN
-                    if withdrawn
-                    else EnrolmentStatus.COMPLETED
-                    if finished
-                    else EnrolmentStatus.ACTIVE
-                    if position
-                    else EnrolmentStatus.INVITED
-                ),
+                "status": enrolment_status(position, finished, withdrawn=withdrawn),
                 "created_at": began - timedelta(days=10),
                 "accepted_at": began if position else None,
                 "completed_at": began + timedelta(days=40) if finished else None,
@@ -438,10 +399,10 @@ def _fill_organisation(
     counts["enrolment"] = counts.get("enrolment", 0) + len(enrolment_ids)
 
     lessons, attempts, submissions, states, certificates, attendance = [], [], [], [], [], []
-    held = {}
-    for meeting_id, row in zip(meeting_ids, meetings, strict=True):
+    held_by_cohort: dict[int, list[int]] = {}
+    for meeting_id, row in zip(meeting_ids, sessions, strict=True):
         if row["starts_at"] < now:
-            held.setdefault(row["cohort_id"], []).append(meeting_id)
+            held_by_cohort.setdefault(row["cohort_id"], []).append(meeting_id)
     for enrolment_id, row, person, (rows, finished) in zip(
         enrolment_ids, enrolment_rows, people, progress, strict=True
     ):
@@ -460,15 +421,9 @@ def _fill_organisation(
         if finished:
             certificates.append(_certificate(course, enrolment_id, row, n, number))
         if position:
-            attendance += [
-                {
-                    "live_session_id": meeting_id,
-                    "enrolment_id": enrolment_id,
-                    "present": (n + meeting) % 3 != 0,
-                    "recorded_at": now,
-                }
-                for meeting, meeting_id in enumerate(held.get(cohort_id, []))
-            ]
+            attendance += attendance_rows(
+                held_by_cohort.get(cohort_id, []), [(n, enrolment_id)], now
+            )
     _bulk(session, LessonProgress, lessons, counts)
     _bulk(session, QuizAttempt, attempts, counts)
     _bulk(session, AssignmentSubmission, submissions, counts)
@@ -480,18 +435,6 @@ def _fill_organisation(
         "cohort": cohort_ids[current],
         "organizer": organizer_email,
         "emails": emails[current * per_cohort : (current + 1) * per_cohort],
-    }
-
-
-def _user(email: str, name: str, password_hash: str) -> dict[str, Any]:
-    return {
-        "email": email,
-        "email_normalized": normalize_email(email),
-        "name": name,
-        "certificate_name": name,
-        "locale": "en",
-        "password_hash": password_hash,
-        "last_login_at": utcnow() - timedelta(days=3),
     }
 
 

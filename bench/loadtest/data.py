@@ -29,17 +29,19 @@ from academy.models import (
 )
 from bench.database import insert_rows
 from bench.filling import (
-    FIRST_NAMES,
-    LAST_NAMES,
     LOGIN_PASSWORD,
     ORGANIZER_EMAIL,
     REPORT_PLACES,
     enrol_with_attendance,
     fill_report_cohort,
+    held,
     insert_accounts,
     insert_organisation,
-    participant_progress,
+    meetings,
+    person_name,
+    round_row,
 )
+from bench.progress import lesson_count, participant_progress
 
 # Every fifth participant has finished the course and holds a certificate.
 FINISHED_EVERY = 5
@@ -67,7 +69,8 @@ def fill(
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            organisation_id, place_ids = insert_organisation(session)
+            organisation = insert_organisation(session)
+            organisation_id, place_ids = organisation.id, organisation.place_ids
             organizer_emails = [ORGANIZER_EMAIL] + [
                 f"organizer{n}@example.org" for n in range(2, organizers + 1)
             ]
@@ -112,40 +115,22 @@ def _fill_load_cohort(
         session,
         Cohort,
         [
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": "Station square, load round",
-                "place_id": place_ids[0],
-                "starts_on": started.date(),
-                "ends_on": started.date() + timedelta(days=90),
-                "deadline": started.date() + timedelta(days=90),
-            }
+            round_row(
+                organisation_id, course, "Station square, load round", place_ids[0], started.date()
+            )
         ],
     )
-    meetings = [
-        {
-            "cohort_id": cohort_id,
-            "title": f"Walk {number + 1}",
-            "starts_at": now + timedelta(days=days),
-            "ends_at": now + timedelta(days=days, hours=2),
-            "location": "Town hall, room 2",
-            "video_url": "https://video.example.org/load" if number % 2 else "",
-        }
-        for number, days in enumerate((-21, -7, 7, 21))
-    ]
-    session_ids = insert_rows(session, LiveSession, meetings)
-    held = [id_ for id_, row in zip(session_ids, meetings, strict=True) if row["starts_at"] < now]
+    sessions = meetings(
+        cohort_id,
+        now - timedelta(days=21),
+        title="Walk",
+        video_url="https://video.example.org/load",
+    )
+    session_ids = insert_rows(session, LiveSession, sessions)
 
     emails = [f"participant{n}@example.org" for n in range(count)]
-    user_ids = insert_accounts(
-        session,
-        [
-            (email, f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}")
-            for n, email in enumerate(emails)
-        ],
-    )
-    total = sum(len(part.lessons) for part in course.parts)
+    user_ids = insert_accounts(session, [(email, person_name(n)) for n, email in enumerate(emails)])
+    total = lesson_count(course)
     positions = [
         total if n % FINISHED_EVERY == FINISHED_EVERY - 1 else (n * 7) % total for n in range(count)
     ]
@@ -157,7 +142,14 @@ def _fill_load_cohort(
         for n, position in enumerate(positions)
     ]
     enrolment_ids = enrol_with_attendance(
-        session, cohort_id, user_ids, place_ids, positions, progress, started, held
+        session,
+        cohort_id,
+        user_ids,
+        place_ids,
+        positions,
+        progress,
+        started,
+        held(session_ids, sessions, now),
     )
     return {
         "cohort": cohort_id,
