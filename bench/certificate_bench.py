@@ -40,7 +40,7 @@ from academy.models import Certificate
 from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
-from bench import ROOT
+from bench.command import BenchError, add_course_options, exit_status
 from bench.database import sqlite_database
 from bench.inprocess import academy_app
 from bench.measure import timed, verdict
@@ -182,23 +182,24 @@ def measure_download(app: Flask, course: Course, requests: int) -> dict[str, flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--courses-dir", default=str(ROOT / "courses"))
-    parser.add_argument("--course", default="safer-places")
+    add_course_options(parser, course="safer-places")
     parser.add_argument("--rounds", type=int, default=15, help="renders of each kind timed")
     parser.add_argument("--renders", type=int, default=500, help="renders for the memory test")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200, help="stored downloads timed")
     args = parser.parse_args(argv)
+    return exit_status("certificate benchmark", lambda: run(args))
 
+
+def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="academy-certificate-bench-") as directory:
         url = sqlite_database(Path(directory))
-        with academy_app(url, Path(args.courses_dir), BASE_URL="https://academy.example.se") as app:
+        with academy_app(url, args.courses_dir, BASE_URL="https://academy.example.se") as app:
             app.instance_path = directory
             with app.app_context():
                 course = get_course(args.course)
                 if course is None:
-                    print(f"no course {args.course!r} in {args.courses_dir}")
-                    return 2
+                    raise BenchError(f"no course {args.course!r} in {args.courses_dir}")
                 first = issue(app, course, 0)  # loads the fonts and the stylesheet
                 issue_figures = measure_issue(app, course, args.rounds)
                 download = measure_download(app, course, args.requests)

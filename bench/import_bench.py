@@ -39,6 +39,7 @@ from academy.models import (
 )
 from academy.services import importing
 from bench import ROOT
+from bench.command import exit_status
 from bench.database import count_rows, insert_rows, sqlite_database
 from bench.filling import ORGANIZER_EMAIL, insert_organisation, person_name, user_row
 from bench.inprocess import academy_app, csrf_token, logged_in_client
@@ -241,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--attacks", action="store_true", help="time the attack files too")
     args = parser.parse_args(argv)
+    return exit_status("import benchmark", lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> int:
 
     data = make_csv(args.rows)
     with tempfile.TemporaryDirectory(prefix="academy-import-bench-") as folder:

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 
 from academy import create_app
 from academy.db import get_engine
+from bench.command import BenchError
 from bench.filling import LOGIN_PASSWORD
-from bench.server import BenchError, secret_key
+from bench.server import secret_key
 
 # The first CSRF token of a page (every form of a session carries the same one).
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+from bench.command import BenchError
 from bench.inprocess import csrf_token
 from bench.measure import percentile_ms
-from bench.server import BenchError, Server
+from bench.server import Server
 
 
 @dataclass

@@ -10,20 +10,18 @@ import argparse
 import json
 import os
 import platform
-import signal
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.course import DEFAULT_COURSES_DIR, pick_course
+from bench.command import BenchError, add_course_options, exit_status
+from bench.course import pick_course
 from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
 from bench.server import (
     GRACEFUL_TIMEOUT,
-    BenchError,
     environment,
     gunicorn,
     log_tail,
@@ -105,18 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH"
     )
-    parser.add_argument(
-        "--courses-dir",
-        type=Path,
-        default=DEFAULT_COURSES_DIR,
-        metavar="DIR",
-        help="the course folders gunicorn serves (default: the repository's courses/)",
-    )
-    parser.add_argument(
-        "--course",
-        metavar="SLUG",
-        help="the course the participant is enrolled in (default: the first in DIR)",
-    )
+    add_course_options(parser)
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.clients < 1:
         parser.error("--duration must be positive and --clients at least 1")
@@ -281,22 +268,13 @@ def write_json(path: Path, outcome: Outcome, args: argparse.Namespace) -> None:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def _exit_on_sigterm(_signum, _frame) -> None:
-    # Turn SIGTERM into SystemExit, so that the finally blocks stop gunicorn.
-    raise SystemExit(128 + signal.SIGTERM)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        outcome = run(args)
-    except BenchError as error:
-        print(f"benchmark could not run: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; gunicorn is stopped", file=sys.stderr)
-        return 130
+    return exit_status("benchmark", lambda: run_and_report(args))
+
+
+def run_and_report(args: argparse.Namespace) -> int:
+    outcome = run(args)
     print()
     print(report(outcome, args))
     if args.json:

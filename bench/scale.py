@@ -21,7 +21,6 @@ import os
 import random
 import re
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -53,9 +52,9 @@ from academy.models import (
     User,
     utcnow,
 )
-from bench.course import DEFAULT_COURSES_DIR, pick_course
+from bench.command import BenchError, add_course_options, add_postgres_option, exit_status
+from bench.course import pick_course
 from bench.database import (
-    DEFAULT_SERVER,
     insert_many,
     insert_rows,
     postgres_database,
@@ -77,7 +76,6 @@ from bench.inprocess import academy_app, logged_in_client
 from bench.machine import busy_processes
 from bench.measure import percentile_ms, verdict
 from bench.progress import lesson_count, participant_progress, spread_positions
-from bench.server import BenchError
 
 TARGET = 1.5
 COHORTS_PER_ORGANISATION = 10
@@ -615,9 +613,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also print EXPLAIN ANALYZE of every statement of every page at both sizes",
     )
-    parser.add_argument("--postgres", default=DEFAULT_SERVER)
-    parser.add_argument("--courses-dir", type=Path, default=DEFAULT_COURSES_DIR)
-    parser.add_argument("--course", default=None)
+    add_postgres_option(parser)
+    add_course_options(parser)
     parser.add_argument(
         "--keep-databases", action="store_true", help="do not drop the databases at the end"
     )
@@ -626,11 +623,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        return run(args)
-    except BenchError as error:
-        print(f"scale benchmark could not run: {error}", file=sys.stderr)
-        return 2
+    return exit_status("scale benchmark", lambda: run(args))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import ROOT
+from bench.command import BenchError
 
 HOST = "127.0.0.1"
 APP = "academy:create_app()"
@@ -26,10 +27,6 @@ STARTUP_TIMEOUT = 30.0
 # How long stop() waits, after SIGTERM and a little more, before it kills the group: the
 # --graceful-timeout of python -m bench's gunicorn.
 GRACEFUL_TIMEOUT = 5
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import ROOT
-from bench.course import DEFAULT_COURSES_DIR, pick_course
+from bench.command import BenchError, add_course_options, exit_status
+from bench.course import pick_course
 from bench.database import DEFAULT_SERVER, postgres_database, scratch_name
 from bench.inprocess import academy_app
 from bench.load import login, measure
 from bench.loadtest import data
 from bench.machine import busy_processes, load_average
-from bench.server import BenchError, Server, environment, gunicorn, log_tail, secret_key
+from bench.server import Server, environment, gunicorn, log_tail, secret_key
 
 # A 5xx status in gunicorn's access log ('... "GET / HTTP/1.1" 500 ...').
 SERVER_ERROR = re.compile(r'" 5\d\d ')
@@ -80,8 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="redis://127.0.0.1:6379/12",
         help="the rate limits' storage (redis://127.0.0.1:6379/12); keys get a prefix of their own",
     )
-    parser.add_argument("--courses-dir", type=Path, default=DEFAULT_COURSES_DIR)
-    parser.add_argument("--course", default=None, help="course slug (the first one)")
+    add_course_options(parser)
     parser.add_argument(
         "--results",
         type=Path,
@@ -103,14 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "load-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     )
     results.mkdir(parents=True, exist_ok=True)
-    try:
-        return run(args, results)
-    except BenchError as error:
-        print(f"load test could not run: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 2
+    return exit_status("load test", lambda: run(args, results), interrupted=2)
 
 
 def run(args: argparse.Namespace, results: Path) -> int:
