@@ -40,7 +40,7 @@ from academy.models import (
     utcnow,
 )
 from bench.database import insert_rows, sqlite_database
-from bench.progress import ProgressRows, lesson_count, participant_progress, spread_positions
+from bench.progress import ProgressRows, lesson_count, progress_of_everyone, spread_positions
 
 # A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
 # the method from the stored hash; gunicorn gets the same one through
@@ -169,6 +169,12 @@ def round_row(
             else None
         ),
     }
+
+
+def insert_round(session: Session, *args: Any, **kwargs: Any) -> int:
+    """One round (the arguments of ``round_row``); returns its id."""
+    [cohort_id] = insert_rows(session, Cohort, [round_row(*args, **kwargs)])
+    return cohort_id
 
 
 def meeting_row(
@@ -309,18 +315,13 @@ def fill_report_cohort(
     three. Returns {"report_cohort": the round's id}.
     """
     now = utcnow()
-    [cohort_id] = insert_rows(
+    cohort_id = insert_round(
         session,
-        Cohort,
-        [
-            round_row(
-                organisation_id,
-                course,
-                "Whole town, spring round",
-                place_ids[0],
-                now.date() - timedelta(days=30),
-            )
-        ],
+        organisation_id,
+        course,
+        "Whole town, spring round",
+        place_ids[0],
+        now.date() - timedelta(days=30),
     )
     sessions = meetings(cohort_id, now - timedelta(days=21), title="Walk")
     session_ids = insert_rows(session, LiveSession, sessions)
@@ -329,10 +330,9 @@ def fill_report_cohort(
     )
     started = now - timedelta(days=25)
     positions = spread_positions(participants, lesson_count(course))
-    progress = [
-        participant_progress(course, position, started, draft=n % 5 == 0, retry=n % 3 == 1)
-        for n, position in enumerate(positions)
-    ]
+    progress = progress_of_everyone(
+        course, positions, started, draft=lambda n, _position: n % 5 == 0
+    )
     enrol_with_attendance(
         session,
         cohort_id,
@@ -437,10 +437,7 @@ def fill_course(
     # Lessons read per participant: the bench user's first, then the others spread evenly.
     positions = [lessons_before, *spread_positions(len(user_ids), lesson_count(course))[1:]]
     started = now - timedelta(days=30)
-    progress = [
-        participant_progress(course, position, started, draft=n == 0, retry=n % 3 == 1)
-        for n, position in enumerate(positions)
-    ]
+    progress = progress_of_everyone(course, positions, started, draft=lambda n, _position: n == 0)
     enrolment_ids = enrol(
         session,
         cohort_id,
@@ -494,19 +491,14 @@ def fill_roster_cohort(
     taking the course, every role and place. What the round page lists, with no progress
     (the page does not read it). Returns {"roster_cohort": the round's id}."""
     now = utcnow()
-    [cohort_id] = insert_rows(
+    cohort_id = insert_round(
         session,
-        Cohort,
-        [
-            round_row(
-                organisation_id,
-                course,
-                "The whole town, autumn round",
-                place_ids[0],
-                now.date(),
-                open_ended=True,
-            )
-        ],
+        organisation_id,
+        course,
+        "The whole town, autumn round",
+        place_ids[0],
+        now.date(),
+        open_ended=True,
     )
     insert_rows(session, LiveSession, live_session_rows([cohort_id], now))
     user_ids = insert_accounts(

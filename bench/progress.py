@@ -9,6 +9,7 @@ recorded them step by step.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,18 @@ from bench.database import insert_rows
 
 def lesson_count(course: Course) -> int:
     return sum(len(part.lessons) for part in course.parts)
+
+
+def progress_of_everyone(
+    course: Course, positions: list[int], started: datetime, *, draft: Callable[[int, int], bool]
+) -> list[tuple[ProgressRows, bool]]:
+    """``participant_progress`` of each participant ``n``, who read ``positions[n]`` lessons
+    from ``started``: with an assignment draft when ``draft(n, position)``, and a failed quiz
+    try before the passed one for every third."""
+    return [
+        participant_progress(course, position, started, draft=draft(n, position), retry=n % 3 == 1)
+        for n, position in enumerate(positions)
+    ]
 
 
 def spread_positions(count: int, total: int) -> list[int]:

@@ -20,7 +20,6 @@ from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
     AudienceRole,
-    Cohort,
     EnrolmentStatus,
     LiveSession,
     Organizer,
@@ -37,11 +36,11 @@ from bench.filling import (
     held,
     insert_accounts,
     insert_organisation,
+    insert_round,
     meetings,
     person_name,
-    round_row,
 )
-from bench.progress import lesson_count, participant_progress
+from bench.progress import lesson_count, progress_of_everyone
 
 # Every fifth participant has finished the course and holds a certificate.
 FINISHED_EVERY = 5
@@ -111,14 +110,8 @@ def _fill_load_cohort(
 ) -> dict[str, Any]:
     now = utcnow()
     started = now - timedelta(days=30)
-    [cohort_id] = insert_rows(
-        session,
-        Cohort,
-        [
-            round_row(
-                organisation_id, course, "Station square, load round", place_ids[0], started.date()
-            )
-        ],
+    cohort_id = insert_round(
+        session, organisation_id, course, "Station square, load round", place_ids[0], started.date()
     )
     sessions = meetings(
         cohort_id,
@@ -134,13 +127,10 @@ def _fill_load_cohort(
     positions = [
         total if n % FINISHED_EVERY == FINISHED_EVERY - 1 else (n * 7) % total for n in range(count)
     ]
-    progress = [
-        # A draft of the first assignment would keep a finished reader from completing.
-        participant_progress(
-            course, position, started, draft=n % 4 == 1 and position < total, retry=n % 3 == 1
-        )
-        for n, position in enumerate(positions)
-    ]
+    # A draft of the first assignment would keep a finished reader from completing.
+    progress = progress_of_everyone(
+        course, positions, started, draft=lambda n, position: n % 4 == 1 and position < total
+    )
     enrolment_ids = enrol_with_attendance(
         session,
         cohort_id,
