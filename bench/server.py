@@ -147,9 +147,7 @@ def wait_until_healthy(
         finally:
             connection.close()
         time.sleep(0.1)
-    raise BenchError(
-        f"/healthz did not answer 200 within {timeout:.0f} s:\n{log_tail(server)}"
-    )
+    raise BenchError(f"/healthz did not answer 200 within {timeout:.0f} s:\n{log_tail(server)}")
 
 
 def stop(process: subprocess.Popen) -> None:
