@@ -246,7 +246,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-
     data = make_csv(args.rows)
     with tempfile.TemporaryDirectory(prefix="academy-import-bench-") as folder:
         directory = Path(folder)
