@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import ROOT
-from bench.command import BenchError, add_course_options, exit_status
+from bench.command import BenchError, add_course_options, add_postgres_option, exit_status
 from bench.course import pick_course
-from bench.database import DEFAULT_SERVER, postgres_database, scratch_name
+from bench.database import postgres_database, scratch_name
 from bench.inprocess import academy_app
 from bench.load import login, measure
 from bench.loadtest import data
@@ -71,11 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1)",
     )
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
-        help=f"any database URL of the PostgreSQL server to use ({DEFAULT_SERVER})",
-    )
+    add_postgres_option(parser)
     parser.add_argument(
         "--redis",
         default="redis://127.0.0.1:6379/12",
