@@ -26,8 +26,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,14 +34,16 @@ from flask import Flask, Response, abort
 from sqlalchemy import select
 from weasyprint.text.fonts import FontConfiguration
 
-from academy import create_app
 from academy.content import Course, get_course
-from academy.db import get_engine, get_session
+from academy.db import get_session
 from academy.models import Certificate
 from academy.pdf import STATIC_BASE_URL, stylesheet_path
 from academy.services.certificate_pdf import STYLESHEET, certificate_html, render_certificate
 from academy.services.certificates import ALPHABET, format_code
-from bench.database import ROOT, migrate
+from bench.command import BenchError, add_course_options, exit_status
+from bench.database import sqlite_database
+from bench.inprocess import academy_app
+from bench.measure import timed, verdict
 
 ISSUE_RATIO_TARGET = 1.3
 MEMORY_TARGET_MB = 10.0
@@ -103,12 +103,6 @@ def bare_render(html: str) -> bytes:
     css = weasyprint.CSS(filename=stylesheet_path(STYLESHEET), font_config=font_config)
     document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL)
     return document.write_pdf(stylesheets=[css], font_config=font_config)
-
-
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 def rss_mb() -> float:
@@ -186,45 +180,31 @@ def measure_download(app: Flask, course: Course, requests: int) -> dict[str, flo
     }
 
 
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--courses-dir", default=str(ROOT / "courses"))
-    parser.add_argument("--course", default="safer-places")
+    add_course_options(parser, course="safer-places")
     parser.add_argument("--rounds", type=int, default=15, help="renders of each kind timed")
     parser.add_argument("--renders", type=int, default=500, help="renders for the memory test")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200, help="stored downloads timed")
     args = parser.parse_args(argv)
+    return exit_status("certificate benchmark", lambda: run(args))
 
+
+def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="academy-certificate-bench-") as directory:
-        url = "sqlite:///" + str(Path(directory) / "bench.sqlite3")
-        migrate(url)
-        app = create_app(
-            {
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "DATABASE_URL": url,
-                "COURSES_DIR": str(Path(args.courses_dir).resolve()),
-                "BASE_URL": "https://academy.example.se",
-            }
-        )
-        app.instance_path = directory
-        try:
+        url = sqlite_database(Path(directory))
+        with academy_app(url, args.courses_dir, BASE_URL="https://academy.example.se") as app:
+            app.instance_path = directory
             with app.app_context():
                 course = get_course(args.course)
                 if course is None:
-                    print(f"no course {args.course!r} in {args.courses_dir}")
-                    return 2
+                    raise BenchError(f"no course {args.course!r} in {args.courses_dir}")
                 first = issue(app, course, 0)  # loads the fonts and the stylesheet
                 issue_figures = measure_issue(app, course, args.rounds)
                 download = measure_download(app, course, args.requests)
             with app.app_context():
                 memory = measure_memory(app, course, args.renders, args.warmup)
-        finally:
-            get_engine(app).dispose()
 
     results = [
         issue_figures["ratio"] <= ISSUE_RATIO_TARGET,

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from academy.config import DEFAULTS
 from academy.content import Course, load_courses
-from bench.server import BenchError
+from bench.command import BenchError
 
-DEFAULT_COURSES_DIR = Path(__file__).resolve().parent.parent / "courses"
 # Shown when the course files do not load: the test course always does.
 FIXTURE_COURSES_DIR = "tests/data/courses/valid"
 

@@ -20,40 +20,34 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
-from academy import create_app
-from academy.db import get_engine, make_engine
+from academy.db import get_engine
 from academy.models import (
     AudienceRole,
     Cohort,
     Enrolment,
-    Organisation,
-    OrganisationKind,
-    Organizer,
     OutboxMail,
-    Place,
     User,
-    normalize_email,
 )
 from academy.services import importing
-from bench.database import HASH_METHOD, LOGIN_PASSWORD, ROOT, _insert, migrate
+from bench import ROOT
+from bench.command import exit_status
+from bench.database import count_rows, insert_rows, sqlite_database
+from bench.filling import ORGANIZER_EMAIL, insert_organisation, person_name, user_row
+from bench.inprocess import academy_app, csrf_token, logged_in_client
+from bench.machine import load_average
+from bench.measure import timed_with_cpu
 
 TARGET_SECONDS = 3.0
 ATTACK_TARGET_SECONDS = 1.0
-FIRST_NAMES = ["Åsa", "Ärla", "Östen", "Ærlend", "Øystein", "Märta", "Björn", "Sølvi", "Jörg"]
-LAST_NAMES = ["Öberg", "Ångström", "Ødegård", "Bråthen", "Lindqvist", "Næss", "Älvdal", "Ås"]
 ROLES = ["Tjänsteperson", "politiker", "Fastighetsägare", "gårdeier", "handlare", "Polis"]
 PLACES = ["Möllan", "Grønland", "Stortorget", "Centrum", "Hamnen", ""]
 LANGUAGES = ["sv", "svenska", "nb", "norsk", "en", ""]
@@ -65,11 +59,10 @@ COURSE = "safer-streets"
 def make_csv(rows: int) -> bytes:
     lines = ["Namn;E-post;Roll;Arbetsgivare;Plats;Språk"]
     for n in range(rows):
-        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}"
         lines.append(
             ";".join(
                 [
-                    name,
+                    person_name(n),
                     email(n),
                     ROLES[n % len(ROLES)],
                     f"Kommun {n % 40}",
@@ -88,49 +81,31 @@ def email(n: int) -> str:
 def arrange(session: Session, rows: int) -> tuple[int, int]:
     """An organisation with two of the places and an organizer, a cohort, and some of the
     accounts and enrolments; returns the cohort's and the organizer's ids."""
-    organisation = Organisation(name="Bench kommun", kind=OrganisationKind.MUNICIPALITY)
-    organizer = User(
-        email="organizer@example.org",
-        email_normalized="organizer@example.org",
-        name="Oda Organizer",
-        certificate_name="Oda Organizer",
-        locale="sv",
-        password_hash=generate_password_hash(LOGIN_PASSWORD, method=HASH_METHOD),
+    organisation = insert_organisation(
+        session, name="Bench kommun", places=("Möllan", "Centrum"), locale="sv"
     )
-    session.add_all([organisation, organizer])
-    session.flush()
-    session.add(Organizer(organisation_id=organisation.id, user_id=organizer.id))
-    session.add_all(
-        [Place(organisation_id=organisation.id, name=name) for name in ("Möllan", "Centrum")]
+    [cohort_id] = insert_rows(
+        session,
+        Cohort,
+        [{"organisation_id": organisation.id, "course_slug": COURSE, "name": "Bench round"}],
     )
-    cohort = Cohort(organisation_id=organisation.id, course_slug=COURSE, name="Bench round")
-    session.add(cohort)
-    session.flush()
-    existing = range(0, rows, 10)
-    user_ids = _insert(
+    user_ids = insert_rows(
         session,
         User,
         [
-            {
-                "email": email(n).lower(),
-                "email_normalized": normalize_email(email(n)),
-                "name": f"Existing {n}",
-                "certificate_name": f"Existing {n}",
-                "locale": "sv",
-                "password_hash": None,
-            }
-            for n in existing
+            user_row(email(n).lower(), f"Existing {n}", None, locale="sv")
+            for n in range(0, rows, 10)
         ],
     )
-    _insert(
+    insert_rows(
         session,
         Enrolment,
         [
-            {"cohort_id": cohort.id, "user_id": user_id, "role": AudienceRole.OTHER}
+            {"cohort_id": cohort_id, "user_id": user_id, "role": AudienceRole.OTHER}
             for user_id in user_ids[::5]
         ],
     )
-    return cohort.id, organizer.id
+    return cohort_id, organisation.organizer_id
 
 
 @dataclass
@@ -153,22 +128,17 @@ class Case:
         return sum(cpu for _step, _seconds, cpu in self.steps)
 
     def time(self, step: str, work: Callable[[], object], *, apart: bool = False) -> object:
-        start, cpu = time.perf_counter(), time.process_time()
-        answer = work()
-        (self.apart if apart else self.steps).append(
-            (step, time.perf_counter() - start, time.process_time() - cpu)
-        )
+        answer, seconds, cpu = timed_with_cpu(work)
+        (self.apart if apart else self.steps).append((step, seconds, cpu))
         return answer
 
 
 def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) -> Case:
     case = Case(f"service, {'with' if invitations else 'without'} invitations")
-    url = "sqlite:///" + str(directory / f"service-{invitations}.sqlite3")
-    migrate(url)
-    engine = make_engine(url)
+    url = sqlite_database(directory, f"service-{invitations}")
     # Invitations render mails and build links: they need the application's context.
-    app = create_app(_config(url))
-    try:
+    with academy_app(url, COURSES_DIR) as app:
+        engine = get_engine(app)
         with Session(engine) as session:
             cohort_id, organizer_id = arrange(session, rows)
             session.commit()
@@ -199,33 +169,24 @@ def service_case(data: bytes, rows: int, directory: Path, *, invitations: bool) 
                 f"{result.users_created:,} accounts created, {result.existing_accounts:,} "
                 f"existing accounts enrolled, {result.already_enrolled:,} already enrolled, "
                 f"{result.places_created} places created, {result.invitations_sent:,} "
-                f"invitations; {_count(session, Enrolment):,} enrolled, "
-                f"{_count(session, OutboxMail):,} mails in the outbox"
+                f"invitations; {count_rows(session, Enrolment):,} enrolled, "
+                f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
-    finally:
-        get_engine(app).dispose()
-        engine.dispose()
     return case
 
 
 def view_case(data: bytes, rows: int, directory: Path) -> Case:
     """The organizer's confirming POST, with invitations, through the Flask test client."""
     case = Case("view, with invitations: the confirming POST")
-    url = "sqlite:///" + str(directory / "view.sqlite3")
-    migrate(url)
-    app = create_app(_config(url))
-    app.instance_path = str(directory / "instance")
-    try:
+    url = sqlite_database(directory, "view")
+    with academy_app(url, COURSES_DIR) as app:
+        app.instance_path = str(directory / "instance")
         with Session(get_engine(app)) as session:
-            cohort_id, organizer_id = arrange(session, rows)
+            cohort_id, _organizer_id = arrange(session, rows)
             session.commit()
-            login_id = session.get_one(User, organizer_id).get_id()
-        client = app.test_client()
-        with client.session_transaction() as cookie:
-            cookie["_user_id"] = login_id
-            cookie["_fresh"] = True
+        client = logged_in_client(app, ORGANIZER_EMAIL)
         upload_path = f"/organize/cohorts/{cohort_id}/import"
-        token = _csrf_token(client.get(upload_path).text)
+        token = csrf_token(client.get(upload_path).text)
         uploaded = client.post(
             upload_path,
             data={"csrf_token": token, "file": (io.BytesIO(data), "deltagare.csv")},
@@ -239,7 +200,7 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
                 r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page
             )
         }
-        form.update({"csrf_token": _csrf_token(page), "create_places": "y"})
+        form.update({"csrf_token": csrf_token(page), "create_places": "y"})
         form["send_invitations"] = "y"
         confirmed = case.time("POST (confirm)", lambda: client.post(review, data=form))
         location = confirmed.headers.get("Location", "")
@@ -249,11 +210,9 @@ def view_case(data: bytes, rows: int, directory: Path) -> Case:
         size = f"the round page it redirects to: {len(answer.data) / 1e6:.1f} MB; "
         with Session(get_engine(app)) as session:
             case.counted = size + (
-                f"{_count(session, Enrolment):,} enrolled, "
-                f"{_count(session, OutboxMail):,} mails in the outbox"
+                f"{count_rows(session, Enrolment):,} enrolled, "
+                f"{count_rows(session, OutboxMail):,} mails in the outbox"
             )
-    finally:
-        get_engine(app).dispose()
     return case
 
 
@@ -278,36 +237,15 @@ def attack_cases() -> list[Case]:
     return cases
 
 
-def _config(url: str) -> dict:
-    return {
-        "SECRET_KEY": "bench-import-secret-key-not-for-production",
-        "DATABASE_URL": url,
-        "COURSES_DIR": str(COURSES_DIR),
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-
-
-def _load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def _count(session: Session, model: type) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def _csrf_token(page: str) -> str:
-    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    if found is None:
-        raise SystemExit("no CSRF token on the page")
-    return found.group(1)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--attacks", action="store_true", help="time the attack files too")
     args = parser.parse_args(argv)
+    return exit_status("import benchmark", lambda: run(args))
 
+
+def run(args: argparse.Namespace) -> int:
     data = make_csv(args.rows)
     with tempfile.TemporaryDirectory(prefix="academy-import-bench-") as folder:
         directory = Path(folder)
@@ -323,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Import of {args.rows:,} rows ({len(data):,} bytes, Windows-1252, ';') into a fresh "
         "SQLite database"
     )
-    print(f"wall-clock seconds (CPU seconds of this process); load average {_load()}")
+    print(f"wall-clock seconds (CPU seconds of this process); load average {load_average()}")
     failed = False
     for case in cases:
         print(f"\n{case.name}")

@@ -10,17 +10,18 @@ gunicorn's sync workers close them after each response, and ``http.client`` reco
 from __future__ import annotations
 
 import http.client
-import statistics
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
-from bench.server import BenchError, Server
+from bench.command import BenchError
+from bench.inprocess import csrf_token
+from bench.measure import percentile_ms
+from bench.server import Server
 
 
 @dataclass
@@ -50,10 +51,7 @@ class Measurement:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile_ms(self, percent: int) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] * 1000 if self.latencies else float("nan")
-        cut_points = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        return cut_points[percent - 1] * 1000
+        return percentile_ms(self.latencies, percent)
 
     @classmethod
     def combine(cls, parts: list[Measurement]) -> Measurement:
@@ -140,17 +138,6 @@ def measure(
     )
 
 
-class _CsrfTokenParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.token: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "input" and values.get("name") == "csrf_token" and self.token is None:
-            self.token = values.get("value")
-
-
 def _store_cookies(jar: dict[str, str], response: http.client.HTTPResponse) -> None:
     for header in response.headers.get_all("Set-Cookie") or []:
         cookie = SimpleCookie()
@@ -170,14 +157,13 @@ def login(server: Server, email: str, password: str) -> dict[str, str]:
     try:
         connection.request("GET", "/login")
         response = connection.getresponse()
-        parser = _CsrfTokenParser()
-        parser.feed(response.read().decode())
+        page = response.read().decode()
         _store_cookies(jar, response)
-        if response.status != 200 or not parser.token:
-            raise BenchError(f"GET /login: status {response.status}, no CSRF token found")
+        if response.status != 200:
+            raise BenchError(f"GET /login: status {response.status}")
 
         body = urlencode(
-            {"csrf_token": parser.token, "email": email, "password": password, "next": ""}
+            {"csrf_token": csrf_token(page), "email": email, "password": password, "next": ""}
         )
         connection.request(
             "POST",

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import signal
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import ACCOUNTS, LOGIN_PASSWORD, create_database
+from bench.command import BenchError, add_course_options, exit_status
+from bench.course import pick_course
+from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
 from bench.load import Measurement, fetch_status, login, measure
-from bench.server import BenchError, gunicorn, log_tail
+from bench.measure import verdict
+from bench.server import (
+    GRACEFUL_TIMEOUT,
+    environment,
+    gunicorn,
+    log_tail,
+    secret_key,
+)
 from bench.targets import TARGETS, Target
 
 WORKERS = 2
@@ -96,18 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH"
     )
-    parser.add_argument(
-        "--courses-dir",
-        type=Path,
-        default=DEFAULT_COURSES_DIR,
-        metavar="DIR",
-        help="the course folders gunicorn serves (default: the repository's courses/)",
-    )
-    parser.add_argument(
-        "--course",
-        metavar="SLUG",
-        help="the course the participant is enrolled in (default: the first in DIR)",
-    )
+    add_course_options(parser)
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.clients < 1:
         parser.error("--duration must be positive and --clients at least 1")
@@ -125,7 +121,7 @@ class Outcome:
 def run(args: argparse.Namespace) -> Outcome:
     unknown = sorted({t.login for t in TARGETS if t.login and t.login not in ACCOUNTS})
     if unknown:
-        raise BenchError(f"no such account in bench.database.ACCOUNTS: {', '.join(unknown)}")
+        raise BenchError(f"no such account in bench.filling.ACCOUNTS: {', '.join(unknown)}")
     course = pick_course(args.courses_dir, args.course)
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
         print(
@@ -142,10 +138,16 @@ def run(args: argparse.Namespace) -> Outcome:
             roster_participants=ROSTER_PARTICIPANTS,
         )
         urls = {target: target.url(database.path_values) for target in TARGETS}
-        log_path = Path(directory) / "gunicorn.log"
         print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
         with gunicorn(
-            database.url, courses_dir=args.courses_dir, workers=WORKERS, log_path=log_path
+            server_environment(database.url, args.courses_dir),
+            log_path=Path(directory) / "gunicorn.log",
+            # The repository's gunicorn.conf.py unless BENCH_GUNICORN_CONFIG names another
+            # file; an empty value means gunicorn's defaults, for comparing with figures
+            # measured before that file existed.
+            config=os.environ.get("BENCH_GUNICORN_CONFIG"),
+            workers=WORKERS,
+            graceful_timeout=GRACEFUL_TIMEOUT,
         ) as server:
             # One session per account that a target names, each logged in through the form.
             sessions = {
@@ -200,6 +202,18 @@ def run(args: argparse.Namespace) -> Outcome:
     return Outcome(results, course.slug, course.content_version)
 
 
+def server_environment(database_url: str, courses_dir: Path) -> dict[str, str]:
+    return environment(
+        {
+            "ACADEMY_DATABASE_URL": database_url,
+            # An absolute path, so it never parses as JSON and does not depend on the cwd.
+            "ACADEMY_COURSES_DIR": str(courses_dir.resolve()),
+            "ACADEMY_SECRET_KEY": secret_key("bench"),
+            "ACADEMY_PASSWORD_HASH_METHOD": HASH_METHOD,
+        }
+    )
+
+
 def report(outcome: Outcome, args: argparse.Namespace) -> str:
     results = outcome.results
     width = max(len("URL"), *(len(result.target.label) for result in results))
@@ -219,13 +233,13 @@ def report(outcome: Outcome, args: argparse.Namespace) -> str:
             wanted += f", p95 <= {target.max_p95_ms:g} ms"
         if target.max_bytes is not None:
             wanted += f", <= {target.max_bytes / 1000:g} KB"
-        verdict = "PASS" if result.passed else "FAIL"
+        verdict_text = verdict(result.passed)
         if m.errors:
-            verdict += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
+            verdict_text += " (errors: " + ", ".join(f"{k} x{v}" for k, v in m.errors.items()) + ")"
         lines.append(
             f"{target.label:<{width}} {m.requests_per_second:>8.1f} {m.percentile_ms(50):>8.2f} "
             f"{m.percentile_ms(95):>8.2f} {m.max_bytes / 1000:>7.1f} {result.ratio:>6.2f}  "
-            f"{wanted:<8} {verdict}"
+            f"{wanted:<8} {verdict_text}"
         )
     templated = [result for result in results if result.url != result.target.path]
     if templated:
@@ -254,22 +268,13 @@ def write_json(path: Path, outcome: Outcome, args: argparse.Namespace) -> None:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def _exit_on_sigterm(_signum, _frame) -> None:
-    # Turn SIGTERM into SystemExit, so that the finally blocks stop gunicorn.
-    raise SystemExit(128 + signal.SIGTERM)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        outcome = run(args)
-    except BenchError as error:
-        print(f"benchmark could not run: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; gunicorn is stopped", file=sys.stderr)
-        return 130
+    return exit_status("benchmark", lambda: run_and_report(args))
+
+
+def run_and_report(args: argparse.Namespace) -> int:
+    outcome = run(args)
     print()
     print(report(outcome, args))
     if args.json:

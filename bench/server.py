@@ -1,4 +1,5 @@
-"""gunicorn in its own process group, started on a free port and always stopped."""
+"""gunicorn in its own process group, started on a free port and always stopped, with an
+environment of the benchmark's own."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.database import HASH_METHOD, ROOT
+from bench import ROOT
+from bench.command import BenchError
 
 HOST = "127.0.0.1"
+APP = "academy:create_app()"
+# The settings production runs with.
+CONFIG = ROOT / "gunicorn.conf.py"
 STARTUP_TIMEOUT = 30.0
-# gunicorn's --graceful-timeout; after it (and a little more) the group is killed.
+# How long stop() waits, after SIGTERM and a little more, before it kills the group: the
+# --graceful-timeout of python -m bench's gunicorn.
 GRACEFUL_TIMEOUT = 5
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -40,54 +42,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(database_url: str, courses_dir: Path) -> dict[str, str]:
-    """The environment minus any ACADEMY_* settings of the shell, plus the benchmark's.
-
-    Inherited settings (another database, Redis for the limiter) would make runs differ
-    from machine to machine.
-    """
+def environment(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment minus any ACADEMY_* settings of the shell, plus
+    ``settings``: inherited settings (another database, Redis for the limiter) would make
+    runs differ from machine to machine. An instance/config.py still applies, as it would
+    in production."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("ACADEMY_")}
-    env.update(
-        {
-            "ACADEMY_DATABASE_URL": database_url,
-            # An absolute path, so it never parses as JSON and does not depend on the cwd.
-            "ACADEMY_COURSES_DIR": str(courses_dir.resolve()),
-            # "bench-" keeps the value from parsing as JSON (ACADEMY_* values are JSON when
-            # they can be).
-            "ACADEMY_SECRET_KEY": "bench-" + secrets.token_urlsafe(32),
-            "ACADEMY_PASSWORD_HASH_METHOD": HASH_METHOD,
-        }
-    )
+    env.update(settings)
     return env
+
+
+def secret_key(prefix: str, length: int = 32) -> str:
+    """A random secret key; the prefix keeps it from parsing as JSON (ACADEMY_* values
+    are JSON when they can be)."""
+    return f"{prefix}-{secrets.token_urlsafe(length)}"
 
 
 @contextmanager
 def gunicorn(
-    database_url: str, *, courses_dir: Path, workers: int, log_path: Path
+    env: dict[str, str],
+    *,
+    log_path: Path,
+    config: str | None = None,
+    workers: int | None = None,
+    graceful_timeout: int | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[Server]:
-    """Serve ``academy:create_app()`` with gunicorn until the block ends, however it ends."""
+    """Serve ``academy:create_app()`` with gunicorn on a free port of 127.0.0.1 until the
+    block ends, however it ends, once /healthz answers.
+
+    ``config`` is the gunicorn.conf.py to start with (default: the repository's, as
+    production runs it, access log included; "" for gunicorn's own defaults); ``workers``
+    and ``graceful_timeout`` override its settings.
+    """
     port = free_port()
-    # The repository's gunicorn.conf.py (what production runs, access log included) unless
-    # BENCH_GUNICORN_CONFIG names another file; an empty value means gunicorn's defaults,
-    # for comparing with figures measured before that file existed.
-    config = os.environ.get("BENCH_GUNICORN_CONFIG", str(ROOT / "gunicorn.conf.py"))
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "--config",
-        config or os.devnull,
-        "--workers",
-        str(workers),
+        (str(CONFIG) if config is None else config) or os.devnull,
         "--bind",
         f"{HOST}:{port}",
-        "--graceful-timeout",
-        str(GRACEFUL_TIMEOUT),
-        "academy:create_app()",
     ]
-    with serve(
-        command, server_environment(database_url, courses_dir), port, log_path
-    ) as server:
+    if workers:
+        command += ["--workers", str(workers)]
+    if graceful_timeout:
+        command += ["--graceful-timeout", str(graceful_timeout)]
+    command.append(APP)
+    with serve(command, env, port, log_path, startup_timeout=startup_timeout) as server:
         yield server
 
 
@@ -144,9 +147,7 @@ def wait_until_healthy(
         finally:
             connection.close()
         time.sleep(0.1)
-    raise BenchError(
-        f"/healthz did not answer 200 within {timeout:.0f} s:\n{log_tail(server)}"
-    )
+    raise BenchError(f"/healthz did not answer 200 within {timeout:.0f} s:\n{log_tail(server)}")
 
 
 def stop(process: subprocess.Popen) -> None:

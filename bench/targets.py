@@ -16,13 +16,13 @@ from urllib.parse import quote
 @dataclass(frozen=True)
 class Target:
     # The path, or a template of it: "{name}" is replaced by the value of that name in the
-    # dict the database step returns (bench.database.BenchDatabase.path_values), so a URL
+    # dict the database step returns (bench.filling.BenchDatabase.path_values), so a URL
     # can name rows made for the run, e.g. "/learn/{enrolment}/".
     path: str
     # Least requests/s as a share of the baseline's; None for the baseline itself.
     min_ratio: float | None
     # Measure with the session cookie of this account, logged in through the form: a name
-    # in bench.database.ACCOUNTS ("participant" or "organizer"); None for no session.
+    # in bench.filling.ACCOUNTS ("participant" or "organizer"); None for no session.
     login: str | None = None
     expected_status: int = 200
     # Absolute bounds some pages carry besides their ratio: the 95th percentile of the
@@ -62,7 +62,7 @@ class Target:
 # as today does (a query per row, a file read per request, a slow hash on a GET).
 # Raise a target when its page gets faster on purpose.
 #
-# The participant's pages, as the bench user of bench/database.py sees them (mid-course
+# The participant's pages, as the bench user of bench/filling.py sees them (mid-course
 # in a cohort of 300, see fill_course), carry the issue's targets instead. Before, on the
 # same machine: /learn/ 0.18-0.22 of /healthz (p95 29-47 ms), the lesson 0.16-0.29 (p95
 # 26-47 ms); in-process 5.3-7.4 ms and 3.5-4.6 ms against 0.7 ms for /healthz. Most of it
@@ -83,7 +83,7 @@ class Target:
 # targets with room for noise; the dashboard's p95 aim of 30 ms needs about 330 req/s of
 # it, which this shared machine reaches only when little else runs.
 #
-# The organizer's report of a round of 2,000 (bench.database.fill_report_cohort) carries
+# The organizer's report of a round of 2,000 (bench.filling.fill_report_cohort) carries
 # the issue's target, 0.10, with a p95 of 150 ms on 2 workers as the aim. Before: 1.9-2.0
 # req/s (0.0013), p95 4.1-5.6 s, about 1.0 s and 1.9 MB per request, most of it 2,000
 # rows built in Python and 19,000 gettext calls in their cells. Now the page runs seven
@@ -115,7 +115,7 @@ TARGETS: list[Target] = [
     Target("/learn/", 0.20, login="participant"),
     Target("/learn/{enrolment}/{part}/{lesson}", 0.30, login="participant"),
     Target("/organize/cohorts/{report_cohort}/report", 0.10, login="organizer"),
-    # The round page of a town-wide round (bench.database.fill_roster_cohort, 10,000
+    # The round page of a town-wide round (bench.filling.fill_roster_cohort, 10,000
     # participants): before it was paged, 11.5 MB and 3.3 s a request. Issue 13 asks for
     # a p95 of at most 150 ms and at most 200 KB. In-process on a busy machine it takes
     # 16 ms against 10.7 for the report of 2,000 and 1.0 for /healthz: the page of ids is

@@ -19,20 +19,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bench.course import DEFAULT_COURSES_DIR, pick_course
-from bench.database import ROOT, migrate
+from bench import ROOT
+from bench.command import BenchError, add_course_options, add_postgres_option, exit_status
+from bench.course import pick_course
+from bench.database import postgres_database, scratch_name
+from bench.inprocess import academy_app
 from bench.load import login, measure
 from bench.loadtest import data
-from bench.loadtest.machine import busy_processes, load_average
-from bench.server import BenchError, Server, free_port, log_tail, serve
+from bench.machine import busy_processes, load_average
+from bench.server import Server, environment, gunicorn, log_tail, secret_key
 
-HOST = "127.0.0.1"
 # A 5xx status in gunicorn's access log ('... "GET / HTTP/1.1" 500 ...').
 SERVER_ERROR = re.compile(r'" 5\d\d ')
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -71,18 +71,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1)",
     )
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", data.DEFAULT_SERVER),
-        help=f"any database URL of the PostgreSQL server to use ({data.DEFAULT_SERVER})",
-    )
+    add_postgres_option(parser)
     parser.add_argument(
         "--redis",
         default="redis://127.0.0.1:6379/12",
         help="the rate limits' storage (redis://127.0.0.1:6379/12); keys get a prefix of their own",
     )
-    parser.add_argument("--courses-dir", type=Path, default=DEFAULT_COURSES_DIR)
-    parser.add_argument("--course", default=None, help="course slug (the first one)")
+    add_course_options(parser)
     parser.add_argument(
         "--results",
         type=Path,
@@ -104,77 +99,62 @@ def main(argv: list[str] | None = None) -> int:
         "load-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     )
     results.mkdir(parents=True, exist_ok=True)
-    try:
-        return run(args, results)
-    except BenchError as error:
-        print(f"load test could not run: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 2
+    return exit_status("load test", lambda: run(args, results), interrupted=2)
 
 
 def run(args: argparse.Namespace, results: Path) -> int:
     course = pick_course(args.courses_dir, args.course)
-    name = data.new_database_name()
-    url = data.create_database(args.postgres, name)
+    name = scratch_name("academy_load")
     print(f"database {name}: migrating and filling ...", flush=True)
     started = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="academy-load-") as folder:
-            directory = Path(folder)
-            migrate(url)
-            plan = data.fill(
-                url,
-                course,
-                participants=args.participants,
-                organizers=args.organizers,
-                report_participants=args.report_participants,
-            )
-            method = data.use_production_password_hash(url)
-            key_file = data.badge_key_path(directory)
-            issued = data.issue_certificates(
-                {
-                    "DATABASE_URL": url,
-                    "COURSES_DIR": str(args.courses_dir.resolve()),
-                    "SECRET_KEY": "load-" + secrets.token_urlsafe(32),
-                    "BASE_URL": BASE_URL,
-                    "BADGE_SIGNING_KEY_FILE": str(key_file),
-                },
-                plan,
-            )
+    with (
+        postgres_database(args.postgres, name, keep=args.keep_database) as url,
+        tempfile.TemporaryDirectory(prefix="academy-load-") as folder,
+    ):
+        directory = Path(folder)
+        plan = data.fill(
+            url,
+            course,
+            participants=args.participants,
+            organizers=args.organizers,
+            report_participants=args.report_participants,
+        )
+        method = data.use_production_password_hash(url)
+        key_file = data.badge_key_path(directory)
+        with academy_app(
+            url, args.courses_dir, BASE_URL=BASE_URL, BADGE_SIGNING_KEY_FILE=str(key_file)
+        ) as app:
+            issued = data.issue_certificates(app, plan)
+        print(
+            f"  {args.participants} participants ({issued} with a certificate, PDF "
+            f"rendered), {args.organizers} organizers, a report round of "
+            f"{args.report_participants}; passwords hashed with {method}; "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        plan["wait"] = {"participant": [1, 5], "organizer": [2, 6], "reading": [1, 3]}
+        plan_path = results / "plan.json"
+        plan_path.write_text(json.dumps(plan, indent=1))
+        env = server_environment(args, url, key_file)
+        # gunicorn.conf.py, as production runs it.
+        with gunicorn(
+            env,
+            log_path=results / "gunicorn.log",
+            workers=args.workers,
+            startup_timeout=STARTUP_TIMEOUT,
+        ) as server:
             print(
-                f"  {args.participants} participants ({issued} with a certificate, PDF "
-                f"rendered), {args.organizers} organizers, a report round of "
-                f"{args.report_participants}; passwords hashed with {method}; "
-                f"{time.perf_counter() - started:.1f} s",
+                f"gunicorn on {server.host}:{server.port} (gunicorn.conf.py, "
+                f"{worker_count(args)} workers); warming up ...",
                 flush=True,
             )
-            plan["wait"] = {"participant": [1, 5], "organizer": [2, 6], "reading": [1, 3]}
-            plan_path = results / "plan.json"
-            plan_path.write_text(json.dumps(plan, indent=1))
-            env = server_environment(args, url, key_file)
-            with gunicorn(env, args.workers, results / "gunicorn.log") as server:
-                config = (
-                    "gunicorn.conf.py" if (ROOT / "gunicorn.conf.py").is_file() else "no config"
-                )
-                print(
-                    f"gunicorn on {server.host}:{server.port} ({config}, "
-                    f"{worker_count(args)} workers); warming up ...",
-                    flush=True,
-                )
-                warm_up(server, plan, course)
-                busy_before = busy_processes()
-                load_before = load_average()
-                status = run_locust(args, server, plan_path, results)
-                load_after = load_average()
-                busy_after = busy_processes()
-            errors_logged = count_server_errors(results / "gunicorn.log")
-    finally:
-        if args.keep_database:
-            print(f"database kept: {url}")
-        else:
-            data.drop_database(args.postgres, name)
+            warm_up(server, plan, course)
+            busy_before = busy_processes()
+            load_before = load_average()
+            status = run_locust(args, server, plan_path, results)
+            load_after = load_average()
+            busy_after = busy_processes()
+        errors_logged = count_server_errors(results / "gunicorn.log")
     stats = read_stats(results / "locust_stats.csv")
     failures = read_failures(results / "locust_failures.csv")
     print_table(stats, failures)
@@ -218,59 +198,34 @@ def warm_up(server: Server, plan: dict, course) -> None:
 
 
 def worker_count(args: argparse.Namespace) -> str:
-    if args.workers:
-        return str(args.workers)
-    if not (ROOT / "gunicorn.conf.py").is_file():
-        return "2"
-    return os.environ.get("WEB_CONCURRENCY") or f"{min(2 * len(os.sched_getaffinity(0)) + 1, 12)}"
+    cores = len(os.sched_getaffinity(0))
+    return str(args.workers or os.environ.get("WEB_CONCURRENCY") or min(2 * cores + 1, 12))
 
 
 def server_environment(args: argparse.Namespace, url: str, key_file: Path) -> dict[str, str]:
-    """Production settings, as README.md's serving section has them, behind one proxy.
-
-    ACADEMY_* variables of the shell are not passed on; an instance/config.py still applies.
-    """
-    env = {name: value for name, value in os.environ.items() if not name.startswith("ACADEMY_")}
-    env.update(
-        {
-            "ACADEMY_ENV": "production",
-            "ACADEMY_SECRET_KEY": "load-" + secrets.token_urlsafe(48),
-            "ACADEMY_DATABASE_URL": url,
-            "ACADEMY_RATELIMIT_STORAGE_URI": args.redis,
-            # Other users of the same Redis database keep their counters apart.
-            "ACADEMY_RATELIMIT_KEY_PREFIX": "academy-load-" + secrets.token_hex(4),
-            "ACADEMY_BASE_URL": BASE_URL,
-            "ACADEMY_COURSES_DIR": str(args.courses_dir.resolve()),
-            "ACADEMY_BADGE_SIGNING_KEY_FILE": str(key_file),
-            # Production needs a mail server; nothing sends during the test (no mail worker
-            # runs), so invitations of the imports wait in the outbox.
-            "ACADEMY_MAIL_SERVER": "127.0.0.1",
-            "ACADEMY_MAIL_FROM": "Academy <academy@load.example.org>",
-            "ACADEMY_PRIVACY_CONTACT": "The data protection officer, dpo@load.example.org",
-            # The TLS-terminating proxy the locust users pretend to come through.
-            "ACADEMY_PROXY_FIX": "1",
-            **LOGIN_LIMITS,
-        }
-    )
+    """Production settings, as README.md's serving section has them, behind one proxy."""
+    settings = {
+        "ACADEMY_ENV": "production",
+        "ACADEMY_SECRET_KEY": secret_key("load", 48),
+        "ACADEMY_DATABASE_URL": url,
+        "ACADEMY_RATELIMIT_STORAGE_URI": args.redis,
+        # Other users of the same Redis database keep their counters apart.
+        "ACADEMY_RATELIMIT_KEY_PREFIX": "academy-load-" + secrets.token_hex(4),
+        "ACADEMY_BASE_URL": BASE_URL,
+        "ACADEMY_COURSES_DIR": str(args.courses_dir.resolve()),
+        "ACADEMY_BADGE_SIGNING_KEY_FILE": str(key_file),
+        # Production needs a mail server; nothing sends during the test (no mail worker
+        # runs), so invitations of the imports wait in the outbox.
+        "ACADEMY_MAIL_SERVER": "127.0.0.1",
+        "ACADEMY_MAIL_FROM": "Academy <academy@load.example.org>",
+        "ACADEMY_PRIVACY_CONTACT": "The data protection officer, dpo@load.example.org",
+        # The TLS-terminating proxy the locust users pretend to come through.
+        "ACADEMY_PROXY_FIX": "1",
+        **LOGIN_LIMITS,
+    }
     if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
-    return env
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int | None, log_path: Path) -> Iterator[Server]:
-    """gunicorn -c gunicorn.conf.py (or ``--workers 2`` without one) until the block ends."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}"]
-    config = ROOT / "gunicorn.conf.py"
-    if config.is_file():
-        command += ["-c", str(config)]
-        if workers:
-            command += ["--workers", str(workers)]
-    else:
-        command += ["--workers", str(workers or 2), "academy:create_app()"]
-    with serve(command, env, port, log_path, startup_timeout=STARTUP_TIMEOUT) as server:
-        yield server
+        settings["WEB_CONCURRENCY"] = str(args.workers)
+    return environment(settings)
 
 
 def run_locust(args: argparse.Namespace, server: Server, plan_path: Path, results: Path) -> int:

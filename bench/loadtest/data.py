@@ -1,4 +1,4 @@
-"""The load test's database: a PostgreSQL database of its own, migrated, filled in bulk, and
+"""The load test's data: its rounds filled in bulk, and
 certificates issued and rendered the way the application does it.
 
 What locust needs to know about it (accounts, ids, the course's slugs and right answers) is
@@ -7,73 +7,43 @@ returned as a plan: plain JSON, so that the locustfile never imports the applica
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import URL, make_url
+from flask import Flask
+from sqlalchemy import update
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
 from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
     AudienceRole,
-    Cohort,
     EnrolmentStatus,
     LiveSession,
     Organizer,
     User,
     utcnow,
 )
-from bench.database import (
-    FIRST_NAMES,
-    LAST_NAMES,
+from bench.database import insert_rows
+from bench.filling import (
     LOGIN_PASSWORD,
     ORGANIZER_EMAIL,
     REPORT_PLACES,
-    _insert,
-    _insert_accounts,
     enrol_with_attendance,
     fill_report_cohort,
+    held,
+    insert_accounts,
     insert_organisation,
-    participant_progress,
+    insert_round,
+    meetings,
+    person_name,
 )
+from bench.progress import lesson_count, progress_of_everyone
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Every fifth participant has finished the course and holds a certificate.
 FINISHED_EVERY = 5
-
-
-def database_url(server: str, name: str) -> str:
-    """The URL of database ``name`` on the server that ``server`` (any database's URL) names."""
-    url: URL = make_url(server).set(database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def create_database(server: str, name: str) -> str:
-    """Create an empty database ``name``; return its URL."""
-    _admin(server, f'CREATE DATABASE "{name}"')
-    return database_url(server, name)
-
-
-def drop_database(server: str, name: str) -> None:
-    # FORCE: a worker that did not exit in time must not keep the database alive.
-    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server: str, statement: str) -> None:
-    engine = create_engine(
-        database_url(server, "postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def fill(
@@ -86,26 +56,27 @@ def fill(
 ) -> dict[str, Any]:
     """Fill the migrated database at ``url``; return the plan (without certificates).
 
-    - the organisation of ``bench.database`` with its five places and ``organizers``
+    - the organisation of ``bench.filling`` with its five places and ``organizers``
       organizers (``organizer@example.org``, then ``organizer2@example.org``, ...);
     - the round everyone of the load is in (``participant0@example.org`` ...), spread from
       invited-and-not-started to finished (every ``FINISHED_EVERY``-th), some with a failed
       quiz try and an assignment draft, with four live sessions (two held, attended by about
       two in three, two ahead);
-    - the report round of ``bench.database.fill_report_cohort`` with ``report_participants``
+    - the report round of ``bench.filling.fill_report_cohort`` with ``report_participants``
       people of its own, for the organizers' report pages and exports.
     """
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            organisation_id, place_ids = insert_organisation(session)
+            organisation = insert_organisation(session)
+            organisation_id, place_ids = organisation.id, organisation.place_ids
             organizer_emails = [ORGANIZER_EMAIL] + [
                 f"organizer{n}@example.org" for n in range(2, organizers + 1)
             ]
-            extra = _insert_accounts(
+            extra = insert_accounts(
                 session, [(email, f"Organizer {email}") for email in organizer_emails[1:]]
             )
-            _insert(
+            insert_rows(
                 session,
                 Organizer,
                 [{"organisation_id": organisation_id, "user_id": user_id} for user_id in extra],
@@ -139,56 +110,36 @@ def _fill_load_cohort(
 ) -> dict[str, Any]:
     now = utcnow()
     started = now - timedelta(days=30)
-    [cohort_id] = _insert(
-        session,
-        Cohort,
-        [
-            {
-                "organisation_id": organisation_id,
-                "course_slug": course.slug,
-                "name": "Station square, load round",
-                "place_id": place_ids[0],
-                "starts_on": started.date(),
-                "ends_on": started.date() + timedelta(days=90),
-                "deadline": started.date() + timedelta(days=90),
-            }
-        ],
+    cohort_id = insert_round(
+        session, organisation_id, course, "Station square, load round", place_ids[0], started.date()
     )
-    meetings = [
-        {
-            "cohort_id": cohort_id,
-            "title": f"Walk {number + 1}",
-            "starts_at": now + timedelta(days=days),
-            "ends_at": now + timedelta(days=days, hours=2),
-            "location": "Town hall, room 2",
-            "video_url": "https://video.example.org/load" if number % 2 else "",
-        }
-        for number, days in enumerate((-21, -7, 7, 21))
-    ]
-    session_ids = _insert(session, LiveSession, meetings)
-    held = [id_ for id_, row in zip(session_ids, meetings, strict=True) if row["starts_at"] < now]
+    sessions = meetings(
+        cohort_id,
+        now - timedelta(days=21),
+        title="Walk",
+        video_url="https://video.example.org/load",
+    )
+    session_ids = insert_rows(session, LiveSession, sessions)
 
     emails = [f"participant{n}@example.org" for n in range(count)]
-    user_ids = _insert_accounts(
-        session,
-        [
-            (email, f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]} {n}")
-            for n, email in enumerate(emails)
-        ],
-    )
-    total = sum(len(part.lessons) for part in course.parts)
+    user_ids = insert_accounts(session, [(email, person_name(n)) for n, email in enumerate(emails)])
+    total = lesson_count(course)
     positions = [
         total if n % FINISHED_EVERY == FINISHED_EVERY - 1 else (n * 7) % total for n in range(count)
     ]
-    progress = [
-        # A draft of the first assignment would keep a finished reader from completing.
-        participant_progress(
-            course, position, started, draft=n % 4 == 1 and position < total, retry=n % 3 == 1
-        )
-        for n, position in enumerate(positions)
-    ]
+    # A draft of the first assignment would keep a finished reader from completing.
+    progress = progress_of_everyone(
+        course, positions, started, draft=lambda n, position: n % 4 == 1 and position < total
+    )
     enrolment_ids = enrol_with_attendance(
-        session, cohort_id, user_ids, place_ids, positions, progress, started, held
+        session,
+        cohort_id,
+        user_ids,
+        place_ids,
+        positions,
+        progress,
+        started,
+        held(session_ids, sessions, now),
     )
     return {
         "cohort": cohort_id,
@@ -247,18 +198,16 @@ def use_production_password_hash(url: str, password: str = LOGIN_PASSWORD) -> st
     return password_hash.split("$", 1)[0]
 
 
-def issue_certificates(app_config: dict[str, Any], plan: dict[str, Any]) -> int:
+def issue_certificates(app: Flask, plan: dict[str, Any]) -> int:
     """Issue the certificate of every finished participant of the plan through
     ``academy.services.certificates.issue``, render and store its PDF (``store_pdf``), as
     the request that completes a course does; record the ids in the plan. Also creates the
     badge signing key, so that the workers find one. Returns how many were issued."""
-    from academy import create_app
     from academy.content import get_course
     from academy.db import get_session
     from academy.models import Enrolment
     from academy.services import badges, certificates
 
-    app = create_app(app_config)
     issued = 0
     with app.app_context():
         course = get_course(plan["course"]["slug"])
@@ -277,10 +226,6 @@ def issue_certificates(app_config: dict[str, Any], plan: dict[str, Any]) -> int:
             issued += 1
         badges.ensure_signing_key(app)
     return issued
-
-
-def new_database_name() -> str:
-    return "academy_load_" + secrets.token_hex(4)
 
 
 def badge_key_path(directory: Path) -> Path:
