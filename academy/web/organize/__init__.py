@@ -31,4 +31,4 @@ def is_organizer() -> bool:
 
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
-    from . import places, views  # noqa: F401
+    from . import places, rounds  # noqa: F401
