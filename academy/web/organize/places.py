@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms.validators import Length
 
 from ...content import get_catalog
 from ...db import get_session
@@ -16,13 +19,38 @@ from ...i18n import current_locale
 from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
 from ...services import audit, photos
 from ...services import places as places_service
+from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
 from ..downloads import attachment, file_name, local_today
-from ..forms import ButtonForm
+from ..forms import AcademyForm, ButtonForm, bounded_text
 from ..params import int_arg, page_number
 from . import bp
 from .access import load_finding, load_organisation, load_place, organizer_required
-from .forms import FindingStatusForm, PlaceForm
+
+
+class PlaceForm(AcademyForm):
+    name = bounded_text(
+        _l("Name of the place"),
+        max_length=PLACE_NAME_MAX,
+        hint=_l("For example the station area, the square or a housing area."),
+    )
+    description = TextAreaField(
+        _l("Short description"),
+        description=_l("Where it begins and ends, and what is there. Optional."),
+        validators=[
+            Length(
+                max=PLACE_DESCRIPTION_MAX,
+                message=_l("Write at most %(count)d characters.", count=PLACE_DESCRIPTION_MAX),
+            )
+        ],
+    )
+
+
+class FindingStatusForm(AcademyForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
+    )
 
 
 @bp.get("/organisations/<int:organisation_id>/places")
