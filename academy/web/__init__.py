@@ -14,7 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from .badges.views import bp as badges_bp
     from .certificates.views import bp as certificates_bp
     from .invite.views import bp as invite_bp
-    from .learn.views import bp as learn_bp
+    from .learn.courses import bp as learn_bp
     from .main.views import bp as main_bp
     from .organize import bp as organize_bp
     from .organize import register_views as register_organize_views
