@@ -47,6 +47,13 @@ def place_findings(enrolment_id: int):
     )
 
 
+def finding_address(enrolment_id: int, finding_id: int) -> str:
+    """The finding on the participant's place page."""
+    return url_for(
+        "learn.place_findings", enrolment_id=enrolment_id, _anchor=f"finding-{finding_id}"
+    )
+
+
 def own_finding(finding_id: int) -> tuple[Finding, int]:
     """A finding the current user made (in any of their enrolments) and the organisation
     of its round, or 404."""
@@ -67,9 +74,7 @@ def own_finding(finding_id: int) -> tuple[Finding, int]:
 
 @bp.post("/<int:enrolment_id>/findings/<int:finding_id>/photo")
 @back_when_too_large(
-    lambda enrolment_id, finding_id: url_for(
-        "learn.place_findings", enrolment_id=enrolment_id, _anchor=f"finding-{finding_id}"
-    ),
+    finding_address,
     lambda: photos.TOO_LARGE,
 )
 def finding_photo_upload(enrolment_id: int, finding_id: int):
@@ -77,9 +82,7 @@ def finding_photo_upload(enrolment_id: int, finding_id: int):
     enrolment, _course = load_enrolment(enrolment_id)
     finding, organisation_id = own_finding(finding_id)
     photos_web.upload(finding, organisation_id)
-    return redirect(
-        url_for("learn.place_findings", enrolment_id=enrolment.id, _anchor=f"finding-{finding.id}")
-    )
+    return redirect(finding_address(enrolment.id, finding.id))
 
 
 @bp.post("/<int:enrolment_id>/findings/<int:finding_id>/photo/remove")
@@ -87,9 +90,7 @@ def finding_photo_remove(enrolment_id: int, finding_id: int):
     enrolment, _course = load_enrolment(enrolment_id)
     finding, organisation_id = own_finding(finding_id)
     photos_web.remove(finding, organisation_id)
-    return redirect(
-        url_for("learn.place_findings", enrolment_id=enrolment.id, _anchor=f"finding-{finding.id}")
-    )
+    return redirect(finding_address(enrolment.id, finding.id))
 
 
 @bp.get("/findings/<int:finding_id>/photo.jpg")

@@ -18,7 +18,7 @@ from ...models import AssignmentSubmission, Enrolment, SubmissionStatus
 from ...services import progress as progress_service
 from ..forms import AcademyForm
 from . import bp
-from .access import load_cohort, load_enrolment, organizer_required
+from .access import load_cohort_course, load_enrolment, organizer_required
 
 
 class ReviewForm(AcademyForm):
@@ -34,10 +34,7 @@ class ReviewForm(AcademyForm):
 @organizer_required
 def assignments(cohort_id: int):
     """Submitted assignments of a round, per part."""
-    cohort = load_cohort(cohort_id)
-    course = get_catalog().get(cohort.course_slug)
-    if course is None:
-        abort(404)
+    cohort, course = load_cohort_course(cohort_id)
     parts = [part for part in course.parts if part.assignment is not None]
     chosen = next(
         (part for part in parts if part.slug == request.args.get("part")),

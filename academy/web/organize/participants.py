@@ -79,13 +79,10 @@ def add_participant(cohort_id: int):
 @bp.post("/enrolments/<int:enrolment_id>/resend")
 @organizer_required
 def resend(enrolment_id: int):
-    session = get_session()
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        abort(404)
-    load_cohort(enrolment.cohort_id)
+    enrolment = load_enrolment(enrolment_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    session = get_session()
     if enrolments.send_or_resend(session, enrolment, invited_by_id=current_user.id):
         session.commit()
         flash(_("The invitation is sent again; the old link no longer works."), "success")

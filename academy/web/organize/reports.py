@@ -3,21 +3,20 @@ as a file (every export is written to the audit log)."""
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import AudienceRole, Cohort, EnrolmentStatus, Place
 from ...services import audit, reports
-from ..downloads import attachment, file_name, local_today
+from ..downloads import XLSX, download, file_name, local_today, table_format
 from ..forms import ButtonForm
 from ..params import page_number
 from . import bp
-from .access import load_cohort, organizer_required
+from .access import load_cohort_course, organizer_required
 from .tables import table_labels
 
 
@@ -46,10 +45,7 @@ def report_filters(cohort: Cohort) -> tuple[dict, dict]:
 @bp.get("/cohorts/<int:cohort_id>/report")
 @organizer_required
 def report(cohort_id: int):
-    cohort = load_cohort(cohort_id)
-    course = get_catalog().get(cohort.course_slug)
-    if course is None:
-        abort(404)
+    cohort, course = load_cohort_course(cohort_id)
     filters, places = report_filters(cohort)
     session = get_session()
     summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
@@ -82,26 +78,19 @@ def report(cohort_id: int):
 @organizer_required
 def export_report(cohort_id: int):
     """The report as a file. A POST, because every export is written to the audit log."""
-    cohort = load_cohort(cohort_id)
-    course = get_catalog().get(cohort.course_slug)
-    if course is None or not ButtonForm().validate_on_submit():
-        abort(404 if course is None else 400)
+    cohort, course = load_cohort_course(cohort_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
     filters, _places = report_filters(cohort)
     session = get_session()
     result = reports.cohort_report(session, cohort, course, **filters)
     language = current_locale()
     tz = cohort.organisation.timezone
-    kind = request.form.get("format", "csv")
-    if kind == "xlsx":
+    chosen = table_format(request.form.get("format", "csv"))
+    if chosen is XLSX:
         body = reports.report_xlsx(result, course, language, tz=tz)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif kind in ("csv", "csv-semicolon"):
-        delimiter = ";" if kind == "csv-semicolon" else ","
-        body = reports.report_csv(result, course, language, delimiter=delimiter, tz=tz)
-        mimetype = "text/csv; charset=utf-8"
-        kind = "csv"
     else:
-        abort(400)
+        body = reports.report_csv(result, course, language, delimiter=chosen.delimiter, tz=tz)
     audit.record(
         session,
         "report.exported",
@@ -109,14 +98,9 @@ def export_report(cohort_id: int):
         object_type="cohort",
         object_id=cohort.id,
         organisation_id=cohort.organisation_id,
-        format=kind,
+        format=chosen.extension,
         rows=result.participants,
     )
     session.commit()
-    response = make_response(body)
-    response.content_type = mimetype
-    response.headers["Content-Disposition"] = attachment(
-        file_name(cohort.name, "report", day=local_today(tz), extension=kind)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    name = file_name(cohort.name, "report", day=local_today(tz), extension=chosen.extension)
+    return download(body, name=name, mimetype=chosen.mimetype)
