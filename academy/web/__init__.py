@@ -14,11 +14,11 @@ def register_blueprints(app: Flask) -> None:
     from .badges.views import bp as badges_bp
     from .certificates.views import bp as certificates_bp
     from .invite.views import bp as invite_bp
-    from .learn import bp as learn_bp
-    from .learn import register_views as register_learn_views
+    from .learn.routes import bp as learn_bp
+    from .learn.routes import register_views as register_learn_views
     from .main.views import bp as main_bp
-    from .organize import bp as organize_bp
-    from .organize import register_views as register_organize_views
+    from .organize.routes import bp as organize_bp
+    from .organize.routes import register_views as register_organize_views
 
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp)

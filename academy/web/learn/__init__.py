@@ -6,28 +6,10 @@ one ``learn`` blueprint (so every endpoint is ``learn.<view>``):
   from the course files;
 - ``places``: what was found at the participant's place, and their own findings' photos.
 
-Every page opens only the participant's own enrolments, through ``access.py``.
+Every page opens only the participant's own enrolments, through ``access.py``. As in
+``organize``, the blueprint is in ``blueprint.py`` and ``routes.py`` attaches the views.
 """
 
-from flask import Blueprint
-from flask_login import login_required
+from .blueprint import bp, part_steps
 
-from ...services import progress as progress_service
-
-bp = Blueprint("learn", __name__, url_prefix="/learn")
-
-
-@bp.app_template_global()
-def part_steps(part, state) -> tuple[int, int]:
-    return progress_service.part_steps(part, state)
-
-
-@bp.before_request
-@login_required
-def require_login():
-    return None
-
-
-def register_views() -> None:
-    """Import the view modules, which attach their routes to ``bp``."""
-    from . import courses, exercises, places  # noqa: F401
+__all__ = ["bp", "part_steps"]

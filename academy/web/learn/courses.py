@@ -16,8 +16,8 @@ from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
 from ..forms import ButtonForm
-from . import bp
 from .access import OWN_ENROLMENT, load_enrolment, load_part, my_enrolments, own_course
+from .blueprint import bp
 
 # Built once, with bound parameters, like the statements in access.py.
 # The lesson page needs only the enrolment, its course and whether the lesson is read:

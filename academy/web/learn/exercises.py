@@ -11,8 +11,8 @@ from ...extensions import csrf
 from ...i18n import current_locale
 from ...models import QuizAttempt, SubmissionStatus
 from ...services import progress as progress_service
-from . import bp
 from .access import load_enrolment, load_part
+from .blueprint import bp
 from .courses import step_url
 from .forms import (
     add_row,

@@ -14,8 +14,8 @@ from ...services import photos
 from ...services import places as places_service
 from .. import photos as photos_web
 from ..params import page_number
-from . import bp
 from .access import load_enrolment
+from .blueprint import bp
 
 
 @bp.get("/<int:enrolment_id>/place")

@@ -17,8 +17,8 @@ from ...db import get_session
 from ...models import AssignmentSubmission, Enrolment, SubmissionStatus
 from ...services import progress as progress_service
 from ..forms import AcademyForm
-from . import bp
 from .access import load_cohort_course, load_enrolment, organizer_required
+from .blueprint import bp
 
 
 class ReviewForm(AcademyForm):

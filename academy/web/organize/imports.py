@@ -15,8 +15,9 @@ from ...errors import back_when_too_large, upload_limit
 from ...services import importing
 from ..forms import AcademyForm, ButtonForm
 from ..params import int_arg
-from . import bp, uploads
+from . import uploads
 from .access import load_cohort, organizer_required
+from .blueprint import bp
 
 
 class UploadForm(AcademyForm):

@@ -17,8 +17,8 @@ from ...models import LiveSession, Organisation, utcnow
 from ...services import cohorts, roster
 from ..forms import AcademyForm, ButtonForm, bounded_text, name_field
 from ..params import int_args, page_number, text_arg
-from . import bp
 from .access import load_cohort, organizer_required
+from .blueprint import bp
 
 
 class LiveSessionForm(AcademyForm):

@@ -25,8 +25,8 @@ from ..access import admin_required
 from ..forms import AcademyForm, ButtonForm, email_field, name_field
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
-from . import bp
 from .access import load_organisation, organizer_required, visible_organisations
+from .blueprint import bp
 
 KIND_LABELS = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),

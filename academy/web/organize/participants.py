@@ -16,8 +16,8 @@ from ...labels import ROLE_SINGULAR
 from ...models import AudienceRole, Cohort, Enrolment, EnrolmentStatus
 from ...services import accounts, cohorts, enrolments
 from ..forms import AcademyForm, ButtonForm, bounded_text, email_field, name_field
-from . import bp
 from .access import load_cohort, load_enrolment, organizer_required
+from .blueprint import bp
 
 
 class ParticipantForm(AcademyForm):

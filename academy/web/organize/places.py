@@ -24,8 +24,8 @@ from .. import photos as photos_web
 from ..downloads import XLSX, download, file_name, local_today, table_format
 from ..forms import AcademyForm, ButtonForm, bounded_text
 from ..params import int_arg, page_number
-from . import bp
 from .access import load_finding, load_organisation, load_place, organizer_required
+from .blueprint import bp
 
 
 class PlaceForm(AcademyForm):

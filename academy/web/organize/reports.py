@@ -15,8 +15,8 @@ from ...services import audit, reports
 from ..downloads import XLSX, download, file_name, local_today, table_format
 from ..forms import ButtonForm
 from ..params import page_number
-from . import bp
 from .access import load_cohort_course, organizer_required
+from .blueprint import bp
 from .tables import table_labels
 
 

@@ -21,8 +21,8 @@ from ..calendar import calendar_download
 from ..forms import AcademyForm, ButtonForm, bounded_text, name_field
 from ..params import page_number, text_arg
 from ..urls import url_for_ids
-from . import bp
 from .access import load_cohort, load_organisation, organizer_required
+from .blueprint import bp
 from .tables import table_labels
 
 
