@@ -47,7 +47,15 @@ from academy.web.certificates import forms as certificate_forms
 from academy.web.invite import forms as invite_forms
 from academy.web.learn import forms as learn_forms
 from academy.web.main import forms as main_forms
-from academy.web.organize import forms as organize_forms
+from academy.web.organize import (
+    assignments,
+    imports,
+    live_sessions,
+    organisations,
+    participants,
+    places,
+    rounds,
+)
 from academy.web.params import MAX_ID, numbers_up_to
 from tests import test_route_security as route_security
 from tests.conftest import FIXTURE_COURSES
@@ -261,7 +269,7 @@ def names_read_without_a_form() -> set[str]:
     for path in Path(academy.web.__file__).parent.rglob("*.py"):
         for formatted, name in _READ.findall(path.read_text()):
             if formatted:
-                names.update(name + column for column in organize_forms.IMPORT_FIELDS)
+                names.update(name + column for column in imports.IMPORT_FIELDS)
             else:
                 names.add(name)
     return names
@@ -413,21 +421,21 @@ FORMS: dict[type, tuple[Use, ...]] = {
     main_forms.LanguageForm: (
         Use("participant", "/language", {"locale": "sv", "next": "/account"}),
     ),
-    organize_forms.OrganisationForm: (
+    organisations.OrganisationForm: (
         Use(
             "admin",
             "/organize/organisations/new",
             {"name": "Trollhättans stad", "kind": "municipality", "timezone": ""},
         ),
     ),
-    organize_forms.OrganizerInviteForm: (
+    organisations.OrganizerInviteForm: (
         Use(
             "admin",
             "/organize/organisations/{organisation_id}",
             {"email": "olga.organizer@example.se", "locale": "sv"},
         ),
     ),
-    organize_forms.CohortForm: (
+    rounds.CohortForm: (
         Use(
             "organizer",
             "/organize/organisations/{organisation_id}/cohorts/new",
@@ -453,7 +461,7 @@ FORMS: dict[type, tuple[Use, ...]] = {
             },
         ),
     ),
-    organize_forms.LiveSessionForm: tuple(
+    live_sessions.LiveSessionForm: tuple(
         Use(
             "organizer",
             path,
@@ -471,7 +479,7 @@ FORMS: dict[type, tuple[Use, ...]] = {
             "/organize/sessions/{session_id}/edit",
         )
     ),
-    organize_forms.ParticipantForm: (
+    participants.ParticipantForm: (
         Use(
             "organizer",
             "/organize/cohorts/{cohort_id}/participants/new",
@@ -485,14 +493,14 @@ FORMS: dict[type, tuple[Use, ...]] = {
             },
         ),
     ),
-    organize_forms.ReviewForm: (
+    assignments.ReviewForm: (
         Use(
             "organizer",
             "/organize/enrolments/{enrolment_id}/assignments/" + PART,
             {"comment": "Say which lamps are broken.", "action": "return-confirmed"},
         ),
     ),
-    organize_forms.PlaceForm: (
+    places.PlaceForm: (
         Use(
             "organizer",
             "/organize/organisations/{organisation_id}/places/new",

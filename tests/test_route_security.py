@@ -566,7 +566,7 @@ TOKENS = {
 # a POST without a token gets from them (tested further in
 # test_the_assignment_checks_its_own_csrf_token_and_saves_nothing_without_it).
 CSRF_EXEMPT: dict[str, Row] = {
-    "academy.web.learn.views.assignment": (LOGIN, 400, 404, 404, 404, 404),
+    "academy.web.learn.exercises.assignment": (LOGIN, 400, 404, 404, 404, 404),
 }
 
 # The one GET that may write: the first download of a certificate whose PDF is missing

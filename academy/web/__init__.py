@@ -14,7 +14,8 @@ def register_blueprints(app: Flask) -> None:
     from .badges.views import bp as badges_bp
     from .certificates.views import bp as certificates_bp
     from .invite.views import bp as invite_bp
-    from .learn.views import bp as learn_bp
+    from .learn.routes import bp as learn_bp
+    from .learn.routes import register_views as register_learn_views
     from .main.views import bp as main_bp
     from .organize.routes import bp as organize_bp
     from .organize.routes import register_views as register_organize_views
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(certificates_bp)
+    register_learn_views()
     app.register_blueprint(learn_bp)
     app.register_blueprint(invite_bp)
     register_organize_views()

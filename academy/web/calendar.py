@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, make_response
+from flask import Response, current_app
 from sqlalchemy import select
 
 from ..db import get_session
 from ..models import Cohort, LiveSession
 from ..services.calendar import live_sessions_ics
-from .downloads import attachment, file_name
+from .downloads import download, file_name
 
 
 def calendar_download(cohort: Cohort, *, link: str, filename: str) -> Response:
@@ -31,10 +31,6 @@ def calendar_download(cohort: Cohort, *, link: str, filename: str) -> Response:
         domain=urlsplit(current_app.config["BASE_URL"]).hostname or "academy",
         link=link,
     )
-    response = make_response(body)
-    response.content_type = "text/calendar; charset=utf-8"
     stem, _dot, extension = filename.rpartition(".")
-    response.headers["Content-Disposition"] = attachment(
-        file_name(cohort.name, stem, extension=extension)
-    )
-    return response
+    name = file_name(cohort.name, stem, extension=extension)
+    return download(body, name=name, mimetype="text/calendar; charset=utf-8", cache_control=None)

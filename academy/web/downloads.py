@@ -1,5 +1,7 @@
-"""File names of downloads: what the file is, in plain ASCII, safe in a header.
+"""Downloads: their file names, the answer that carries them, and the formats of the
+table exports.
 
+File names say what the file is, in plain ASCII, safe in a header:
 ``torpa-hosten-report-2026-12-07.xlsx`` rather than ``report-1.xlsx``: the names people
 and places were given, folded to ASCII (Å Ä → a, Ö Ø → o, Æ → ae), with the day it was
 made. ASCII letters, digits and hyphens only, so the name goes into Content-Disposition
@@ -12,9 +14,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, abort, current_app, make_response, stream_with_context
 from sqlalchemy.orm import Session
 
 from ..db import new_session
@@ -69,6 +72,43 @@ def attachment(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name):
         raise ValueError(f"not a file name made by file_name(): {name!r}")
     return f'attachment; filename="{name}"'
+
+
+def download(
+    body: bytes | str, *, name: str, mimetype: str, cache_control: str | None = "no-store"
+) -> Response:
+    """``body`` as an attachment saved as ``name`` (from :func:`file_name`). Exports of
+    people's data are kept by no cache (``cache_control``); a calendar may be."""
+    response = make_response(body)
+    response.content_type = mimetype
+    response.headers["Content-Disposition"] = attachment(name)
+    if cache_control is not None:
+        response.headers["Cache-Control"] = cache_control
+    return response
+
+
+class TableFormat(NamedTuple):
+    """A format of the table exports (the report, a place's findings)."""
+
+    extension: str
+    mimetype: str
+    #: Between the columns of a CSV file.
+    delimiter: str
+
+
+XLSX = TableFormat("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "")
+
+
+def table_format(chosen: str) -> TableFormat:
+    """The format an export form's ``format`` names: "xlsx", "csv", or "csv-semicolon" (the
+    CSV that a spreadsheet set up for a Nordic language opens in columns); anything else
+    is a bad request."""
+    if chosen == "xlsx":
+        return XLSX
+    if chosen in ("csv", "csv-semicolon"):
+        delimiter = ";" if chosen == "csv-semicolon" else ","
+        return TableFormat("csv", "text/csv; charset=utf-8", delimiter)
+    abort(400)
 
 
 def streamed_download(

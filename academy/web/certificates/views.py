@@ -27,7 +27,7 @@ from ...models import Certificate, CertificateStatus, Enrolment, User
 from ...services import audit, badges, certificates
 from ...zipstream import Chunks
 from ..downloads import (
-    attachment,
+    download,
     file_name,
     local_day,
     local_today,
@@ -138,13 +138,11 @@ def download_pdf(certificate_id: int):
     # The one GET that may write: a PDF whose render failed after the issue is rendered
     # and stored by its first download (tests/test_certificates.py names it).
     pdf = certificates.stored_pdf(get_session(), certificate)
-    return Response(
+    return download(
         pdf,
+        name=_file_name(certificate, "pdf"),
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": attachment(_file_name(certificate, "pdf")),
-            "Cache-Control": "private, no-store",
-        },
+        cache_control="private, no-store",
     )
 
 
@@ -155,13 +153,11 @@ def download_badge(certificate_id: int):
     course = get_course(certificate.course_slug)
     if course is None or certificate.status != CertificateStatus.VALID:
         abort(404)
-    return Response(
+    return download(
         badges.credential_jwt(certificate, course),
+        name=_file_name(certificate, "jwt"),
         mimetype=badges.JWT_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": attachment(_file_name(certificate, "jwt")),
-            "Cache-Control": "private, no-store",
-        },
+        cache_control="private, no-store",
     )
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ...content import Course, get_catalog
 from ...db import get_session
 from ...models import Cohort, Enrolment, Finding, Organisation, Organizer, Place
 from ...services import places
@@ -66,6 +67,16 @@ def load_cohort(cohort_id: int) -> Cohort:
     if cohort is None or (allowed is not None and cohort.organisation_id not in allowed):
         abort(404)
     return cohort
+
+
+def load_cohort_course(cohort_id: int) -> tuple[Cohort, Course]:
+    """A cohort of one of the current user's organisations and its course, or 404 (also
+    when the course files no longer have the course)."""
+    cohort = load_cohort(cohort_id)
+    course = get_catalog().get(cohort.course_slug)
+    if course is None:
+        abort(404)
+    return cohort, course
 
 
 def load_enrolment(enrolment_id: int) -> Enrolment:

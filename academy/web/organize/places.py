@@ -3,11 +3,14 @@ of safety walks and place audits (counts, chart, status per finding, exports).""
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms.validators import Length
 
 from ...content import get_catalog
 from ...db import get_session
@@ -16,13 +19,53 @@ from ...i18n import current_locale
 from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
 from ...services import audit, photos
 from ...services import places as places_service
+from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
-from ..downloads import attachment, file_name, local_today
-from ..forms import ButtonForm
+from ..downloads import XLSX, download, file_name, local_today, table_format
+from ..forms import AcademyForm, ButtonForm, bounded_text
 from ..params import int_arg, page_number
 from .access import load_finding, load_organisation, load_place, organizer_required
 from .blueprint import bp
-from .forms import FindingStatusForm, PlaceForm
+
+
+class PlaceForm(AcademyForm):
+    name = bounded_text(
+        _l("Name of the place"),
+        max_length=PLACE_NAME_MAX,
+        hint=_l("For example the station area, the square or a housing area."),
+    )
+    description = TextAreaField(
+        _l("Short description"),
+        description=_l("Where it begins and ends, and what is there. Optional."),
+        validators=[
+            Length(
+                max=PLACE_DESCRIPTION_MAX,
+                message=_l("Write at most %(count)d characters.", count=PLACE_DESCRIPTION_MAX),
+            )
+        ],
+    )
+
+
+class FindingStatusForm(AcademyForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
+    )
+
+
+def name_is_free(form: PlaceForm, organisation_id: int, except_id: int | None = None) -> bool:
+    """Whether the organisation has no other place of the form's name; if it has, the
+    form says so."""
+    if places_service.place_name_taken(
+        get_session(), organisation_id, form.name.data, except_id=except_id
+    ):
+        form.name.errors.append(_("The organisation has a place with this name already."))
+        return False
+    return True
+
+
+def place_values(form: PlaceForm) -> dict:
+    return {"name": form.name.data, "description": form.description.data or ""}
 
 
 @bp.get("/organisations/<int:organisation_id>/places")
@@ -42,15 +85,9 @@ def new_place(organisation_id: int):
     form = PlaceForm()
     if form.validate_on_submit():
         session = get_session()
-        if places_service.place_name_taken(session, organisation.id, form.name.data):
-            form.name.errors.append(_("The organisation has a place with this name already."))
-        else:
+        if name_is_free(form, organisation.id):
             place = places_service.create_place(
-                session,
-                organisation,
-                name=form.name.data,
-                description=form.description.data or "",
-                created_by_id=current_user.id,
+                session, organisation, created_by_id=current_user.id, **place_values(form)
             )
             session.commit()
             flash(_("The place %(name)s is created.", name=place.name), "success")
@@ -67,17 +104,9 @@ def edit_place(place_id: int):
     form = PlaceForm(obj=place)
     if form.validate_on_submit():
         session = get_session()
-        if places_service.place_name_taken(
-            session, place.organisation_id, form.name.data, except_id=place.id
-        ):
-            form.name.errors.append(_("The organisation has a place with this name already."))
-        else:
+        if name_is_free(form, place.organisation_id, except_id=place.id):
             places_service.update_place(
-                session,
-                place,
-                name=form.name.data,
-                description=form.description.data or "",
-                changed_by_id=current_user.id,
+                session, place, changed_by_id=current_user.id, **place_values(form)
             )
             session.commit()
             flash(_("The place is saved."), "success")
@@ -174,8 +203,8 @@ def export_findings(place_id: int):
     tz = place.organisation.timezone
     rows = places_service.all_findings(session, place, filters)
     source_title = source_titles(language)
-    kind = request.form.get("format", "csv")
-    if kind == "xlsx":
+    chosen = table_format(request.form.get("format", "csv"))
+    if chosen is XLSX:
         summary = places_service.place_summary(session, place, filters)
         body = places_service.findings_xlsx(
             summary,
@@ -186,16 +215,10 @@ def export_findings(place_id: int):
             filter_labels=places_service.filter_labels(filters, rounds, language),
             tz=tz,
         )
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif kind in ("csv", "csv-semicolon"):
-        delimiter = ";" if kind == "csv-semicolon" else ","
-        body = places_service.findings_csv(
-            rows, language, source_title=source_title, delimiter=delimiter, tz=tz
-        )
-        mimetype = "text/csv; charset=utf-8"
-        kind = "csv"
     else:
-        abort(400)
+        body = places_service.findings_csv(
+            rows, language, source_title=source_title, delimiter=chosen.delimiter, tz=tz
+        )
     audit.record(
         session,
         "findings.exported",
@@ -203,18 +226,13 @@ def export_findings(place_id: int):
         object_type="place",
         object_id=place.id,
         organisation_id=place.organisation_id,
-        format=kind,
+        format=chosen.extension,
         rows=len(rows),
         **filters.args(),
     )
     session.commit()
-    response = make_response(body)
-    response.content_type = mimetype
-    response.headers["Content-Disposition"] = attachment(
-        file_name(place.name, "findings", day=local_today(tz), extension=kind)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    name = file_name(place.name, "findings", day=local_today(tz), extension=chosen.extension)
+    return download(body, name=name, mimetype=chosen.mimetype)
 
 
 @bp.post("/places/<int:place_id>/summary.pdf")
@@ -250,15 +268,9 @@ def summary_pdf(place_id: int):
         **filters.args(),
     )
     session.commit()
-    response = make_response(body)
-    response.content_type = "application/pdf"
-    response.headers["Content-Disposition"] = attachment(
-        file_name(
-            place.name, "summary", day=local_today(place.organisation.timezone), extension="pdf"
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    day = local_today(place.organisation.timezone)
+    name = file_name(place.name, "summary", day=day, extension="pdf")
+    return download(body, name=name, mimetype="application/pdf")
 
 
 @bp.post("/findings/<int:finding_id>/status")

@@ -11,4 +11,13 @@ __all__ = ["bp", "register_views"]
 
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
-    from . import places, views  # noqa: F401
+    from . import (  # noqa: F401
+        assignments,
+        imports,
+        live_sessions,
+        organisations,
+        participants,
+        places,
+        reports,
+        rounds,
+    )

@@ -1,0 +1,63 @@
+"""What a participant may open: their own enrolments (never someone else's, nor one they
+are withdrawn from), their courses and parts; anything else is 404."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from ...content import Course, Part, get_course
+from ...db import get_session
+from ...models import Cohort, Enrolment, EnrolmentStatus
+
+# The statements of the participant's most visited pages are built once, with bound
+# parameters: building them anew cost more than running them.
+_MY_ENROLMENTS = (
+    select(Enrolment)
+    .options(
+        joinedload(Enrolment.cohort).joinedload(Cohort.organisation),
+        joinedload(Enrolment.cohort).joinedload(Cohort.place),
+    )
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+)
+OWN_ENROLMENT = (
+    Enrolment.id == bindparam("enrolment_id"),
+    Enrolment.user_id == bindparam("user_id"),
+    Enrolment.status != EnrolmentStatus.WITHDRAWN,
+)
+_ENROLMENT = (
+    select(Enrolment)
+    .options(joinedload(Enrolment.cohort).joinedload(Cohort.organisation))
+    .where(*OWN_ENROLMENT)
+)
+
+
+def my_enrolments():
+    return get_session().scalars(_MY_ENROLMENTS, {"user_id": current_user.id}).unique().all()
+
+
+def load_enrolment(enrolment_id: int) -> tuple[Enrolment, Course]:
+    """The current user's own enrolment and its course, or 404 (never someone else's)."""
+    enrolment = get_session().scalar(
+        _ENROLMENT, {"enrolment_id": enrolment_id, "user_id": current_user.id}
+    )
+    if enrolment is None:
+        abort(404)
+    return enrolment, own_course(enrolment.cohort.course_slug)
+
+
+def own_course(course_slug: str) -> Course:
+    course = get_course(course_slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+def load_part(course: Course, part_slug: str) -> Part:
+    part = course.part(part_slug)
+    if part is None:
+        abort(404)
+    return part

@@ -1,0 +1,226 @@
+"""Organisations and their organizers: the organizer's start page, an organisation's
+page (its organizers, pending invitations and rounds), a new organisation, removing an
+organizer, and accepting an invitation to organize."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from ...content import get_catalog
+from ...db import get_session
+from ...i18n import language_choices
+from ...models import Cohort, Invitation, InvitationPurpose, OrganisationKind, Organizer, utcnow
+from ...services import accounts, cohorts, invitations, organizers
+from ..access import admin_required
+from ..forms import AcademyForm, ButtonForm, email_field, name_field
+from ..invite.forms import ExistingAccountForm, NewParticipantForm
+from ..invite.views import PROBLEMS
+from .access import load_organisation, organizer_required, visible_organisations
+from .blueprint import bp
+
+KIND_LABELS = {
+    OrganisationKind.MUNICIPALITY: _l("Municipality"),
+    OrganisationKind.POLICE: _l("Police district"),
+    OrganisationKind.BUSINESS_ASSOCIATION: _l("Business association"),
+    OrganisationKind.PROPERTY_OWNER: _l("Property owner"),
+    OrganisationKind.OTHER: _l("Other"),
+}
+TIMEZONES = ("Europe/Stockholm", "Europe/Oslo", "Europe/Copenhagen", "Europe/Helsinki")
+
+
+class OrganisationForm(AcademyForm):
+    name = name_field(_l("Name of the organisation"))
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+    )
+    timezone = SelectField(
+        _l("Time zone for live sessions"),
+        choices=[SelectChoice("", _l("The site's default"))]
+        + [SelectChoice(zone, zone) for zone in TIMEZONES],
+        validators=[Optional()],
+    )
+
+    def validate_timezone(self, field) -> None:
+        if field.data and field.data not in available_timezones():
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class OrganizerInviteForm(AcademyForm):
+    email = email_field(_l("E-mail address of the organizer"))
+    locale = SelectField(_l("Language of the invitation"), choices=language_choices())
+
+
+@bp.get("/")
+@organizer_required
+def index():
+    session = get_session()
+    organisations = visible_organisations()
+    ids = [organisation.id for organisation in organisations]
+    all_cohorts = (
+        session.scalars(
+            select(Cohort)
+            .where(Cohort.organisation_id.in_(ids))
+            .order_by(Cohort.archived_at.is_not(None), Cohort.starts_on.desc(), Cohort.id.desc())
+        ).all()
+        if ids
+        else []
+    )
+    counts = cohorts.cohort_counts(session, [cohort.id for cohort in all_cohorts])
+    by_organisation: dict[int, list[Cohort]] = {organisation_id: [] for organisation_id in ids}
+    for cohort in all_cohorts:
+        by_organisation[cohort.organisation_id].append(cohort)
+    return render_template(
+        "organize/index.html",
+        organisations=organisations,
+        by_organisation=by_organisation,
+        counts=counts,
+        courses=get_catalog().courses,
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@admin_required
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        session = get_session()
+        if organizers.organisation_name_taken(session, form.name.data):
+            form.name.errors.append(_("An organisation with this name exists already."))
+        else:
+            organisation = organizers.create_organisation(
+                session,
+                name=form.name.data,
+                kind=OrganisationKind(form.kind.data),
+                timezone=form.timezone.data,
+                created_by_id=current_user.id,
+            )
+            session.commit()
+            flash(
+                _("%(name)s is created. Invite its organizers.", name=organisation.name), "success"
+            )
+            return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+    return render_template("organize/organisation_form.html", form=form)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@organizer_required
+def organisation(organisation_id: int):
+    session = get_session()
+    organisation = load_organisation(organisation_id)
+    form = OrganizerInviteForm()
+    if form.validate_on_submit():
+        if not current_user.is_admin:
+            abort(404)
+        organizers.invite_organizer(
+            session,
+            organisation,
+            email=form.email.data,
+            locale=form.locale.data,
+            invited_by_id=current_user.id,
+        )
+        session.commit()
+        flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
+        return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+    members = session.scalars(
+        select(Organizer)
+        .options(joinedload(Organizer.user))
+        .where(Organizer.organisation_id == organisation.id)
+    ).all()
+    pending = session.scalars(
+        select(Invitation).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.purpose == InvitationPurpose.ORGANIZER,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    ).all()
+    round_list = session.scalars(
+        select(Cohort)
+        .where(Cohort.organisation_id == organisation.id)
+        .order_by(Cohort.archived_at.is_not(None), Cohort.id.desc())
+    ).all()
+    return render_template(
+        "organize/organisation.html",
+        organisation=organisation,
+        members=members,
+        pending=pending,
+        cohorts=round_list,
+        form=form,
+        button=ButtonForm(),
+    )
+
+
+@bp.post("/organizers/<int:organizer_id>/remove")
+@admin_required
+def remove_organizer(organizer_id: int):
+    session = get_session()
+    organizer = session.get(Organizer, organizer_id)
+    if organizer is None:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        organisation_id = organizer.organisation_id
+        organizers.remove_organizer(session, organizer, removed_by_id=current_user.id)
+        session.commit()
+        flash(_("The organizer is removed."), "info")
+        return redirect(url_for("organize.organisation", organisation_id=organisation_id))
+    abort(400)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    """Accept an invitation to organize: log in, or create the account."""
+    session = get_session()
+    found = invitations.look_up(session, token[:512], InvitationPurpose.ORGANIZER)
+    if found.state is not invitations.LinkState.VALID:
+        return render_template("invite/problem.html", message=PROBLEMS[found.state]), 404
+    invitation = found.invitation
+    user = accounts.find_user_by_email(session, invitation.email)
+    if current_user.is_authenticated and (user is None or current_user.id != user.id):
+        return render_template("invite/someone_else.html", invitation=invitation), 409
+    existing = user is not None and user.has_password
+    if existing:
+        form = ExistingAccountForm()
+    else:
+        form = NewParticipantForm(locale=invitation.locale, name=user.name if user else "")
+        del form.certificate_name
+    if form.validate_on_submit():
+        if existing and not check_password_hash(user.password_hash, form.password.data):
+            form.password.errors.append(_("That is not the password of this account."))
+        else:
+            if user is None:
+                user = accounts.create_user(
+                    session,
+                    email=invitation.email,
+                    name=form.name.data,
+                    locale=form.locale.data,
+                    password=form.password.data,
+                )
+            elif not existing:
+                user.name = form.name.data.strip()
+                user.certificate_name = user.name
+                user.locale = form.locale.data
+                accounts.set_password(user, form.password.data)
+            organizers.accept_organizer_invitation(session, invitation, user)
+            session.commit()
+            login_user(user)
+            flash(
+                _(
+                    "Welcome! You now organize courses for %(name)s.",
+                    name=invitation.organisation.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organize.index"))
+    return render_template(
+        "organize/join.html", invitation=invitation, form=form, existing=existing
+    )
