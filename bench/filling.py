@@ -1,45 +1,38 @@
 """What the benchmarks fill their databases with: accounts, the organisation and its places,
 rounds of a course and their people's progress, as rows for one bulk insert per table.
 
-``create_database`` is what ``python -m bench`` measures against; the load test and the scale
-benchmark build their own rounds from the same pieces.
+``bench.pages_database`` builds what ``python -m bench`` measures against; the load test and
+the scale benchmark build their own rounds from the same pieces.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from academy.content import Course
-from academy.db import make_engine
 from academy.models import (
     Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
     EnrolmentStatus,
-    Invitation,
-    InvitationPurpose,
     LiveSession,
-    MailStatus,
     Organisation,
     OrganisationKind,
     Organizer,
-    OutboxMail,
     Place,
     User,
     normalize_email,
     utcnow,
 )
-from bench.database import insert_rows, sqlite_database
+from bench.database import insert_rows
 from bench.progress import ProgressRows, lesson_count, progress_of_everyone, spread_positions
 
 # A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
@@ -344,215 +337,3 @@ def fill_report_cohort(
         held(session_ids, sessions, now),
     )
     return {"report_cohort": str(cohort_id)}
-
-
-# --- what python -m bench measures against -------------------------------------------------
-
-
-def create_database(
-    directory: Path,
-    users: int,
-    course: Course,
-    report_participants: int,
-    roster_participants: int = 0,
-) -> BenchDatabase:
-    """Create, migrate and fill ``directory/bench.sqlite3``.
-
-    ``users`` accounts make look-ups by e-mail and by id run against a table of realistic
-    size; one of them, ``LOGIN_EMAIL``, is the participant the logged-in benchmarks use.
-    All of them are enrolled in the current round of ``course`` with progress of their
-    own, so that the participant pages query tables of realistic size too (see
-    ``fill_course``). Another round of the same organisation has ``report_participants``
-    people of their own, for the organizer's report, and ``ORGANIZER_EMAIL`` organizes
-    the organisation (see ``fill_report_cohort``). A third has ``roster_participants``
-    enrolled and invited but no progress, for the round page (see ``fill_roster_cohort``).
-    """
-    url = sqlite_database(directory)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            user_ids = insert_users(session, users)
-            organisation = insert_organisation(session)
-            path_values = fill_course(
-                session, course, user_ids, organisation.id, organisation.place_ids[0]
-            )
-            path_values |= fill_report_cohort(
-                session, course, organisation.id, organisation.place_ids, report_participants
-            )
-            if roster_participants:
-                path_values |= fill_roster_cohort(
-                    session, course, organisation.id, organisation.place_ids, roster_participants
-                )
-            session.commit()
-    finally:
-        engine.dispose()
-    return BenchDatabase(url, path_values)
-
-
-def insert_users(session: Session, count: int) -> list[int]:
-    """``count`` users, ``LOGIN_EMAIL`` first; returns their ids in that order."""
-    emails = [LOGIN_EMAIL] + [f"person{n}@example.org" for n in range(1, count)]
-    return insert_accounts(
-        session, [(email, f"Bench Person {n}") for n, email in enumerate(emails)]
-    )
-
-
-def fill_course(
-    session: Session, course: Course, user_ids: list[int], organisation_id: int, place_id: int
-) -> dict[str, str]:
-    """The organisation running ``course`` in rounds, everyone enrolled in the current one.
-
-    The bench user (``user_ids[0]``) is an official in the middle of the course: every
-    lesson of the first part read and its quiz passed, the lessons of the second part read
-    up to the middle one (the one the lesson benchmark shows), an assignment draft saved,
-    two live sessions ahead. The others are spread evenly from not started to finished.
-    Returns the values of the path templates in bench/targets.py.
-    """
-    now = utcnow()
-    today = now.date()
-    # Earlier rounds (archived), the current one and a planned one, 120 days apart.
-    cohort_ids = insert_rows(
-        session,
-        Cohort,
-        [
-            round_row(
-                organisation_id,
-                course,
-                f"Station square, round {number + 1}",
-                place_id,
-                today + timedelta(days=120 * (number - CURRENT) - 30),
-                archived=number < CURRENT,
-            )
-            for number in range(COHORTS)
-        ],
-    )
-    cohort_id = cohort_ids[CURRENT]
-    insert_rows(session, LiveSession, live_session_rows(cohort_ids, now))
-
-    second = course.parts[1]
-    lesson = second.lessons[len(second.lessons) // 2]
-    # The bench user has read every lesson before the one measured.
-    lessons_before = len(course.parts[0].lessons) + second.lessons.index(lesson)
-    roles = list(AudienceRole)
-    # Lessons read per participant: the bench user's first, then the others spread evenly.
-    positions = [lessons_before, *spread_positions(len(user_ids), lesson_count(course))[1:]]
-    started = now - timedelta(days=30)
-    progress = progress_of_everyone(course, positions, started, draft=lambda n, _position: n == 0)
-    enrolment_ids = enrol(
-        session,
-        cohort_id,
-        [
-            {
-                "user_id": user_id,
-                "role": AudienceRole.OFFICIAL if n == 0 else roles[n % len(roles)],
-                "place_id": place_id,
-            }
-            for n, user_id in enumerate(user_ids)
-        ],
-        positions,
-        progress,
-        started,
-    )
-    return {
-        "course": course.slug,
-        "enrolment": str(enrolment_ids[0]),
-        "part": second.slug,
-        "lesson": lesson.slug,
-    }
-
-
-def live_session_rows(cohort_ids: list[int], now: datetime) -> list[dict[str, Any]]:
-    """Four meetings per round, two weeks apart; the current round has two still ahead."""
-    first_meeting = now - timedelta(days=120 * CURRENT + 25)
-    rows = []
-    for number, cohort_id in enumerate(cohort_ids):
-        for meeting in range(4):
-            starts_at = first_meeting + timedelta(days=120 * number + 14 * meeting)
-            # The current round: two meetings held, the next two on days 7 and 21 from now.
-            if number == CURRENT and meeting >= 2:
-                starts_at = now + timedelta(days=7 + 14 * (meeting - 2))
-            rows.append(
-                meeting_row(
-                    cohort_id, meeting, starts_at, video_url="https://video.example.org/bench"
-                )
-            )
-    return rows
-
-
-def fill_roster_cohort(
-    session: Session,
-    course: Course,
-    organisation_id: int,
-    place_ids: list[int],
-    participants: int,
-) -> dict[str, str]:
-    """A round of a whole town, ``participants`` people just enrolled from a spreadsheet:
-    a third still invited (their invitation mail waiting, sent or bounced), the others
-    taking the course, every role and place. What the round page lists, with no progress
-    (the page does not read it). Returns {"roster_cohort": the round's id}."""
-    now = utcnow()
-    cohort_id = insert_round(
-        session,
-        organisation_id,
-        course,
-        "The whole town, autumn round",
-        place_ids[0],
-        now.date(),
-        open_ended=True,
-    )
-    insert_rows(session, LiveSession, live_session_rows([cohort_id], now))
-    user_ids = insert_accounts(
-        session,
-        [(f"town{n}@example.org", person_name(n, last=n // 9)) for n in range(participants)],
-    )
-    roles = list(AudienceRole)
-    invited = [n % 3 == 0 for n in range(participants)]
-    enrolment_ids = insert_rows(
-        session,
-        Enrolment,
-        [
-            {
-                "cohort_id": cohort_id,
-                "user_id": user_id,
-                "role": roles[n % len(roles)],
-                "place_id": place_ids[n % len(place_ids)],
-                "status": EnrolmentStatus.INVITED if invited[n] else EnrolmentStatus.ACTIVE,
-                "accepted_at": None if invited[n] else now,
-            }
-            for n, user_id in enumerate(user_ids)
-        ],
-    )
-    mail_states = (MailStatus.QUEUED, MailStatus.SENT, MailStatus.BOUNCED)
-    mail_ids = insert_rows(
-        session,
-        OutboxMail,
-        [
-            {
-                "to_address": f"town{n}@example.org",
-                "kind": "invitation",
-                "subject": "Invitation",
-                "body_text": "...",
-                "status": mail_states[n % len(mail_states)],
-            }
-            for n in range(participants)
-        ],
-    )
-    insert_rows(
-        session,
-        Invitation,
-        [
-            {
-                "token_hash": secrets.token_hex(32),
-                "purpose": InvitationPurpose.ENROLMENT,
-                "email": f"town{n}@example.org",
-                "enrolment_id": enrolment_id,
-                "organisation_id": organisation_id,
-                "expires_at": now + timedelta(days=14),
-                "sent_at": now,
-                "accepted_at": None if invited[n] else now,
-                "mail_id": mail_id,
-            }
-            for n, (enrolment_id, mail_id) in enumerate(zip(enrolment_ids, mail_ids, strict=True))
-        ],
-    )
-    return {"roster_cohort": str(cohort_id)}

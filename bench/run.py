@@ -17,9 +17,10 @@ from pathlib import Path
 
 from bench.command import BenchError, add_course_options, exit_status
 from bench.course import pick_course
-from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, create_database
+from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
+from bench.pages_database import create_database
 from bench.server import (
     GRACEFUL_TIMEOUT,
     environment,
