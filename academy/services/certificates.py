@@ -91,6 +91,18 @@ def initials(name: str) -> str:
     return " ".join(word for word in words if word)[:16]
 
 
+def _holder_name_columns(name: str) -> dict[str, str]:
+    """The columns a new certificate stores of its holder's name: the name, the initials
+    the public page shows, and a fresh salt with the hash that checks a name typed there."""
+    salt = new_name_salt()
+    return {
+        "certificate_name": name,
+        "holder_initials": initials(name),
+        "name_salt": salt,
+        "name_hash": name_hash(salt, name),
+    }
+
+
 # --- issuing ------------------------------------------------------------------------------
 
 
@@ -135,15 +147,11 @@ def _new_certificate(
     course: Course,
     part_completed_on: dict[str, str],
 ) -> Certificate:
-    salt = new_name_salt()
     place = enrolment.place or cohort.place
     return Certificate(
         code=new_code(),
         enrolment_id=enrolment.id,
-        certificate_name=name,
-        holder_initials=initials(name),
-        name_salt=salt,
-        name_hash=name_hash(salt, name),
+        **_holder_name_columns(name),
         locale=locale,
         course_slug=course.slug,
         content_version=course.content_version,
@@ -182,14 +190,10 @@ def correct_name(
         raise CertificateError("only a certificate in force can be corrected")
     if name == certificate.certificate_name:
         raise CertificateError("the certificate already carries this name")
-    salt = new_name_salt()
     replacement = Certificate(
         code=new_code(),
         enrolment_id=certificate.enrolment_id,
-        certificate_name=name,
-        holder_initials=initials(name),
-        name_salt=salt,
-        name_hash=name_hash(salt, name),
+        **_holder_name_columns(name),
         locale=certificate.locale,
         course_slug=certificate.course_slug,
         content_version=certificate.content_version,
