@@ -10,11 +10,18 @@ keeps their statuses):
 - ``listing``: a place's findings as the organizer's page filters, counts and pages them;
 - ``shared``: a place's findings as its participants see them;
 - ``chart``: the findings as a bar chart;
-- ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF.
+- ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF, and the
+  audit row of an export.
 """
 
 from .chart import CHART_WIDTH, findings_chart_svg
-from .exports import SourceTitle, findings_csv, findings_table, findings_xlsx
+from .exports import (
+    SourceTitle,
+    findings_csv,
+    findings_table,
+    findings_xlsx,
+    record_findings_export,
+)
 from .findings import (
     SPOT_MAX,
     findings_group,
@@ -105,6 +112,7 @@ __all__ = [
     "place_summary",
     "places_overview",
     "record_findings",
+    "record_findings_export",
     "set_status",
     "shared_findings_page",
     "summary_pdf",

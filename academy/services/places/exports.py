@@ -1,4 +1,5 @@
-"""A place's findings as CSV and as an Excel workbook, without the participants' names."""
+"""A place's findings as CSV and as an Excel workbook, without the participants' names,
+and the audit row every export of them (these files and the PDF summary) writes."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from sqlalchemy.orm import Session
 
-from ...models import FindingCategory
-from .. import spreadsheets
+from ...models import FindingCategory, Place
+from .. import audit, spreadsheets
 from ..spreadsheets import Cell
 from .labels import CATEGORY_LABELS, SEVERITY_LABELS, STATUS_LABELS, page_labels
-from .listing import FindingRow, PlaceSummary
+from .listing import FindingFilters, FindingRow, PlaceSummary
 
 SourceTitle = Callable[[str, str], str]
 
@@ -133,3 +135,27 @@ def findings_xlsx(
     sheet.column_dimensions["A"].width = 40
     spreadsheets.append_rows(sheet, summary_rows)
     return spreadsheets.workbook_bytes(workbook)
+
+
+def record_findings_export(
+    session: Session,
+    place: Place,
+    filters: FindingFilters,
+    *,
+    file_format: str,
+    rows: int,
+    exported_by_id: int,
+) -> None:
+    """Audit an export of the place's findings (CSV, Excel or the PDF summary): who took
+    how many rows, in which format, through which of the page's filters."""
+    audit.record(
+        session,
+        "findings.exported",
+        actor_id=exported_by_id,
+        object_type="place",
+        object_id=place.id,
+        organisation_id=place.organisation_id,
+        format=file_format,
+        rows=rows,
+        **filters.args(),
+    )

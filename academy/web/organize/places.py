@@ -17,7 +17,7 @@ from ...db import get_session
 from ...errors import back_when_too_large
 from ...i18n import current_locale
 from ...models import Cohort, FindingCategory, FindingSeverity, FindingStatus, Organisation, Place
-from ...services import audit, photos
+from ...services import photos
 from ...services import places as places_service
 from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
@@ -219,16 +219,13 @@ def export_findings(place_id: int):
         body = places_service.findings_csv(
             rows, language, source_title=source_title, delimiter=chosen.delimiter, tz=tz
         )
-    audit.record(
+    places_service.record_findings_export(
         session,
-        "findings.exported",
-        actor_id=current_user.id,
-        object_type="place",
-        object_id=place.id,
-        organisation_id=place.organisation_id,
-        format=chosen.extension,
+        place,
+        filters,
+        file_format=chosen.extension,
         rows=len(rows),
-        **filters.args(),
+        exported_by_id=current_user.id,
     )
     session.commit()
     name = file_name(place.name, "findings", day=local_today(tz), extension=chosen.extension)
@@ -256,16 +253,13 @@ def summary_pdf(place_id: int):
         filter_labels=places_service.filter_labels(filters, rounds, language),
         tz=place.organisation.timezone,
     )
-    audit.record(
+    places_service.record_findings_export(
         session,
-        "findings.exported",
-        actor_id=current_user.id,
-        object_type="place",
-        object_id=place.id,
-        organisation_id=place.organisation_id,
-        format="pdf",
+        place,
+        filters,
+        file_format="pdf",
         rows=len(rows),
-        **filters.args(),
+        exported_by_id=current_user.id,
     )
     session.commit()
     day = local_today(place.organisation.timezone)
