@@ -189,15 +189,25 @@ def place(place_id: int):
     )
 
 
+def export_request(
+    place_id: int,
+) -> tuple[Place, places_service.FindingFilters, list[Cohort]]:
+    """The place an export (a POST of the page's button form) names, answering 404 unless
+    the organizer's and 400 without the form's token; the page's filters it carries, and
+    the organisation's rounds they were checked against."""
+    place = load_place(place_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    filters, rounds = place_filters(place.organisation, request.values)
+    return place, filters, rounds
+
+
 @bp.post("/places/<int:place_id>/export")
 @organizer_required
 def export_findings(place_id: int):
     """The place's findings as a file. A POST, because every export is written to the
     audit log."""
-    place = load_place(place_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    filters, rounds = place_filters(place.organisation, request.values)
+    place, filters, rounds = export_request(place_id)
     session = get_session()
     language = current_locale()
     tz = place.organisation.timezone
@@ -237,10 +247,7 @@ def export_findings(place_id: int):
 def summary_pdf(place_id: int):
     """The place's findings as a PDF summary in the organizer's language, without the
     participants' names. A POST, audited like the other exports."""
-    place = load_place(place_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    filters, rounds = place_filters(place.organisation, request.values)
+    place, filters, rounds = export_request(place_id)
     session = get_session()
     language = current_locale()
     summary = places_service.place_summary(session, place, filters)
