@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TypeVar
 
 from flask import abort, g
 from flask_login import current_user, login_required
@@ -11,8 +12,11 @@ from sqlalchemy.orm import joinedload
 
 from ...content import Course, get_catalog
 from ...db import get_session
-from ...models import Cohort, Enrolment, Finding, Organisation, Organizer, Place
+from ...models import Cohort, Enrolment, Finding, LiveSession, Organisation, Organizer, Place
 from ...services import places
+
+# A row that belongs to a cohort (it has a ``cohort_id``).
+InCohort = TypeVar("InCohort", Enrolment, LiveSession)
 
 
 def organizer_required(view):
@@ -52,20 +56,25 @@ def visible_organisations():
     return get_session().scalars(query).all()
 
 
+def _abort_unless_organized(organisation_id: int | None) -> None:
+    """404 unless the current user organizes the organisation (None: nothing was found).
+    The organisations are asked for first either way, so that a page costs the same
+    statements whether or not its object exists."""
+    allowed = organisation_ids()
+    if organisation_id is None or (allowed is not None and organisation_id not in allowed):
+        abort(404)
+
+
 def load_organisation(organisation_id: int) -> Organisation:
     organisation = get_session().get(Organisation, organisation_id)
-    allowed = organisation_ids()
-    if organisation is None or (allowed is not None and organisation.id not in allowed):
-        abort(404)
+    _abort_unless_organized(organisation.id if organisation else None)
     return organisation
 
 
 def load_cohort(cohort_id: int) -> Cohort:
     """A cohort of one of the current user's organisations, or 404."""
     cohort = get_session().get(Cohort, cohort_id)
-    allowed = organisation_ids()
-    if cohort is None or (allowed is not None and cohort.organisation_id not in allowed):
-        abort(404)
+    _abort_unless_organized(cohort.organisation_id if cohort else None)
     return cohort
 
 
@@ -81,26 +90,31 @@ def load_cohort_course(cohort_id: int) -> tuple[Cohort, Course]:
 
 def load_enrolment(enrolment_id: int) -> Enrolment:
     """An enrolment in a cohort of one of the current user's organisations, or 404."""
-    enrolment = get_session().get(Enrolment, enrolment_id)
-    if enrolment is None:
+    return _load_in_cohort(Enrolment, enrolment_id)
+
+
+def load_live_session(session_id: int) -> LiveSession:
+    """A live session of a cohort of one of the current user's organisations, or 404."""
+    return _load_in_cohort(LiveSession, session_id)
+
+
+def _load_in_cohort(model: type[InCohort], row_id: int) -> InCohort:
+    row = get_session().get(model, row_id)
+    if row is None:
         abort(404)
-    load_cohort(enrolment.cohort_id)
-    return enrolment
+    load_cohort(row.cohort_id)
+    return row
 
 
 def load_place(place_id: int) -> Place:
     """A place of one of the current user's organisations (with its organisation), or 404."""
     place = get_session().get(Place, place_id, options=[joinedload(Place.organisation)])
-    allowed = organisation_ids()
-    if place is None or (allowed is not None and place.organisation_id not in allowed):
-        abort(404)
+    _abort_unless_organized(place.organisation_id if place else None)
     return place
 
 
 def load_finding(finding_id: int) -> Finding:
     """A finding of a round of one of the current user's organisations, or 404."""
     found = places.load_finding(get_session(), finding_id)
-    allowed = organisation_ids()
-    if found is None or (allowed is not None and found[1] not in allowed):
-        abort(404)
+    _abort_unless_organized(found[1] if found else None)
     return found[0]

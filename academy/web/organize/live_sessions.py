@@ -13,11 +13,11 @@ from wtforms import DateField, StringField, TimeField
 from wtforms.validators import URL, DataRequired, Optional, ValidationError
 
 from ...db import get_session
-from ...models import LiveSession, Organisation, utcnow
+from ...models import Organisation, utcnow
 from ...services import cohorts, roster
 from ..forms import AcademyForm, ButtonForm, bounded_text, name_field
 from ..params import int_args, page_number, text_arg
-from .access import load_cohort, organizer_required
+from .access import load_cohort, load_live_session, organizer_required
 from .blueprint import bp
 
 
@@ -50,14 +50,6 @@ class LiveSessionForm(AcademyForm):
 
 def zone_of(organisation: Organisation) -> ZoneInfo:
     return ZoneInfo(organisation.timezone or current_app.config["TIMEZONE"])
-
-
-def load_live_session(session_id: int) -> LiveSession:
-    live = get_session().get(LiveSession, session_id)
-    if live is None:
-        abort(404)
-    load_cohort(live.cohort_id)
-    return live
 
 
 def live_values(form: LiveSessionForm, zone: ZoneInfo) -> dict:
