@@ -14,6 +14,7 @@ from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
+from wtforms import PasswordField
 
 from ...db import get_session
 from ...extensions import client_address, limiter
@@ -130,21 +131,27 @@ def reset_password(token: str):
     return render_template("account/reset_password.html", form=form)
 
 
+def _is_current_password(user: User, field: PasswordField) -> bool:
+    """Whether ``field`` holds the user's password, asked again before a sensitive change;
+    if not, the field says so (and the page is shown again)."""
+    if check_password_hash(user.password_hash, field.data):
+        return True
+    field.errors.append(_("That is not your current password."))
+    return False
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("That is not your current password."))
-        else:
-            user = current_user._get_current_object()
-            accounts.set_password(user, form.password.data)
-            get_session().commit()
-            # Other sessions end with the old version; this one carries on with the new.
-            login_user(user)
-            flash(_("Your password is changed. You were logged out everywhere else."), "success")
-            return redirect(url_for("main.index"))
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and _is_current_password(user, form.current_password):
+        accounts.set_password(user, form.password.data)
+        get_session().commit()
+        # Other sessions end with the old version; this one carries on with the new.
+        login_user(user)
+        flash(_("Your password is changed. You were logged out everywhere else."), "success")
+        return redirect(url_for("main.index"))
     return render_template("account/change_password.html", form=form)
 
 
@@ -169,22 +176,19 @@ def profile():
 def change_email():
     user = current_user._get_current_object()
     form = EmailChangeForm()
-    if form.validate_on_submit():
-        if not check_password_hash(user.password_hash, form.password.data):
-            form.password.errors.append(_("That is not your current password."))
-        else:
-            db_session = get_session()
-            # Mailed whether or not the address is taken: the answer must not tell.
-            accounts.request_email_change(db_session, user, form.email.data)
-            db_session.commit()
-            flash(
-                _(
-                    "We sent a link to %(email)s. Your address changes when you open it.",
-                    email=form.email.data,
-                ),
-                "info",
-            )
-            return redirect(url_for("account.profile"))
+    if form.validate_on_submit() and _is_current_password(user, form.password):
+        db_session = get_session()
+        # Mailed whether or not the address is taken: the answer must not tell.
+        accounts.request_email_change(db_session, user, form.email.data)
+        db_session.commit()
+        flash(
+            _(
+                "We sent a link to %(email)s. Your address changes when you open it.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for("account.profile"))
     return render_template("account/change_email.html", form=form)
 
 
@@ -227,16 +231,13 @@ def export_data():
 def delete_account():
     user = current_user._get_current_object()
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if not check_password_hash(user.password_hash, form.password.data):
-            form.password.errors.append(_("That is not your current password."))
-        else:
-            db_session = get_session()
-            privacy.erase_account(
-                db_session, user, withdraw_certificates=form.withdraw_certificates.data
-            )
-            db_session.commit()
-            logout_user()
-            flash(_("Your account and your data are deleted."), "info")
-            return redirect(url_for("main.index"))
+    if form.validate_on_submit() and _is_current_password(user, form.password):
+        db_session = get_session()
+        privacy.erase_account(
+            db_session, user, withdraw_certificates=form.withdraw_certificates.data
+        )
+        db_session.commit()
+        logout_user()
+        flash(_("Your account and your data are deleted."), "info")
+        return redirect(url_for("main.index"))
     return render_template("account/delete.html", form=form)
