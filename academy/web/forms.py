@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import wtforms
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -119,6 +119,13 @@ class AcademySubForm(wtforms.Form):
 
 class ButtonForm(AcademyForm):
     """A form with nothing but its CSRF token, for actions that are one button."""
+
+
+def require_button_form() -> None:
+    """Answer 400 unless this request posts a valid ButtonForm (its CSRF token): the
+    check of every one-button action before it changes anything."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
 
 
 def email_field(label=None) -> StringField:

@@ -13,13 +13,12 @@ from ..db import get_session
 from ..models import Cohort, Enrolment, EnrolmentStatus, Finding, FindingPhoto
 from ..services import photos
 from ..services import places as places_service
-from .forms import ButtonForm
+from .forms import require_button_form
 
 
 def upload(finding: Finding, organisation_id: int | None) -> None:
     """Store the photo sent in the form's ``photo`` field, or flash why not."""
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     try:
         if (request.content_length or 0) > photos.MAX_BYTES + 64 * 1024:
             raise photos.PhotoError(photos.TOO_LARGE)
@@ -40,8 +39,7 @@ def upload(finding: Finding, organisation_id: int | None) -> None:
 
 
 def remove(finding: Finding, organisation_id: int | None) -> None:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     if photos.remove_photo(
         session, finding, removed_by_id=current_user.id, organisation_id=organisation_id

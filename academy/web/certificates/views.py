@@ -34,7 +34,7 @@ from ..downloads import (
     slug,
     streamed_download,
 )
-from ..forms import ButtonForm
+from ..forms import require_button_form
 from ..organize.access import load_cohort, load_enrolment, organisation_ids, organizer_required
 from .forms import CorrectNameForm, NameCheckForm, RevokeForm, VerifyForm
 
@@ -291,8 +291,7 @@ def cohort_zip(cohort_id: int):
     Certificates not yet rendered are left out; the round page offers to render them. A
     POST, because every export is written to the audit log."""
     cohort = load_cohort(cohort_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     ids = session.scalars(_cohort_certificates(cohort.id).where(Certificate.pdf.is_not(None)))
     ids = list(ids)
@@ -346,8 +345,7 @@ def render_missing(cohort_id: int):
     """Render the round's certificates whose PDF is missing (a render failed after the
     issue), so that the ZIP holds them all."""
     cohort = load_cohort(cohort_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     missing = list(
         session.scalars(_cohort_certificates(cohort.id).where(Certificate.pdf.is_(None)))

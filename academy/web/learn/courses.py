@@ -15,7 +15,7 @@ from ...services import certificates, completion
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
-from ..forms import ButtonForm
+from ..forms import ButtonForm, require_button_form
 from .access import OWN_ENROLMENT, load_enrolment, load_part, my_enrolments, own_course
 from .blueprint import bp
 
@@ -137,8 +137,7 @@ def record_completion(enrolment_id: int):
     their last step, say). Each step records it by itself; this is the way out when no
     step is left to take."""
     enrolment, course = load_enrolment(enrolment_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     progress_service.update_completion(session, enrolment, course)
     session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,7 @@ from wtforms.validators import URL, DataRequired, Optional, ValidationError
 from ...db import get_session
 from ...models import Organisation, utcnow
 from ...services import cohorts, roster
-from ..forms import AcademyForm, ButtonForm, bounded_text, name_field
+from ..forms import AcademyForm, ButtonForm, bounded_text, name_field, require_button_form
 from ..params import int_args, page_number, text_arg
 from .access import load_cohort, load_live_session, organizer_required
 from .blueprint import bp
@@ -94,8 +94,7 @@ def edit_live_session(cohort_id: int | None = None, session_id: int | None = Non
 def delete_live_session(session_id: int):
     live = load_live_session(session_id)
     cohort_id = live.cohort_id
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     if cohorts.delete_live_session(session, live, changed_by_id=current_user.id):
         session.commit()

@@ -3,7 +3,7 @@ withdrawing, reinstating and moving someone to another round of the same course.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,14 @@ from ...i18n import language_choices
 from ...labels import ROLE_SINGULAR
 from ...models import AudienceRole, Cohort, Enrolment, EnrolmentStatus
 from ...services import accounts, cohorts, enrolments
-from ..forms import AcademyForm, ButtonForm, bounded_text, email_field, name_field
+from ..forms import (
+    AcademyForm,
+    ButtonForm,
+    bounded_text,
+    email_field,
+    name_field,
+    require_button_form,
+)
 from .access import load_cohort, load_enrolment, organizer_required
 from .blueprint import bp
 
@@ -80,8 +87,7 @@ def add_participant(cohort_id: int):
 @organizer_required
 def resend(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     if enrolments.send_or_resend(session, enrolment, invited_by_id=current_user.id):
         session.commit()
@@ -95,8 +101,7 @@ def resend(enrolment_id: int):
 @organizer_required
 def resend_all(cohort_id: int):
     cohort = load_cohort(cohort_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     pending = session.scalars(
         select(Enrolment).where(
@@ -141,8 +146,7 @@ def withdraw(enrolment_id: int):
 @organizer_required
 def reinstate(enrolment_id: int):
     enrolment = load_enrolment(enrolment_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         session = get_session()
         cohorts.reinstate(session, enrolment, reinstated_by_id=current_user.id)

@@ -22,7 +22,7 @@ from ...services import places as places_service
 from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
 from ..downloads import XLSX, download, file_name, local_today, table_format
-from ..forms import AcademyForm, ButtonForm, bounded_text
+from ..forms import AcademyForm, ButtonForm, bounded_text, require_button_form
 from ..params import int_arg, page_number
 from .access import load_finding, load_organisation, load_place, organizer_required
 from .blueprint import bp
@@ -196,8 +196,7 @@ def export_request(
     the organizer's and 400 without the form's token; the page's filters it carries, and
     the organisation's rounds they were checked against."""
     place = load_place(place_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     filters, rounds = place_filters(place.organisation, request.values)
     return place, filters, rounds
 

@@ -3,7 +3,7 @@ as a file (every export is written to the audit log)."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from ...i18n import current_locale
 from ...models import AudienceRole, Cohort, EnrolmentStatus, Place
 from ...services import audit, reports
 from ..downloads import XLSX, download, file_name, local_today, table_format
-from ..forms import ButtonForm
+from ..forms import ButtonForm, require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
@@ -79,8 +79,7 @@ def report(cohort_id: int):
 def export_report(cohort_id: int):
     """The report as a file. A POST, because every export is written to the audit log."""
     cohort, course = load_cohort_course(cohort_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     filters, _places = report_filters(cohort)
     session = get_session()
     result = reports.cohort_report(session, cohort, course, **filters)

@@ -3,7 +3,7 @@ participants and live sessions, and the round's calendar."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,7 @@ from ...models import AudienceRole, EnrolmentStatus, LiveSession, Organisation, 
 from ...services import certificates, cohorts, roster
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
-from ..forms import AcademyForm, ButtonForm, bounded_text, name_field
+from ..forms import AcademyForm, ButtonForm, bounded_text, name_field, require_button_form
 from ..params import page_number, text_arg
 from ..urls import url_for_ids
 from .access import load_cohort, load_organisation, organizer_required
@@ -148,8 +148,7 @@ def edit_cohort(cohort_id: int):
 @organizer_required
 def archive_cohort(cohort_id: int):
     cohort = load_cohort(cohort_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     session = get_session()
     cohorts.set_archived(session, cohort, cohort.archived_at is None, changed_by_id=current_user.id)
     session.commit()
