@@ -424,3 +424,83 @@ def test_invited_names_and_invitation_mails_are_carried_over(database_url, tmp_p
             command.downgrade(config, before)
         finally:
             engine.dispose()
+
+
+def test_partners_and_viewers_arrive_and_leave_without_touching_other_rows(database_url, tmp_path):
+    """The upgrade adds the two tables and lets an invitation be for a viewer; the
+    downgrade removes them with the viewer invitations and keeps every other invitation."""
+    before, after = "6ed0debb6425", "b3c1e5a7d9f2"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        invitation = {
+            "token_hash": "a" * 64,
+            "purpose": "organizer",
+            "email": "org@example.se",
+            "locale": "sv",
+            "organisation_id": 1,
+            "created_at": now,
+            "expires_at": now,
+        }
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [
+                        {"id": n, "name": name, "kind": "municipality", "created_at": now}
+                        for n, name in ((1, "Vänersborg"), (2, "Polisen Fyrbodal"))
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "place",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "name": "Torget",
+                            "description": "",
+                            "created_at": now,
+                        }
+                    ],
+                )
+                insert_rows(connection, "invitation", [{"id": 1, **invitation}])
+
+            command.upgrade(config, after)
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "invitation",
+                    [{"id": 2, **invitation, "token_hash": "b" * 64, "purpose": "viewer"}],
+                )
+                insert_rows(
+                    connection,
+                    "place_partner",
+                    [{"place_id": 1, "organisation_id": 2, "created_at": now}],
+                )
+            with pytest.raises(Exception, match=r"(?i)unique"), engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "place_partner",
+                    [{"place_id": 1, "organisation_id": 2, "created_at": now}],
+                )
+
+            command.downgrade(config, before)
+            with engine.connect() as connection:
+                kept = connection.execute(text("SELECT id, purpose FROM invitation")).all()
+                assert [tuple(row) for row in kept] == [(1, "organizer")]
+                assert connection.scalar(text("SELECT count(*) FROM place")) == 1
+            with (
+                pytest.raises(Exception, match=r"(?i)check|constraint"),
+                engine.begin() as connection,
+            ):
+                insert_rows(
+                    connection,
+                    "invitation",
+                    [{"id": 3, **invitation, "token_hash": "c" * 64, "purpose": "viewer"}],
+                )
+        finally:
+            engine.dispose()

@@ -7,7 +7,7 @@ from .cohort import Attendance, Cohort, Enrolment, LiveSession
 from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
-from .organisation import Organisation, Organizer, Place
+from .organisation import Organisation, Organizer, Place, PlacePartner, Viewer
 from .progress import AssignmentSubmission, LessonProgress, PartState, QuizAttempt
 from .reminder import Reminder
 from .types import (
@@ -48,10 +48,12 @@ __all__ = [
     "OutboxMail",
     "PartState",
     "Place",
+    "PlacePartner",
     "QuizAttempt",
     "Reminder",
     "SubmissionStatus",
     "User",
+    "Viewer",
     "normalize_email",
     "utcnow",
 ]

@@ -46,6 +46,29 @@ class Organizer(Base):
         return f"<Organizer user={self.user_id} organisation={self.organisation_id}>"
 
 
+class Viewer(Base):
+    """A user who reads the places of an organisation (and those it is partner of) and
+    changes nothing: a steering group, a crime-prevention council, a politician.
+
+    A table of its own rather than a role on ``organizer``, so that no check that asks
+    "does this user organize the organisation?" can ever let a viewer write.
+    """
+
+    __tablename__ = "viewer"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Viewer user={self.user_id} organisation={self.organisation_id}>"
+
+
 class Place(Base):
     """A station area, square or housing area that an organisation works on."""
 
@@ -62,3 +85,25 @@ class Place(Base):
 
     def __repr__(self) -> str:
         return f"<Place {self.id} {self.name!r}>"
+
+
+class PlacePartner(Base):
+    """An organisation that shares a place with its owner: its organizers and viewers
+    read the place's findings; only the owner's organizers change them. That the owner is
+    never its own partner is kept by ``services.sharing.add_partner``."""
+
+    __tablename__ = "place_partner"
+    __table_args__ = (UniqueConstraint("place_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # None once the person who added it has erased their account.
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PlacePartner place={self.place_id} organisation={self.organisation_id}>"

@@ -47,6 +47,7 @@ class InvitationPurpose(enum.StrEnum):
     ENROLMENT = "enrolment"
     ORGANIZER = "organizer"
     ADMINISTRATOR = "administrator"
+    VIEWER = "viewer"
 
 
 class SubmissionStatus(enum.StrEnum):

@@ -34,9 +34,11 @@ from ..models import (
     Organizer,
     OutboxMail,
     PartState,
+    PlacePartner,
     QuizAttempt,
     Reminder,
     User,
+    Viewer,
     utcnow,
 )
 from ..zipstream import Chunks
@@ -266,12 +268,14 @@ def erase_account(
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
     session.execute(delete(Organizer).where(Organizer.user_id == user.id))
+    session.execute(delete(Viewer).where(Viewer.user_id == user.id))
     # What this person did as an organizer stays, without pointing at them.
     for column in (
         AuditEvent.actor_id,
         Invitation.created_by_id,
         Attendance.recorded_by_id,
         AssignmentSubmission.reviewed_by_id,
+        PlacePartner.added_by_id,
     ):
         session.execute(update(column.class_).where(column == user.id).values({column.key: None}))
     audit.record(
