@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from sqlalchemy import bindparam, exists, select
 
 from .db import get_session
-from .models import Organizer, User
+from .models import Organizer, User, Viewer
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
@@ -29,9 +29,11 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 # (is_organizer), so it comes with the user in the same query instead of one of its own,
 # and is still read afresh on every request (a new organizer sees the link at once).
 # Built once, as it runs on every logged-in request.
-_USER_AND_ROLE = select(User, exists().where(Organizer.user_id == User.id)).where(
-    User.id == bindparam("user_id")
-)
+_USER_AND_ROLE = select(
+    User,
+    exists().where(Organizer.user_id == User.id),
+    exists().where(Viewer.user_id == User.id),
+).where(User.id == bindparam("user_id"))
 
 
 def load_user(user_id: str) -> User | None:
@@ -41,9 +43,10 @@ def load_user(user_id: str) -> User | None:
     row = get_session().execute(_USER_AND_ROLE, {"user_id": int(user_part)}).first()
     if row is None:
         return None
-    user, organizes = row
+    user, organizes, views = row
     if user.session_version != int(version_part) or not user.has_password:
         return None
     # Keyed by the user, so that logging in as someone else in this request cannot reuse it.
     g.user_organizes = (user.id, bool(organizes))
+    g.user_views = (user.id, bool(views))
     return user

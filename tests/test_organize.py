@@ -23,7 +23,9 @@ from academy.models import (
     Organisation,
     Organizer,
     OutboxMail,
+    PlacePartner,
     User,
+    Viewer,
 )
 from tests.factories import (
     PASSWORD,
@@ -254,9 +256,12 @@ def test_adding_a_participant_invites_and_resending_rotates_the_link(client, db,
     assert "Åsa Ödegård" in page and "Waiting in the outbox" in page
 
 
-def organizer_urls(app, cohort, organisation, live, enrolment, organizer_row, place, finding):
+def organizer_urls(
+    app, cohort, organisation, live, enrolment, organizer_row, place, finding, **more
+):
     """Every organizer route with ids of the given objects, built from the URL map."""
     values = {
+        **more,
         "place_id": place.id,
         "finding_id": finding.id,
         "cohort_id": cohort.id,
@@ -301,9 +306,21 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         category=FindingCategory.LIGHTING,
     )
     db.add(finding)
+    partner = PlacePartner(place=place, organisation=make_organisation(db))
+    viewer = Viewer(organisation=organisation, user=make_user(db))
+    db.add_all([partner, viewer])
     db.flush()
     urls = organizer_urls(
-        app, cohort, organisation, live, enrolment, organizer_row, place, finding
+        app,
+        cohort,
+        organisation,
+        live,
+        enrolment,
+        organizer_row,
+        place,
+        finding,
+        partner_id=partner.id,
+        viewer_id=viewer.id,
     )
     assert len(urls) >= 15
 

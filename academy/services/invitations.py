@@ -54,12 +54,16 @@ def create_invitation(
     return invitation, token
 
 
-def look_up(session: Session, token: str, purpose: InvitationPurpose) -> LookedUp:
-    """Find what a link points at without changing anything (mail scanners open links)."""
+def look_up(
+    session: Session, token: str, purpose: InvitationPurpose | tuple[InvitationPurpose, ...]
+) -> LookedUp:
+    """Find what a link points at without changing anything (mail scanners open links);
+    ``purpose`` may name several (a link to join an organisation as organizer or viewer)."""
     digest = token_hash(token)
+    purposes = purpose if isinstance(purpose, tuple) else (purpose,)
     invitation = session.scalar(
         select(Invitation).where(
-            Invitation.purpose == purpose,
+            Invitation.purpose.in_(purposes),
             or_(Invitation.token_hash == digest, Invitation.previous_token_hash == digest),
         )
     )

@@ -17,6 +17,7 @@ from ..models import MailStatus, OutboxMail
 MAIL_KINDS = (
     "invitation",
     "organizer_invitation",
+    "viewer_invitation",
     "password_reset",
     "email_change",
     "deadline_reminder",

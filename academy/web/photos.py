@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..content import get_course
 from ..db import get_session
-from ..models import Cohort, Enrolment, EnrolmentStatus, Finding, FindingPhoto
+from ..models import Cohort, Enrolment, EnrolmentStatus, Finding, FindingPhoto, Place
 from ..services import photos
 from ..services import places as places_service
 from .forms import require_button_form
@@ -50,9 +50,10 @@ def remove(finding: Finding, organisation_id: int | None) -> None:
 
 def may_see(finding: Finding, organisation_id: int) -> bool:
     """Whether the current user may see the finding's photo: the organizers of its
-    organisation (administrators all), the participant whose finding it is, and the
-    participants who see their place's findings (``learn.place_findings``)."""
-    from .organize.access import organisation_ids
+    organisation (administrators all), the participant whose finding it is, the
+    participants who see their place's findings (``learn.place_findings``), and those who
+    read its place as a partner or viewer (``services.places.place_access``)."""
+    from .organize.access import current_reach, organisation_ids
 
     allowed = organisation_ids()
     if allowed is None or organisation_id in allowed:
@@ -80,7 +81,8 @@ def may_see(finding: Finding, organisation_id: int) -> bool:
         parts = [part.slug for part in places_service.findings_parts(course)]
         if places_service.has_shared_findings(session, enrolment.id, parts):
             return True
-    return False
+    place = session.get(Place, finding.place_id)
+    return places_service.place_access(session, place, current_reach()) is not None
 
 
 def serve(finding_id: int):

@@ -9,6 +9,8 @@ keeps their statuses):
 - ``findings``: findings made from submitted assignments, and their status;
 - ``listing``: a place's findings as the organizer's page filters, counts and pages them;
 - ``shared``: a place's findings as its participants see them;
+- ``partners``: who reads a place besides its owner (partners, viewers), and choosing
+  partners;
 - ``chart``: the findings as a bar chart;
 - ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF, and the
   audit row of an export.
@@ -51,6 +53,17 @@ from .listing import (
     findings_page,
     place_summary,
 )
+from .partners import (
+    Access,
+    PartnerChoice,
+    PartnerError,
+    Reach,
+    add_partner,
+    partner_choice,
+    place_access,
+    readable_places,
+    remove_partner,
+)
 from .registry import (
     PLACE_DESCRIPTION_MAX,
     PLACE_NAME_MAX,
@@ -85,16 +98,21 @@ __all__ = [
     "SUMMARY_STYLESHEET",
     "SUMMARY_TEMPLATE",
     "UNRATED",
+    "Access",
     "FindingFilters",
     "FindingRow",
     "FindingsPage",
     "PageLabels",
+    "PartnerChoice",
+    "PartnerError",
     "PlaceRow",
     "PlaceSummary",
     "PlacesOverview",
+    "Reach",
     "SharedFinding",
     "SharedFindingsPage",
     "SourceTitle",
+    "add_partner",
     "all_findings",
     "create_place",
     "filter_labels",
@@ -108,11 +126,15 @@ __all__ = [
     "has_shared_findings",
     "load_finding",
     "page_labels",
+    "partner_choice",
+    "place_access",
     "place_name_taken",
     "place_summary",
     "places_overview",
+    "readable_places",
     "record_findings",
     "record_findings_export",
+    "remove_partner",
     "set_status",
     "shared_findings_page",
     "summary_pdf",

@@ -20,6 +20,8 @@ from .labels import CATEGORY_LABELS, SEVERITY_LABELS, STATUS_LABELS, page_labels
 from .listing import FindingFilters, FindingRow, PlaceSummary
 
 SourceTitle = Callable[[str, str], str]
+#: Where the round's name stands in a row of ``findings_table``.
+ROUND_COLUMN = 8
 
 
 def findings_table(
@@ -28,9 +30,12 @@ def findings_table(
     *,
     source_title: SourceTitle,
     tz: str | None = None,
+    with_rounds: bool = True,
 ) -> tuple[list[str], list[list[Cell]]]:
     """The header and rows of the exports, translated, not yet neutralised. Without the
     participants' names: the file goes to the steering group and the next safety walk.
+    Without the round either for a partner or viewer (``with_rounds=False``): the owner's
+    rounds are not theirs to see.
     ``source_title(course_slug, part_slug)`` names the assignment a finding came from;
     dates are shown in ``tz`` (the organisation's zone) or the site's TIMEZONE."""
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
@@ -69,6 +74,9 @@ def findings_table(
             ]
             for row in rows
         ]
+    if not with_rounds:
+        for line in (header, *body):
+            del line[ROUND_COLUMN]
     return header, body
 
 
@@ -79,11 +87,14 @@ def findings_csv(
     source_title: SourceTitle,
     delimiter: str = ",",
     tz: str | None = None,
+    with_rounds: bool = True,
 ) -> bytes:
     """The findings as CSV (UTF-8 with a byte order mark, formulas neutralised)."""
     if delimiter not in spreadsheets.DELIMITERS:
         raise ValueError("the delimiter must be ',' or ';'")
-    header, body = findings_table(rows, language, source_title=source_title, tz=tz)
+    header, body = findings_table(
+        rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds
+    )
     return spreadsheets.csv_bytes(header, body, delimiter)
 
 
@@ -96,12 +107,15 @@ def findings_xlsx(
     description: str = "",
     filter_labels: Sequence[tuple[str, str]] = (),
     tz: str | None = None,
+    with_rounds: bool = True,
 ) -> bytes:
     """The findings as an Excel workbook: the CSV's columns on a first sheet (bold,
     frozen header, wrapped text), and a summary with the counts by category and
     severity and by status on a second. ``filter_labels`` are (filter, value) pairs
     already translated, written into the summary."""
-    header, body = findings_table(rows, language, source_title=source_title, tz=tz)
+    header, body = findings_table(
+        rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds
+    )
     workbook = Workbook(write_only=True)
     with force_locale(language):
         titles = (_("Findings"), _("Summary"))

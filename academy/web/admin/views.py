@@ -50,6 +50,7 @@ MAIL_STATUS_LABELS = {
 MAIL_KIND_LABELS = {
     "invitation": _l("Invitation to a course round"),
     "organizer_invitation": _l("Invitation to organize"),
+    "viewer_invitation": _l("Invitation to read as a reader (steering group)"),
     "password_reset": _l("Password reset"),
     "email_change": _l("New e-mail address"),
     "deadline_reminder": _l("Deadline reminder"),

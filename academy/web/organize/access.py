@@ -1,4 +1,6 @@
-"""Who may organize what: an organizer their own organisations, an administrator all."""
+"""Who may organize what: an organizer their own organisations, an administrator all;
+and who may read a place without owning it: the organizers and viewers of its partner
+organisations, and the viewers of its owner (``services.places.partners``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,16 @@ from sqlalchemy.orm import joinedload
 
 from ...content import Course, get_catalog
 from ...db import get_session
-from ...models import Cohort, Enrolment, Finding, LiveSession, Organisation, Organizer, Place
+from ...models import (
+    Cohort,
+    Enrolment,
+    Finding,
+    LiveSession,
+    Organisation,
+    Organizer,
+    Place,
+    Viewer,
+)
 from ...services import places
 
 # A row that belongs to a cohort (it has a ``cohort_id``).
@@ -46,6 +57,46 @@ def organisation_ids() -> list[int] | None:
             )
         )
     return g.organisation_ids
+
+
+def viewer_organisation_ids() -> list[int]:
+    """The organisations the current user is a viewer of, kept on ``g``; no statement
+    when the user loader found the user is no viewer at all."""
+    loaded = g.get("user_views")
+    if loaded is not None and loaded[0] == current_user.id and not loaded[1]:
+        return []
+    if "viewer_organisation_ids" not in g:
+        g.viewer_organisation_ids = list(
+            get_session().scalars(
+                select(Viewer.organisation_id).where(Viewer.user_id == current_user.id)
+            )
+        )
+    return g.viewer_organisation_ids
+
+
+def may_read_places() -> bool:
+    """Whether the current user may open the organizer pages at all: to organize, or to
+    read places as a partner or viewer."""
+    return bool(current_user.is_admin or organisation_ids() or viewer_organisation_ids())
+
+
+def reader_required(view):
+    """Organizers, administrators and viewers; anyone else gets 404. Each view then
+    loads what it shows through a loader that says who may read or change it."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not may_read_places():
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_reach() -> places.Reach:
+    """What the current user may do across organisations, for ``services.places``."""
+    return places.Reach.of(organisation_ids(), viewer_organisation_ids())
 
 
 def visible_organisations():
@@ -111,6 +162,17 @@ def load_place(place_id: int) -> Place:
     place = get_session().get(Place, place_id, options=[joinedload(Place.organisation)])
     _abort_unless_organized(place.organisation_id if place else None)
     return place
+
+
+def load_readable_place(place_id: int) -> tuple[Place, bool]:
+    """A place the current user may read (with its organisation) and whether they may
+    change it too (its owner's organizers and administrators), or 404. Partners and
+    viewers read; no statement beyond the place's for its owner."""
+    place = get_session().get(Place, place_id, options=[joinedload(Place.organisation)])
+    access = None if place is None else places.place_access(get_session(), place, current_reach())
+    if access is None:
+        abort(404)
+    return place, access is places.Access.OWNER
 
 
 def load_finding(finding_id: int) -> Finding:

@@ -26,3 +26,21 @@ def is_organizer() -> bool:
     if loaded is not None and loaded[0] == current_user.id:
         return loaded[1]
     return bool(organisation_ids())
+
+
+@bp.app_template_global()
+def reads_places() -> bool:
+    """Whether the navigation shows the organizer pages: to organizers, and to viewers,
+    who read places there and change nothing (a capability apart from ``is_organizer``,
+    so that no organizer check ever counts a viewer)."""
+    from flask import g
+    from flask_login import current_user
+
+    from .access import viewer_organisation_ids
+
+    if is_organizer():
+        return True
+    loaded = g.get("user_views")
+    if loaded is not None and loaded[0] == current_user.id:
+        return loaded[1]
+    return bool(viewer_organisation_ids())

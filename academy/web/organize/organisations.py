@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
@@ -19,13 +18,19 @@ from wtforms.validators import Optional, ValidationError
 from ...content import get_catalog
 from ...db import get_session
 from ...i18n import language_choices
-from ...models import Cohort, Invitation, InvitationPurpose, OrganisationKind, Organizer, utcnow
-from ...services import accounts, cohorts, invitations, organizers
+from ...models import Cohort, InvitationPurpose, OrganisationKind, Organizer, Viewer
+from ...services import accounts, cohorts, invitations, organizers, places
 from ..access import admin_required
 from ..forms import AcademyForm, ButtonForm, email_field, name_field
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
-from .access import load_organisation, organizer_required, visible_organisations
+from .access import (
+    current_reach,
+    load_organisation,
+    organizer_required,
+    reader_required,
+    visible_organisations,
+)
 from .blueprint import bp
 
 KIND_LABELS = {
@@ -60,9 +65,16 @@ class OrganizerInviteForm(AcademyForm):
     locale = SelectField(_l("Language of the invitation"), choices=language_choices())
 
 
+class ViewerInviteForm(AcademyForm):
+    email = email_field(_l("E-mail address of the reader"))
+    locale = SelectField(_l("Language of the invitation"), choices=language_choices())
+
+
 @bp.get("/")
-@organizer_required
+@reader_required
 def index():
+    """The organizer's start page: their organisations' rounds, and the places they read
+    without owning them (a partner's, or as a viewer)."""
     session = get_session()
     organisations = visible_organisations()
     ids = [organisation.id for organisation in organisations]
@@ -85,6 +97,7 @@ def index():
         by_organisation=by_organisation,
         counts=counts,
         courses=get_catalog().courses,
+        shared_places=places.readable_places(session, current_reach()),
     )
 
 
@@ -131,19 +144,14 @@ def organisation(organisation_id: int):
         session.commit()
         flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
         return redirect(url_for("organize.organisation", organisation_id=organisation.id))
-    members = session.scalars(
-        select(Organizer)
-        .options(joinedload(Organizer.user))
-        .where(Organizer.organisation_id == organisation.id)
-    ).all()
-    pending = session.scalars(
-        select(Invitation).where(
-            Invitation.organisation_id == organisation.id,
-            Invitation.purpose == InvitationPurpose.ORGANIZER,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-    ).all()
+    return render_organisation(organisation, form=form)
+
+
+def render_organisation(organisation, *, form=None, viewer_form=None):
+    """The organisation's page: its rounds, organizers and viewers, with their pending
+    invitations, and the forms to invite more."""
+    session = get_session()
+    pending = organizers.pending_invitations(session, organisation.id, organizers.MEMBER_PURPOSES)
     round_list = session.scalars(
         select(Cohort)
         .where(Cohort.organisation_id == organisation.id)
@@ -152,10 +160,13 @@ def organisation(organisation_id: int):
     return render_template(
         "organize/organisation.html",
         organisation=organisation,
-        members=members,
-        pending=pending,
+        members=organizers.members(session, Organizer, organisation.id),
+        viewers=organizers.members(session, Viewer, organisation.id),
+        pending=[each for each in pending if each.purpose is InvitationPurpose.ORGANIZER],
+        pending_viewers=[each for each in pending if each.purpose is InvitationPurpose.VIEWER],
         cohorts=round_list,
-        form=form,
+        form=form or OrganizerInviteForm(formdata=None),
+        viewer_form=viewer_form or ViewerInviteForm(formdata=None, prefix="viewer"),
         button=ButtonForm(),
     )
 
@@ -178,9 +189,10 @@ def remove_organizer(organizer_id: int):
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str):
-    """Accept an invitation to organize: log in, or create the account."""
+    """Accept an invitation to organize, or to read as a viewer: log in, or create the
+    account."""
     session = get_session()
-    found = invitations.look_up(session, token[:512], InvitationPurpose.ORGANIZER)
+    found = invitations.look_up(session, token[:512], organizers.MEMBER_PURPOSES)
     if found.state is not invitations.LinkState.VALID:
         return render_template("invite/problem.html", message=PROBLEMS[found.state]), 404
     invitation = found.invitation
@@ -210,17 +222,25 @@ def join(token: str):
                 user.certificate_name = user.name
                 user.locale = form.locale.data
                 accounts.set_password(user, form.password.data)
-            organizers.accept_organizer_invitation(session, invitation, user)
+            organizers.accept_member_invitation(session, invitation, user)
             session.commit()
             login_user(user)
-            flash(
-                _(
+            if invitation.purpose is InvitationPurpose.VIEWER:
+                welcome = _(
+                    "Welcome! You can now read the places of %(name)s.",
+                    name=invitation.organisation.name,
+                )
+            else:
+                welcome = _(
                     "Welcome! You now organize courses for %(name)s.",
                     name=invitation.organisation.name,
-                ),
-                "success",
-            )
+                )
+            flash(welcome, "success")
             return redirect(url_for("organize.index"))
     return render_template(
-        "organize/join.html", invitation=invitation, form=form, existing=existing
+        "organize/join.html",
+        invitation=invitation,
+        form=form,
+        existing=existing,
+        viewer=invitation.purpose is InvitationPurpose.VIEWER,
     )

@@ -24,8 +24,16 @@ from .. import photos as photos_web
 from ..downloads import XLSX, download, file_name, local_today, table_format
 from ..forms import AcademyForm, ButtonForm, bounded_text, require_button_form
 from ..params import int_arg, page_number
-from .access import load_finding, load_organisation, load_place, organizer_required
+from .access import (
+    load_finding,
+    load_organisation,
+    load_place,
+    load_readable_place,
+    organizer_required,
+    reader_required,
+)
 from .blueprint import bp
+from .partners import PartnerForm
 
 
 class PlaceForm(AcademyForm):
@@ -117,16 +125,21 @@ def edit_place(place_id: int):
 
 
 def place_filters(
-    organisation: Organisation, source
+    organisation: Organisation, source, *, with_rounds: bool = True
 ) -> tuple[places_service.FindingFilters, list[Cohort]]:
     """Filters from the query string or form, checked against what exists (unknown
-    values are ignored rather than trusted), and the organisation's rounds to choose from."""
-    rounds = list(
-        get_session().scalars(
-            select(Cohort)
-            .where(Cohort.organisation_id == organisation.id)
-            .order_by(Cohort.archived_at.is_not(None), Cohort.name, Cohort.id)
+    values are ignored rather than trusted), and the organisation's rounds to choose from:
+    none for a partner or viewer (``with_rounds=False``), who never see the owner's rounds."""
+    rounds = (
+        list(
+            get_session().scalars(
+                select(Cohort)
+                .where(Cohort.organisation_id == organisation.id)
+                .order_by(Cohort.archived_at.is_not(None), Cohort.name, Cohort.id)
+            )
         )
+        if with_rounds
+        else []
     )
     category = source.get("category")
     severity = source.get("severity")
@@ -162,10 +175,12 @@ def source_titles(language: str):
 
 
 @bp.get("/places/<int:place_id>")
-@organizer_required
+@reader_required
 def place(place_id: int):
-    place = load_place(place_id)
-    filters, rounds = place_filters(place.organisation, request.args)
+    """The place's findings: to change for its owner's organizers, to read for its
+    partners and viewers (without the owner's rounds and the participants' names)."""
+    place, owner = load_readable_place(place_id)
+    filters, rounds = place_filters(place.organisation, request.args, with_rounds=owner)
     session = get_session()
     summary = places_service.place_summary(session, place, filters)
     page = places_service.findings_page(session, place, summary, page_number(request.args))
@@ -186,27 +201,31 @@ def place(place_id: int):
         # The chart escapes every text it draws (tests/test_places.py checks it).
         chart=Markup(places_service.findings_chart_svg(summary, language)),  # noqa: S704
         export=ButtonForm(),
+        owner=owner,
+        partners=places_service.partner_choice(session, place) if owner else None,
+        partner_form=PartnerForm() if owner else None,
     )
 
 
 def export_request(
     place_id: int,
-) -> tuple[Place, places_service.FindingFilters, list[Cohort]]:
+) -> tuple[Place, bool, places_service.FindingFilters, list[Cohort]]:
     """The place an export (a POST of the page's button form) names, answering 404 unless
-    the organizer's and 400 without the form's token; the page's filters it carries, and
-    the organisation's rounds they were checked against."""
-    place = load_place(place_id)
+    the reader may read it and 400 without the form's token; whether the reader owns it;
+    the page's filters it carries, and the organisation's rounds they were checked against
+    (none for a partner or viewer, who never see the owner's rounds)."""
+    place, owner = load_readable_place(place_id)
     require_button_form()
-    filters, rounds = place_filters(place.organisation, request.values)
-    return place, filters, rounds
+    filters, rounds = place_filters(place.organisation, request.values, with_rounds=owner)
+    return place, owner, filters, rounds
 
 
 @bp.post("/places/<int:place_id>/export")
-@organizer_required
+@reader_required
 def export_findings(place_id: int):
-    """The place's findings as a file. A POST, because every export is written to the
-    audit log."""
-    place, filters, rounds = export_request(place_id)
+    """The place's findings as a file (without the rounds for a partner or viewer). A
+    POST, because every export is written to the audit log."""
+    place, owner, filters, rounds = export_request(place_id)
     session = get_session()
     language = current_locale()
     tz = place.organisation.timezone
@@ -223,10 +242,16 @@ def export_findings(place_id: int):
             description=place.description,
             filter_labels=places_service.filter_labels(filters, rounds, language),
             tz=tz,
+            with_rounds=owner,
         )
     else:
         body = places_service.findings_csv(
-            rows, language, source_title=source_title, delimiter=chosen.delimiter, tz=tz
+            rows,
+            language,
+            source_title=source_title,
+            delimiter=chosen.delimiter,
+            tz=tz,
+            with_rounds=owner,
         )
     places_service.record_findings_export(
         session,
@@ -242,11 +267,12 @@ def export_findings(place_id: int):
 
 
 @bp.post("/places/<int:place_id>/summary.pdf")
-@organizer_required
+@reader_required
 def summary_pdf(place_id: int):
-    """The place's findings as a PDF summary in the organizer's language, without the
-    participants' names. A POST, audited like the other exports."""
-    place, filters, rounds = export_request(place_id)
+    """The place's findings as a PDF summary in the reader's language, without the
+    participants' names (nor rounds: a partner's filters have none). A POST, audited
+    like the other exports."""
+    place, _owner, filters, rounds = export_request(place_id)
     session = get_session()
     language = current_locale()
     summary = places_service.place_summary(session, place, filters)

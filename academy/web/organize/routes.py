@@ -17,7 +17,9 @@ def register_views() -> None:
         live_sessions,
         organisations,
         participants,
+        partners,
         places,
         reports,
         rounds,
+        viewers,
     )
