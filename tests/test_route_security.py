@@ -1,4 +1,4 @@
-"""Every route of the URL map against six kinds of visitor, generated so none is forgotten.
+"""Every route of the URL map against nine kinds of visitor, generated so none is forgotten.
 
 ROUTES below names the answer each route gives each actor; a route added to the app and
 not to the table fails ``test_every_route_is_in_the_table``. The actors, in table order:
@@ -9,13 +9,23 @@ not to the table fails ``test_every_route_is_in_the_table``. The actors, in tabl
 - other participant: enrolled in a round of another organisation;
 - organizer: organizes the organisation the URL's objects belong to;
 - other organizer: organizes another organisation;
-- administrator.
+- administrator;
+- partner organizer: organizes an organisation the place is shared with (a partner);
+- viewer: reads the places of the organisation the URL's objects belong to;
+- other viewer: reads the places of another organisation.
+
+A row of the table that names six answers gives the last three actors the other
+organizer's answer: an organizer or viewer with no share in the URL's objects meets them
+as an unrelated organizer does. Where partners and viewers read (the place page, its
+exports, a finding's photo), the row names all nine. No answer to a partner or viewer
+shows the round's participants or the owner's round names.
 
 All of them meet one world (``build_world``): an organisation with a place, a round with
 a live session, a participant who completed the course (quiz attempt, submitted
 assignments, certificate with its PDF stored) and one who is invited, a pending organizer
 invitation, an administrator link, an uploaded import, and another organisation with its
-own round, participant and organizer. Each request runs in a savepoint rolled back after
+own round, participant, organizer and viewer, and a partner organisation of the place
+with its organizer. Each request runs in a savepoint rolled back after
 it, so every actor meets the same world.
 
 Besides the answers, every request is checked for what it must never do: a GET writes
@@ -53,10 +63,13 @@ from academy.models import (
     FindingSeverity,
     LiveSession,
     Organisation,
+    OrganisationKind,
     OutboxMail,
     Place,
+    PlacePartner,
     QuizAttempt,
     User,
+    Viewer,
     utcnow,
 )
 from academy.services import (
@@ -85,9 +98,22 @@ PART = "situational-prevention"
 LESSON = "opportunity"
 IMPORT_CSV = b"name,email,role\nNils Nilsson,nils@example.se,official\n"
 
-ACTORS = ("anonymous", "participant", "other_participant", "organizer", "other_organizer", "admin")
+ACTORS = (
+    "anonymous",
+    "participant",
+    "other_participant",
+    "organizer",
+    "other_organizer",
+    "admin",
+    "partner_organizer",
+    "viewer",
+    "other_viewer",
+)
 # Actors who have nothing to do with the URL's objects: no answer they get may show them.
-OUTSIDERS = ("other_participant", "other_organizer")
+OUTSIDERS = ("other_participant", "other_organizer", "other_viewer")
+# Actors who read the place and nothing else of its owner: no answer they get may show
+# the participants or the rounds (World.not_for_readers).
+READERS = ("partner_organizer", "viewer")
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -109,6 +135,8 @@ class World:
     attempt: QuizAttempt
     finding_id: int
     organizer_id: int
+    partner_id: int
+    viewer_id: int
     mail_id: int
     tokens: dict[str, str]
     upload_key: str
@@ -116,6 +144,8 @@ class World:
     # Names and addresses of the round's participants, and what they found at the place:
     # what no outsider may see.
     private: list[str] = field(default_factory=list)
+    # What partners and viewers read the place without: its participants and rounds.
+    not_for_readers: list[str] = field(default_factory=list)
 
     def url_values(self) -> dict[str, Any]:
         return {
@@ -132,6 +162,8 @@ class World:
             "place_id": self.place.id,
             "finding_id": self.finding_id,
             "organizer_id": self.organizer_id,
+            "partner_id": self.partner_id,
+            "viewer_id": self.viewer_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
             "page": 1,
@@ -269,6 +301,18 @@ def build_world(app: Flask, session: Session) -> World:
             session, other_organisation, make_user(session, name="Per Andreorg")
         )
         admin = make_user(session, name="Ada Admin", is_admin=True)
+        partner_organisation = make_organisation(
+            session, name="Polisen Fyrbodal", kind=OrganisationKind.POLICE
+        )
+        partner_organizer = make_organizer(
+            session, partner_organisation, make_user(session, name="Pia Partner")
+        )
+        partner = PlacePartner(place=place, organisation=partner_organisation)
+        viewer = Viewer(organisation=organisation, user=make_user(session, name="Vera Viewer"))
+        other_viewer = Viewer(
+            organisation=other_organisation, user=make_user(session, name="Otto Annanläsare")
+        )
+        session.add_all([partner, viewer, other_viewer])
 
         tokens = {
             "invite": invite_token,
@@ -291,6 +335,9 @@ def build_world(app: Flask, session: Session) -> World:
             "organizer": organizer.user,
             "other_organizer": other_organizer.user,
             "admin": admin,
+            "partner_organizer": partner_organizer.user,
+            "viewer": viewer.user,
+            "other_viewer": other_viewer.user,
         },
         organisation=organisation,
         other_organisation=other_organisation,
@@ -305,6 +352,8 @@ def build_world(app: Flask, session: Session) -> World:
         attempt=attempt,
         finding_id=finding.id,
         organizer_id=organizer.id,
+        partner_id=partner.id,
+        viewer_id=viewer.id,
         mail_id=mail_id,
         tokens=tokens,
         upload_key=upload_key,
@@ -316,6 +365,14 @@ def build_world(app: Flask, session: Session) -> World:
             invited.user.name,
             invited.user.email,
             finding.spot,
+        ],
+        not_for_readers=[
+            participant.name,
+            participant.email,
+            "Östergård",
+            invited.user.name,
+            invited.user.email,
+            cohort.name,
         ],
     )
 
@@ -356,11 +413,20 @@ class _Login:
 
 LOGIN = _Login()
 Cell = int | Redirect | _Login
-Row = tuple[Cell, Cell, Cell, Cell, Cell, Cell]
+# Six answers (the last three actors get the other organizer's) or all nine.
+Row = tuple[Cell, ...]
 
 
 def everyone(cell: Cell) -> Row:
     return (cell,) * 6
+
+
+def answers(row: Row) -> tuple[Cell, ...]:
+    """The row's answer for every actor, in the order of ACTORS."""
+    if len(row) == 6:
+        return (*row, row[4], row[4], row[4])
+    assert len(row) == len(ACTORS), row
+    return row
 
 
 def participant_to(location: str) -> Row:
@@ -378,6 +444,9 @@ PARTICIPANT: Row = (LOGIN, 200, 404, 404, 404, 404)
 ORGANIZER: Row = (LOGIN, 404, 404, 200, 404, 200)
 ADMINISTRATOR: Row = (LOGIN, 404, 404, 404, 404, 200)
 HOLDER_AND_ORGANIZERS: Row = (LOGIN, 200, 404, 200, 404, 200)
+# The place and what is read from it: its owner's organizers to change, its partner's
+# organizers and its owner's viewers to read.
+PLACE_READERS: Row = (LOGIN, 404, 404, 200, 404, 200, 200, 200, 404)
 # Links mailed to someone without an account: whoever is logged in as another person is
 # asked to log out first.
 INVITATION: Row = (200, 409, 409, 409, 409, 409)
@@ -385,6 +454,7 @@ INVITATION: Row = (200, 409, 409, 409, 409, 409)
 COHORT_PAGE = "/organize/cohorts/{cohort_id}"
 PLACE_PAGE = "/organize/places/{place_id}"
 FINDING_ON_PLACE_PAGE = PLACE_PAGE + "#finding-{finding_id}"
+PARTNERS = PLACE_PAGE + "#partners"
 CERTIFICATE_PAGE = "/organize/enrolments/{enrolment_id}/certificate"
 
 # Every rule of the URL map: the answer to each actor, in the order of ACTORS. GET as a
@@ -440,7 +510,9 @@ ROUTES: dict[str, dict[str, Row]] = {
         "POST": participant_to("/learn/{enrolment_id}/place#finding-{finding_id}")
     },
     # The finding's photo: the participant who found it and the organizers.
-    "/learn/findings/<int:finding_id>/photo.jpg": {"GET": HOLDER_AND_ORGANIZERS},
+    "/learn/findings/<int:finding_id>/photo.jpg": {
+        "GET": (LOGIN, 200, 404, 200, 404, 200, 200, 200, 404)
+    },
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {
         "GET": PARTICIPANT,
@@ -476,6 +548,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/organisations/<int:organisation_id>/cohorts/new": {
         "GET": ORGANIZER,
         "POST": ORGANIZER,
+    },
+    # Readers (viewers): invited and removed by the organisation's organizers. A form
+    # sent empty is shown again with the error.
+    "/organize/organisations/<int:organisation_id>/viewers": {"POST": ORGANIZER},
+    "/organize/viewers/<int:viewer_id>/remove": {
+        "POST": organizers_to("/organize/organisations/{organisation_id}")
     },
     "/organize/organizers/<int:organizer_id>/remove": {
         "POST": (LOGIN, 404, 404, 404, 404, Redirect("/organize/organisations/{organisation_id}"))
@@ -533,11 +611,15 @@ ROUTES: dict[str, dict[str, Row]] = {
         "GET": ORGANIZER,
         "POST": ORGANIZER,
     },
-    "/organize/places/<int:place_id>": {"GET": ORGANIZER},
+    "/organize/places/<int:place_id>": {"GET": PLACE_READERS},
     # A form sent without fields keeps the values it showed, and saves them unchanged.
     "/organize/places/<int:place_id>/edit": {"GET": ORGANIZER, "POST": organizers_to(PLACE_PAGE)},
-    "/organize/places/<int:place_id>/export": {"POST": ORGANIZER},
-    "/organize/places/<int:place_id>/summary.pdf": {"POST": ORGANIZER},
+    "/organize/places/<int:place_id>/export": {"POST": PLACE_READERS},
+    "/organize/places/<int:place_id>/summary.pdf": {"POST": PLACE_READERS},
+    # Partners: chosen by the owner's organizers; a form sent without an organisation
+    # is refused with a message, back on the place page.
+    "/organize/places/<int:place_id>/partners": {"POST": organizers_to(PARTNERS)},
+    "/organize/partners/<int:partner_id>/remove": {"POST": organizers_to(PARTNERS)},
     # A form sent without the new status is refused.
     "/organize/findings/<int:finding_id>/status": {"POST": (LOGIN, 404, 404, 400, 404, 400)},
     # A form sent without a file is refused with a message, back on the place page.
@@ -694,11 +776,11 @@ def mismatch(expected: Cell, answer: Answer, url: str, world: World) -> str | No
     return f"expected {expected}, got {got}"
 
 
-def leaks(answer: Answer, world: World) -> list[str]:
-    """The world's private data found in the body."""
+def leaks(answer: Answer, world: World, private: list[str] | None = None) -> list[str]:
+    """The world's private data (or ``private``) found in the body."""
     return [
         text
-        for text in world.private
+        for text in (world.private if private is None else private)
         if text.encode() in answer.body or str(escape(text)).encode() in answer.body
     ]
 
@@ -763,7 +845,7 @@ def test_only_the_known_views_check_their_own_csrf_token(app):
 def test_get_answers_each_actor_as_the_table_says_and_writes_nothing(app, world, ask, rule):
     url = url_for_rule(rule, world)
     problems = []
-    for actor, expected in zip(ACTORS, ROUTES[rule]["GET"], strict=True):
+    for actor, expected in zip(ACTORS, answers(ROUTES[rule]["GET"]), strict=True):
         answer = ask(actor, "GET", url)
         problem = mismatch(expected, answer, url, world)
         if problem:
@@ -773,6 +855,9 @@ def test_get_answers_each_actor_as_the_table_says_and_writes_nothing(app, world,
             problems.append(f"GET {url} as {actor} wrote: {answer.writes}")
         if actor in OUTSIDERS and leaks(answer, world):
             problems.append(f"GET {url} as {actor} shows {leaks(answer, world)}")
+        if actor in READERS and leaks(answer, world, world.not_for_readers):
+            shown = leaks(answer, world, world.not_for_readers)
+            problems.append(f"GET {url} as {actor} shows {shown}")
         if answer.left_open:
             problems.append(f"GET {url} as {actor} left a database transaction open")
     assert not problems, "\n".join(problems)
@@ -784,7 +869,8 @@ def test_post_needs_a_csrf_token_and_answers_each_actor_as_the_table_says(app, w
     view = app.view_functions[rule_of(app, rule).endpoint]
     without_token = CSRF_EXEMPT.get(f"{view.__module__}.{view.__name__}", everyone(400))
     problems = []
-    for actor, refused, expected in zip(ACTORS, without_token, ROUTES[rule]["POST"], strict=True):
+    expectations = zip(ACTORS, answers(without_token), answers(ROUTES[rule]["POST"]), strict=True)
+    for actor, refused, expected in expectations:
         answer = ask(actor, "POST", url, token=False)
         problem = mismatch(refused, answer, url, world)
         if problem:
@@ -800,6 +886,9 @@ def test_post_needs_a_csrf_token_and_answers_each_actor_as_the_table_says(app, w
             problems.append(f"POST {url} as {actor} was refused but wrote: {answer.writes}")
         if actor in OUTSIDERS and leaks(answer, world):
             problems.append(f"POST {url} as {actor} shows {leaks(answer, world)}")
+        if actor in READERS and leaks(answer, world, world.not_for_readers):
+            shown = leaks(answer, world, world.not_for_readers)
+            problems.append(f"POST {url} as {actor} shows {shown}")
         if answer.left_open:
             problems.append(
                 f"POST {url} as {actor} left a database transaction open after the response "
