@@ -128,23 +128,29 @@ def new_organisation():
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @organizer_required
 def organisation(organisation_id: int):
-    session = get_session()
     organisation = load_organisation(organisation_id)
     form = OrganizerInviteForm()
     if form.validate_on_submit():
         if not current_user.is_admin:
             abort(404)
-        organizers.invite_organizer(
-            session,
-            organisation,
-            email=form.email.data,
-            locale=form.locale.data,
-            invited_by_id=current_user.id,
-        )
-        session.commit()
-        flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
-        return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+        return send_invitation(organisation, form, InvitationPurpose.ORGANIZER)
     return render_organisation(organisation, form=form)
+
+
+def send_invitation(organisation, form, purpose: InvitationPurpose):
+    """Invite the form's address as organizer or viewer, commit, and back to the page."""
+    session = get_session()
+    organizers.invite_member(
+        session,
+        organisation,
+        purpose,
+        email=form.email.data,
+        locale=form.locale.data,
+        invited_by_id=current_user.id,
+    )
+    session.commit()
+    flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
+    return redirect(url_for("organize.organisation", organisation_id=organisation.id))
 
 
 def render_organisation(organisation, *, form=None, viewer_form=None):

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...db import get_session
-from ...models import Viewer
+from ...models import InvitationPurpose, Viewer
 from ...services import organizers
 from ..forms import ButtonForm
 from .access import load_organisation, organizer_required
 from .blueprint import bp
-from .organisations import ViewerInviteForm, render_organisation
+from .organisations import ViewerInviteForm, render_organisation, send_invitation
 
 
 @bp.post("/organisations/<int:organisation_id>/viewers")
@@ -23,17 +23,7 @@ def invite_viewer(organisation_id: int):
     form = ViewerInviteForm(prefix="viewer")
     if not form.validate_on_submit():
         return render_organisation(organisation, viewer_form=form)
-    session = get_session()
-    organizers.invite_viewer(
-        session,
-        organisation,
-        email=form.email.data,
-        locale=form.locale.data,
-        invited_by_id=current_user.id,
-    )
-    session.commit()
-    flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
-    return redirect(url_for("organize.organisation", organisation_id=organisation.id))
+    return send_invitation(organisation, form, InvitationPurpose.VIEWER)
 
 
 @bp.post("/viewers/<int:viewer_id>/remove")
