@@ -172,7 +172,9 @@ def test_every_form_sent_empty_shows_the_pattern(app, world, ask, rule):
     pattern (or does what it does without a form error)."""
     url = routes.url_for_rule(rule, world)
     problems = []
-    for actor, expected in zip(routes.ACTORS, routes.ROUTES[rule]["POST"], strict=True):
+    for actor, expected in zip(
+        routes.ACTORS, routes.answers(routes.ROUTES[rule]["POST"]), strict=True
+    ):
         if expected != 200:
             continue
         answer = ask(actor, "POST", url)

@@ -70,6 +70,7 @@ from tests.test_route_security import (
     TOKENS,
     Answer,
     World,
+    answers,
 )
 
 # The route security tests' world (and its fake PDF) and asker, as fixtures here too.
@@ -171,7 +172,7 @@ def users_of(rule: str, method: str) -> list[str]:
     """The actors the table lets use ``rule`` (anything but a 404, 409 or the login page)."""
     return [
         actor
-        for actor, cell in zip(ACTORS, ROUTES[rule][method], strict=True)
+        for actor, cell in zip(ACTORS, answers(ROUTES[rule][method]), strict=True)
         if cell not in (404, 409, LOGIN)
     ]
 
@@ -433,6 +434,13 @@ FORMS: dict[type, tuple[Use, ...]] = {
             "admin",
             "/organize/organisations/{organisation_id}",
             {"email": "olga.organizer@example.se", "locale": "sv"},
+        ),
+    ),
+    organisations.ViewerInviteForm: (
+        Use(
+            "organizer",
+            "/organize/organisations/{organisation_id}/viewers",
+            {"reader_email": "vera.reader@example.se", "reader_locale": "sv"},
         ),
     ),
     rounds.CohortForm: (

@@ -189,7 +189,7 @@ def test_an_organizer_invites_a_reader_who_joins_reads_and_is_removed(app, clien
     client.login_as(shared["organizer"])
     client.post_form(
         f"/organize/organisations/{owner.id}/viewers",
-        {"viewer-email": "lena@example.se", "viewer-locale": "sv"},
+        {"reader_email": "lena@example.se", "reader_locale": "sv"},
     )
     invitation = db.scalars(select(Invitation)).one()
     assert invitation.purpose is InvitationPurpose.VIEWER
@@ -224,7 +224,7 @@ def test_a_readers_invitation_is_refused_to_an_organizer_of_another_organisation
     client.login_as(shared["police_organizer"])
     response = client.post_form(
         f"/organize/organisations/{shared['owner'].id}/viewers",
-        {"viewer-email": "x@example.se", "viewer-locale": "sv"},
+        {"reader_email": "x@example.se", "reader_locale": "sv"},
     )
     assert response.status_code == 404
     assert db.scalar(select(func.count()).select_from(Invitation)) == 0

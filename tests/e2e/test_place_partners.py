@@ -135,7 +135,7 @@ def test_the_owner_shares_a_place_and_the_partner_reads_it(
     # ... and invites a reader for the steering group, on the organisation's page.
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name=OWNER).first.click()
-    page.fill("#viewer-email", "styrgruppen.partners@example.se")
+    page.fill("#reader_email", "styrgruppen.partners@example.se")
     page.get_by_role("button", name="Send the invitation").last.click()
     expect(page.locator(".flash-success")).to_contain_text("styrgruppen.partners@example.se")
     expect(page.locator("main")).to_contain_text("Invited, not yet accepted:")

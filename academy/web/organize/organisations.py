@@ -66,8 +66,9 @@ class OrganizerInviteForm(AcademyForm):
 
 
 class ViewerInviteForm(AcademyForm):
-    email = email_field(_l("E-mail address of the reader"))
-    locale = SelectField(_l("Language of the invitation"), choices=language_choices())
+    # Named apart from the organizer's form, which shares the page (and its ids).
+    reader_email = email_field(_l("E-mail address of the reader"))
+    reader_locale = SelectField(_l("Language of the invitation"), choices=language_choices())
 
 
 @bp.get("/")
@@ -133,23 +134,20 @@ def organisation(organisation_id: int):
     if form.validate_on_submit():
         if not current_user.is_admin:
             abort(404)
-        return send_invitation(organisation, form, InvitationPurpose.ORGANIZER)
+        return send_invitation(
+            organisation, InvitationPurpose.ORGANIZER, form.email.data, form.locale.data
+        )
     return render_organisation(organisation, form=form)
 
 
-def send_invitation(organisation, form, purpose: InvitationPurpose):
-    """Invite the form's address as organizer or viewer, commit, and back to the page."""
+def send_invitation(organisation, purpose: InvitationPurpose, email: str, locale: str):
+    """Invite ``email`` as organizer or viewer, commit, and back to the page."""
     session = get_session()
     organizers.invite_member(
-        session,
-        organisation,
-        purpose,
-        email=form.email.data,
-        locale=form.locale.data,
-        invited_by_id=current_user.id,
+        session, organisation, purpose, email=email, locale=locale, invited_by_id=current_user.id
     )
     session.commit()
-    flash(_("The invitation to %(email)s is on its way.", email=form.email.data), "success")
+    flash(_("The invitation to %(email)s is on its way.", email=email), "success")
     return redirect(url_for("organize.organisation", organisation_id=organisation.id))
 
 
@@ -172,7 +170,7 @@ def render_organisation(organisation, *, form=None, viewer_form=None):
         pending_viewers=[each for each in pending if each.purpose is InvitationPurpose.VIEWER],
         cohorts=round_list,
         form=form or OrganizerInviteForm(formdata=None),
-        viewer_form=viewer_form or ViewerInviteForm(formdata=None, prefix="viewer"),
+        viewer_form=viewer_form or ViewerInviteForm(formdata=None),
         button=ButtonForm(),
     )
 

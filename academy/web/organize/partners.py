@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import IntegerField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, NumberRange
 
 from ...db import get_session
 from ...models import Organisation, PlacePartner
 from ...services import places as places_service
 from ..forms import AcademyForm, ButtonForm
+from ..params import MAX_ID
 from .access import load_place, organizer_required
 from .blueprint import bp
 
@@ -23,7 +24,11 @@ class PartnerForm(AcademyForm):
     # service (the owner is never its own partner) and an unknown id is simply refused.
     organisation = IntegerField(
         _l("Partner organisation"),
-        validators=[InputRequired(message=_l("Choose an organisation."))],
+        validators=[
+            InputRequired(message=_l("Choose an organisation.")),
+            # An id, within the database's integer (as the URL converter keeps them).
+            NumberRange(min=1, max=MAX_ID, message=_l("Choose an organisation.")),
+        ],
     )
 
 

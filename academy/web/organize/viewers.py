@@ -20,10 +20,12 @@ from .organisations import ViewerInviteForm, render_organisation, send_invitatio
 @organizer_required
 def invite_viewer(organisation_id: int):
     organisation = load_organisation(organisation_id)
-    form = ViewerInviteForm(prefix="viewer")
+    form = ViewerInviteForm()
     if not form.validate_on_submit():
         return render_organisation(organisation, viewer_form=form)
-    return send_invitation(organisation, form, InvitationPurpose.VIEWER)
+    return send_invitation(
+        organisation, InvitationPurpose.VIEWER, form.reader_email.data, form.reader_locale.data
+    )
 
 
 @bp.post("/viewers/<int:viewer_id>/remove")
