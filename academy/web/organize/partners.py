@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 from ...db import get_session
 from ...models import Organisation, PlacePartner
 from ...services import places as places_service
-from ..forms import AcademyForm, ButtonForm
+from ..forms import AcademyForm, require_button_form
 from ..params import MAX_ID
 from .access import load_place, organizer_required
 from .blueprint import bp
@@ -73,8 +73,7 @@ def remove_partner(partner_id: int):
     if partner is None:
         abort(404)
     place = load_place(partner.place_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     name = session.get(Organisation, partner.organisation_id).name
     places_service.remove_partner(session, partner, removed_by_id=current_user.id)
     session.commit()

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ...db import get_session
 from ...models import InvitationPurpose, Viewer
 from ...services import organizers
-from ..forms import ButtonForm
+from ..forms import require_button_form
 from .access import load_organisation, organizer_required
 from .blueprint import bp
 from .organisations import ViewerInviteForm, render_organisation, send_invitation
@@ -36,8 +36,7 @@ def remove_viewer(viewer_id: int):
     if viewer is None:
         abort(404)
     organisation = load_organisation(viewer.organisation_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    require_button_form()
     organizers.remove_member(session, viewer, removed_by_id=current_user.id)
     session.commit()
     flash(_("The reader is removed."), "info")
