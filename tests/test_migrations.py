@@ -546,7 +546,7 @@ def test_plans_and_measures_arrive_and_leave_without_touching_other_rows(databas
                         {
                             "id": 1,
                             "organisation_id": 1,
-                            "title": "Åtgärdsplan 2027–2028",
+                            "title": "Åtgärdsplan 2027-2028",
                             "kind": "action_plan",
                             "starts_on": date(2027, 1, 1),
                             "ends_on": date(2028, 12, 31),
