@@ -696,9 +696,7 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
     assert "Per Ödman has completed the course" in asked.data.decode()
     db.refresh(submission)
     assert submission.status == SubmissionStatus.SUBMITTED
-    client.post_form(
-        path, {"action": "return-confirmed", "comment": "Beskriv platsen närmare."}
-    )
+    client.post_form(path, {"action": "return-confirmed", "comment": "Beskriv platsen närmare."})
     db.refresh(submission)
     db.refresh(enrolment)
     assert submission.status == SubmissionStatus.RETURNED

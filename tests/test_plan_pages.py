@@ -5,12 +5,13 @@ test_route_security.py; the rules themselves in test_plans.py."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from academy.models import FindingStatus, Measure, MeasureStatus, Plan
+from academy.models import FindingStatus, Measure, MeasureStatus, Plan, PlanKind
+from academy.services import plans
 from tests.test_plans import Town
 
 
@@ -29,7 +30,7 @@ def as_(client, user):
 def test_the_owner_builds_a_plan_with_a_measure_and_links_findings(client, db, town):
     as_(client, town.organizer)
     page = client.get(f"/organize/organisations/{town.owner.id}/plans/new?place={town.square.id}")
-    assert page.status_code == 200 and b'checked' in page.data
+    assert page.status_code == 200 and b"checked" in page.data
     response = client.post_form(
         f"/organize/organisations/{town.owner.id}/plans/new",
         {
@@ -149,3 +150,58 @@ def test_the_plan_page_says_overdue_in_words(client, db, town):
     text = client.get(f"/organize/plans/{town.plan.id}").get_data(as_text=True)
     assert "Overdue" in text and "1 overdue" in text
     assert client.get(f"/organize/plans/{town.plan.id}/edit").status_code == 404
+
+
+def bulk_measures(db, plan, place, responsible_ids, number: int) -> None:
+    statuses = list(MeasureStatus)
+    db.execute(
+        insert(Measure),
+        [
+            {
+                "plan_id": plan.id,
+                "place_id": place.id,
+                "title": f"Åtgärd {n}",
+                "responsible_id": responsible_ids[n % len(responsible_ids)],
+                "status": statuses[n % len(statuses)],
+                "due_on": date(2026, 1, 1) + timedelta(days=n % 700),
+            }
+            for n in range(number)
+        ],
+    )
+    db.flush()
+
+
+@pytest.mark.parametrize("who", ["organizer", "officer"])
+def test_the_plan_page_takes_the_same_statements_for_10_and_2000_measures(
+    client, db, town, count_queries, who
+):
+    small, large = (
+        town.plan,
+        plans.create_plan(
+            db,
+            town.owner,
+            plans.PlanValues(
+                title="Stor plan",
+                kind=PlanKind.SLT_PLAN,
+                starts_on=date(2026, 1, 1),
+                ends_on=date(2027, 12, 31),
+                # As many places as the small plan: a reader's access is asked per place.
+                place_ids=(town.square.id, town.station.id),
+            ),
+            created_by_id=town.organizer.id,
+        ),
+    )
+    both = [town.owner.id, town.police.id]
+    bulk_measures(db, small, town.square, both, 7)  # and its three: 10
+    bulk_measures(db, large, town.square, both, 2000)
+    db.commit()
+    as_(client, getattr(town, who))
+    client.get(f"/organize/plans/{small.id}")  # the first request loads what a process keeps
+    counts = []
+    for plan in (small, large):
+        with count_queries() as counter:
+            response = client.get(f"/organize/plans/{plan.id}")
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+    assert response.get_data(as_text=True).count('class="measure-card') == 2000
