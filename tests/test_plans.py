@@ -337,8 +337,7 @@ def test_due_date_mails_go_once_two_weeks_before_and_once_overdue(db, town, app_
     assert plans.send_measure_reminders(db, TODAY) == 1
     assert plans.send_measure_reminders(db, TODAY) == 0
     assert plans.send_measure_reminders(db, TODAY + timedelta(days=3)) == 0
-    subject = db.scalar(select(OutboxMail.subject))
-    assert subject.startswith("Två veckor kvar") or "Fler kvällspatruller" in subject
+    assert db.scalar(select(OutboxMail.subject)) == "Två veckor kvar: Fler kvällspatruller"
     # Overdue: once.
     late = TODAY + timedelta(days=11)
     assert plans.send_measure_reminders(db, late) == 1
@@ -396,3 +395,18 @@ def test_erasing_a_contact_or_author_keeps_the_measure_and_its_notes(db, town):
     page = plans.measure_page(db, town.police_measure, TODAY)
     assert page.contact_person is None
     assert [(note.body, name) for note, name in page.notes] == [("Patrull varje fredag", "")]
+
+
+def test_the_daily_command_mails_once_and_refuses_a_bad_date(app, db, town):
+    db.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["plans", "remind", "--today", TODAY.isoformat()])
+    assert first.exit_code == 0, first.output
+    assert "Measure reminders queued: 1" in first.output
+    again = runner.invoke(args=["plans", "remind", "--today", TODAY.isoformat()])
+    assert "Measure reminders queued: 0" in again.output
+    mail = db.scalars(select(OutboxMail)).one()
+    # In the contact's language (Swedish), with the link to the measure.
+    assert mail.subject == "Två veckor kvar: Fler kvällspatruller"
+    assert f"/organize/measures/{town.police_measure.id}" in mail.body_text
+    assert runner.invoke(args=["plans", "remind", "--today", "tomorrow"]).exit_code == 2
