@@ -27,7 +27,7 @@ from ...models import (
     User,
 )
 from .. import audit
-from .progress import unlink_all_findings
+from .progress import audit_measure, unlink_all_findings
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -257,20 +257,6 @@ def _check_measure(session: Session, plan: Plan, values: MeasureValues) -> None:
         raise PlanError("contact_person", "not_an_organizer")
 
 
-def _audit_measure(session, action: str, measure: Measure, actor_id: int, **details) -> None:
-    audit.record(
-        session,
-        action,
-        actor_id=actor_id,
-        object_type="measure",
-        object_id=measure.id,
-        organisation_id=measure.plan.organisation_id,
-        plan=measure.plan_id,
-        place=measure.place_id,
-        **details,
-    )
-
-
 def _values_for_audit(values: MeasureValues) -> dict:
     details = asdict(values)
     details["due_on"] = values.due_on.isoformat() if values.due_on else None
@@ -291,7 +277,7 @@ def create_measure(
     measure = Measure(plan=plan, status=status, created_by_id=created_by_id, **asdict(values))
     session.add(measure)
     session.flush()
-    _audit_measure(
+    audit_measure(
         session,
         "measure.created",
         measure,
@@ -315,4 +301,4 @@ def update_measure(
     if moved:
         session.expire(measure, ["place"])
         unlink_all_findings(session, measure)
-    _audit_measure(session, "measure.changed", measure, changed_by_id, **_values_for_audit(values))
+    audit_measure(session, "measure.changed", measure, changed_by_id, **_values_for_audit(values))

@@ -29,7 +29,11 @@ class ReasonMissing(ValueError):
     """A measure is dropped without saying why."""
 
 
-def _audit(session: Session, action: str, measure: Measure, actor_id: int, **details) -> None:
+def audit_measure(
+    session: Session, action: str, measure: Measure, actor_id: int, **details
+) -> None:
+    """The audit row of a change to ``measure`` (its plan, place and responsible
+    organisation with it), for this module and ``editing``."""
     audit.record(
         session,
         action,
@@ -37,6 +41,8 @@ def _audit(session: Session, action: str, measure: Measure, actor_id: int, **det
         object_type="measure",
         object_id=measure.id,
         organisation_id=measure.plan.organisation_id,
+        plan=measure.plan_id,
+        place=measure.place_id,
         responsible=measure.responsible_id,
         **details,
     )
@@ -62,7 +68,7 @@ def set_measure_status(
     measure.status = status
     measure.dropped_reason = new_reason
     session.flush()
-    _audit(
+    audit_measure(
         session,
         "measure.status_changed",
         measure,
@@ -78,7 +84,7 @@ def add_note(session: Session, measure: Measure, body: str, *, author_id: int) -
     note = MeasureNote(measure_id=measure.id, author_id=author_id, body=body.strip())
     session.add(note)
     session.flush()
-    _audit(session, "measure.note_added", measure, author_id, note=note.id)
+    audit_measure(session, "measure.note_added", measure, author_id, note=note.id)
     return note
 
 
@@ -134,7 +140,7 @@ def link_findings(
             )
         )
     if to_link or to_unlink:
-        _audit(
+        audit_measure(
             session,
             "measure.findings_changed",
             measure,
@@ -179,5 +185,7 @@ def mark_findings_done(
         ):
             changed += 1
     if changed:
-        _audit(session, "measure.findings_done", measure, changed_by_id, findings=sorted(chosen))
+        audit_measure(
+            session, "measure.findings_done", measure, changed_by_id, findings=sorted(chosen)
+        )
     return changed
