@@ -205,3 +205,28 @@ def test_the_plan_page_takes_the_same_statements_for_10_and_2000_measures(
         counts.append(counter.count)
     assert counts[0] == counts[1]
     assert response.get_data(as_text=True).count('class="measure-card') == 2000
+
+
+def test_odd_ids_in_the_checkboxes_are_ignored(client, db, town):
+    as_(client, town.organizer)
+    odd = ["0", "-1", "x", "2147483648", "9" * 5000, "١٢", str(town.station_finding.id)]
+    base = f"/organize/measures/{town.own_measure.id}"
+    response = client.post_form(base + "/findings", {"shown": odd, "chosen": odd})
+    assert response.status_code == 302
+    town.own_measure.status = MeasureStatus.DONE
+    db.commit()
+    assert client.post_form(base + "/findings/done", {"findings": odd}).status_code == 302
+    assert plans.measure_page(db, town.own_measure, date(2027, 1, 1)).findings == []
+    response = client.post_form(
+        f"/organize/plans/{town.plan.id}/edit",
+        {
+            "title": "x",
+            "kind": "other",
+            "starts_on": "2027-01-01",
+            "ends_on": "2027-12-31",
+            "places": odd[:-1],
+        },
+    )
+    assert response.status_code == 200 and "Choose at least one place." in response.get_data(
+        as_text=True
+    )

@@ -73,7 +73,8 @@ class IdsField(SelectMultipleField):
         self.data = [
             int(value)
             for value in valuelist
-            if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
+            # At most ten digits before int(): a longer number is no id (nor worth parsing).
+            if len(value) <= 10 and value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
         ]
 
     def pre_validate(self, form) -> None:
