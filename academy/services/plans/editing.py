@@ -108,7 +108,7 @@ def create_plan(
     return plan
 
 
-def update_plan(session: Session, plan: Plan, values: PlanValues, *, changed_by_id: int) -> None:
+def update_plan(session: Session, plan: Plan, values: PlanValues, *, changed_by_id: int) -> Plan:
     """Change the plan; a place that has measures stays (``PlanError`` on "places")."""
     _check_period(values)
     places = _places_of(session, plan.organisation_id, values.place_ids)
@@ -125,6 +125,7 @@ def update_plan(session: Session, plan: Plan, values: PlanValues, *, changed_by_
     plan.places = places
     session.flush()
     _audit_plan(session, "plan.changed", plan, changed_by_id, values)
+    return plan
 
 
 def _audit_plan(session, action: str, plan: Plan, actor_id: int, values: PlanValues) -> None:
@@ -290,7 +291,7 @@ def create_measure(
 
 def update_measure(
     session: Session, measure: Measure, values: MeasureValues, *, changed_by_id: int
-) -> None:
+) -> Measure:
     """Change what the measure is; its linked findings follow it only within its place
     (a move to another of the plan's places unlinks them)."""
     _check_measure(session, measure.plan, values)
@@ -302,3 +303,4 @@ def update_measure(
         session.expire(measure, ["place"])
         unlink_all_findings(session, measure)
     audit_measure(session, "measure.changed", measure, changed_by_id, **_values_for_audit(values))
+    return measure

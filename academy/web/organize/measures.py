@@ -34,7 +34,7 @@ from .plan_forms import (
     MeasureForm,
     MeasureStatusForm,
     NoteForm,
-    show_plan_error,
+    saved,
 )
 
 
@@ -85,13 +85,13 @@ def new_measure(plan_id: int):
     form = measure_form(plan)
     if form.validate_on_submit():
         session = get_session()
-        try:
-            measure = plans_service.create_measure(
+        measure = saved(
+            form,
+            lambda: plans_service.create_measure(
                 session, plan, measure_values(form), created_by_id=current_user.id
-            )
-        except plans_service.PlanError as error:
-            show_plan_error(form, error)
-        else:
+            ),
+        )
+        if measure is not None:
             session.commit()
             flash(_("The measure is added. Now choose the findings it answers, if any."), "success")
             return redirect(url_for("organize.measure_findings", measure_id=measure.id))
@@ -105,13 +105,13 @@ def edit_measure(measure_id: int):
     form = measure_form(measure.plan, measure)
     if form.validate_on_submit():
         session = get_session()
-        try:
-            plans_service.update_measure(
+        updated = saved(
+            form,
+            lambda: plans_service.update_measure(
                 session, measure, measure_values(form), changed_by_id=current_user.id
-            )
-        except plans_service.PlanError as error:
-            show_plan_error(form, error)
-        else:
+            ),
+        )
+        if updated is not None:
             session.commit()
             flash(_("The measure is saved."), "success")
             return redirect(url_for("organize.measure", measure_id=measure.id))

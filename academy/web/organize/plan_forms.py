@@ -4,6 +4,9 @@ cannot check (a partner of the chosen place) the service does (``plans.PlanError
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -14,6 +17,8 @@ from ...services import plans
 from ...services.plans import KIND_LABELS, MEASURE_STATUS_LABELS
 from ..forms import AcademyForm, bounded_text
 from ..params import MAX_ID
+
+T = TypeVar("T")
 
 PLAN_ERRORS = {
     ("ends_on", "before_start"): _l("The plan cannot end before it starts."),
@@ -35,6 +40,16 @@ PLAN_ERRORS = {
 def show_plan_error(form: AcademyForm, error: plans.PlanError) -> None:
     """Put the service's refusal at the field it concerns."""
     getattr(form, error.field).errors.append(PLAN_ERRORS[(error.field, error.code)])
+
+
+def saved(form: AcademyForm, save: Callable[[], T]) -> T | None:
+    """What ``save`` (a service call) returns, or None when the service refused the
+    form's values (the refusal then stands at its field)."""
+    try:
+        return save()
+    except plans.PlanError as error:
+        show_plan_error(form, error)
+        return None
 
 
 def _sane_date(form, field) -> None:

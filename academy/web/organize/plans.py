@@ -26,7 +26,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
-from .plan_forms import PlanForm, ReviewForm, show_plan_error
+from .plan_forms import PlanForm, ReviewForm, saved
 
 
 @bp.get("/organisations/<int:organisation_id>/plans")
@@ -94,13 +94,13 @@ def new_plan(organisation_id: int):
         form.places.data = [value for value, _label in form.places.offered if value == chosen]
     if form.validate_on_submit():
         session = get_session()
-        try:
-            plan = plans_service.create_plan(
+        plan = saved(
+            form,
+            lambda: plans_service.create_plan(
                 session, organisation, plan_values(form), created_by_id=current_user.id
-            )
-        except plans_service.PlanError as error:
-            show_plan_error(form, error)
-        else:
+            ),
+        )
+        if plan is not None:
             session.commit()
             flash(_("The plan %(title)s is created.", title=plan.title), "success")
             return redirect(url_for("organize.plan", plan_id=plan.id))
@@ -118,13 +118,13 @@ def edit_plan(plan_id: int):
         form.kind.data = plan.kind.value
     if form.validate_on_submit():
         session = get_session()
-        try:
-            plans_service.update_plan(
+        updated = saved(
+            form,
+            lambda: plans_service.update_plan(
                 session, plan, plan_values(form), changed_by_id=current_user.id
-            )
-        except plans_service.PlanError as error:
-            show_plan_error(form, error)
-        else:
+            ),
+        )
+        if updated is not None:
             session.commit()
             flash(_("The plan is saved."), "success")
             return redirect(url_for("organize.plan", plan_id=plan.id))
