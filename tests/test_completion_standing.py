@@ -219,9 +219,7 @@ def test_the_course_page_has_the_course_title(client, db, course, language):
     assert title.strip() == f"{course.title[language]} · Academy"
 
 
-def test_reminders_say_what_is_left_and_spare_who_only_waits_for_approval(
-    app, client, db, course
-):
+def test_reminders_say_what_is_left_and_spare_who_only_waits_for_approval(app, client, db, course):
     deadline = (utcnow() + timedelta(days=3)).date()
     sessions = make_cohort(db, deadline=deadline, attendance_required=True, required_sessions=1)
     approval = make_cohort(db, deadline=deadline, assignments_need_approval=True)

@@ -147,7 +147,7 @@ def test_the_quiz_summary_names_the_right_question_in_the_users_language(
     assert links == [(f"#item_{items[-1].slug}-0", f"Fråga {len(items)}: Välj ett svar.")]
     assert "Not a valid choice" not in page
     # The answers given are kept.
-    assert page.count('checked') == len(items) - 1
+    assert page.count("checked") == len(items) - 1
 
 
 # --- every form of the app ------------------------------------------------------------------

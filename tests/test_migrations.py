@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, create_engine, func, select, text
+from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from academy.db import make_engine
@@ -502,5 +502,91 @@ def test_partners_and_viewers_arrive_and_leave_without_touching_other_rows(datab
                     "invitation",
                     [{"id": 3, **invitation, "token_hash": "c" * 64, "purpose": "viewer"}],
                 )
+        finally:
+            engine.dispose()
+
+
+def test_plans_and_measures_arrive_and_leave_without_touching_other_rows(database_url, tmp_path):
+    """The upgrade adds the plan tables beside existing places and findings; a due-date
+    mail is unique per measure, kind and date; the downgrade drops the tables and keeps
+    every place."""
+    before, after = "b3c1e5a7d9f2", "c4d2f6a8b0e1"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [{"id": 1, "name": "Vänersborg", "kind": "municipality", "created_at": now}],
+                )
+                insert_rows(
+                    connection,
+                    "place",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "name": "Torget",
+                            "description": "",
+                            "created_at": now,
+                        }
+                    ],
+                )
+
+            command.upgrade(config, after)
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "plan",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "title": "Åtgärdsplan 2027-2028",
+                            "kind": "action_plan",
+                            "starts_on": date(2027, 1, 1),
+                            "ends_on": date(2028, 12, 31),
+                            "description": "",
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    ],
+                )
+                insert_rows(connection, "plan_place", [{"plan_id": 1, "place_id": 1}])
+                insert_rows(
+                    connection,
+                    "measure",
+                    [
+                        {
+                            "id": 1,
+                            "plan_id": 1,
+                            "place_id": 1,
+                            "title": "Belysning",
+                            "description": "",
+                            "responsible_id": 1,
+                            "contact": "",
+                            "expected_effect": "",
+                            "indicator": "",
+                            "status": "proposed",
+                            "dropped_reason": "",
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    ],
+                )
+                reminder = {"measure_id": 1, "kind": "overdue", "due_on": date(2027, 5, 1)}
+                insert_rows(connection, "measure_reminder", [{**reminder, "sent_at": now}])
+            with pytest.raises(Exception, match=r"(?i)unique"), engine.begin() as connection:
+                insert_rows(connection, "measure_reminder", [{**reminder, "sent_at": now}])
+
+            command.downgrade(config, before)
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM place")) == 1
+                tables = set(inspect(connection).get_table_names())
+                assert not tables & {"plan", "measure", "measure_reminder", "plan_place"}
         finally:
             engine.dispose()

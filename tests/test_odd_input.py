@@ -54,6 +54,7 @@ from academy.web.organize import (
     organisations,
     participants,
     places,
+    plan_forms,
     rounds,
 )
 from academy.web.params import MAX_ID, numbers_up_to
@@ -518,6 +519,66 @@ FORMS: dict[type, tuple[Use, ...]] = {
             "organizer",
             "/organize/places/{place_id}/edit",
             {"name": "Torpa torget", "description": "The square and its car park."},
+        ),
+    ),
+    plan_forms.PlanForm: tuple(
+        Use(
+            "organizer",
+            path,
+            {
+                "title": "Åtgärdsplan Torpa centrum",
+                "kind": "citizen_promise",
+                "starts_on": "2027-01-01",
+                "ends_on": "2028-12-31",
+                "places": "{place_id}",
+                "description": "Torget och stationen.",
+            },
+        )
+        for path in (
+            "/organize/organisations/{organisation_id}/plans/new",
+            "/organize/plans/{plan_id}/edit",
+        )
+    ),
+    plan_forms.ReviewForm: (
+        Use(
+            "organizer",
+            "/organize/plans/{plan_id}/reviews",
+            {"review_on": "2027-09-01", "review_note": "Styrgruppen"},
+        ),
+    ),
+    plan_forms.MeasureForm: tuple(
+        Use(
+            "organizer",
+            path,
+            {
+                "title": "Byt armaturerna vid cykelstället",
+                "description": "Fyra nya lampor.",
+                "place": "{place_id}",
+                "responsible": "{organisation_id}",
+                "contact_person": "",
+                "contact": "Gatukontoret, 0521-72 10 00",
+                "due_on": "2027-05-01",
+                "expected_effect": "Ljust hela kvällen.",
+                "indicator": "Färre fynd om belysning vid nästa vandring.",
+            },
+        )
+        for path in (
+            "/organize/plans/{plan_id}/measures/new",
+            "/organize/measures/{measure_id}/edit",
+        )
+    ),
+    plan_forms.MeasureStatusForm: (
+        Use(
+            "partner_organizer",
+            "/organize/measures/{measure_id}/status",
+            {"status": "dropped", "reason": "Ersätts av kamerabevakning."},
+        ),
+    ),
+    plan_forms.NoteForm: (
+        Use(
+            "partner_organizer",
+            "/organize/measures/{measure_id}/notes",
+            {"body": "Patrull varje fredag kväll sedan april."},
         ),
     ),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -24,9 +24,11 @@ from academy.models import (
     Organizer,
     OutboxMail,
     PlacePartner,
+    PlanKind,
     User,
     Viewer,
 )
+from academy.services import plans
 from tests.factories import (
     PASSWORD,
     make_cohort,
@@ -310,6 +312,27 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
     viewer = Viewer(organisation=organisation, user=make_user(db))
     db.add_all([partner, viewer])
     db.flush()
+    plan = plans.create_plan(
+        db,
+        organisation,
+        plans.PlanValues(
+            title="Secret plan",
+            kind=PlanKind.ACTION_PLAN,
+            starts_on=date(2027, 1, 1),
+            ends_on=date(2027, 12, 31),
+            place_ids=(place.id,),
+        ),
+        created_by_id=organizer_row.user_id,
+    )
+    measure = plans.create_measure(
+        db,
+        plan,
+        plans.MeasureValues(
+            title="Secret measure", place_id=place.id, responsible_id=organisation.id
+        ),
+        created_by_id=organizer_row.user_id,
+    )
+    review = plans.add_review(db, plan, date(2027, 6, 1), "", added_by_id=organizer_row.user_id)
     urls = organizer_urls(
         app,
         cohort,
@@ -321,6 +344,9 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         finding,
         partner_id=partner.id,
         viewer_id=viewer.id,
+        plan_id=plan.id,
+        measure_id=measure.id,
+        review_id=review.id,
     )
     assert len(urls) >= 15
 
@@ -335,6 +361,7 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
                 response = client.post_form(path, {"name": "Changed", "email": "x@example.se"})
             assert response.status_code == 404, (user, method, path)
             assert b"Secret Person" not in response.data
+            assert b"Secret measure" not in response.data
     client.login_as(participant)
     assert client.get("/organize/").status_code == 404
     db.refresh(cohort)
@@ -696,9 +723,7 @@ def test_reading_approving_and_returning_assignments(client, db, organizer, orga
     assert "Per Ödman has completed the course" in asked.data.decode()
     db.refresh(submission)
     assert submission.status == SubmissionStatus.SUBMITTED
-    client.post_form(
-        path, {"action": "return-confirmed", "comment": "Beskriv platsen närmare."}
-    )
+    client.post_form(path, {"action": "return-confirmed", "comment": "Beskriv platsen närmare."})
     db.refresh(submission)
     db.refresh(enrolment)
     assert submission.status == SubmissionStatus.RETURNED

@@ -124,7 +124,8 @@ def test_the_safety_walk_and_the_place_audit_have_findings_groups(course):
     # Their category choices are the finding categories, so none falls back to "other".
     for slug in ("safe-urban-planning", "placemaking"):
         categories = next(
-            sub for sub in places.findings_group(course.part(slug).assignment).fields
+            sub
+            for sub in places.findings_group(course.part(slug).assignment).fields
             if sub.slug == "category"
         )
         assert {choice.slug for choice in categories.choices} == {c.value for c in FindingCategory}
@@ -192,8 +193,11 @@ def test_a_draft_makes_no_findings_and_other_assignments_none_either(db, course,
 def test_place_audit_observations_are_findings_without_severity(db, course, world):
     enrolment = make_enrolment(db, world["cohort"])
     rows = [
-        {"spot": "Bench by the kiosk", "observation": "Older people sit here at noon.",
-         "category": "activity"},
+        {
+            "spot": "Bench by the kiosk",
+            "observation": "Older people sit here at noon.",
+            "category": "activity",
+        },
         {"spot": "", "observation": "", "category": "other"},  # an empty row is no finding
     ]
     submission = submit(db, enrolment, course, "placemaking", audit_answers(rows))
@@ -219,7 +223,12 @@ def test_resubmitting_replaces_the_findings_and_keeps_statuses_where_it_can(db, 
     places.set_status(db, underpass, FindingStatus.DONE, changed_by_id=organizer.id)
     places.set_status(db, car_park, FindingStatus.NOT_ACTED_ON, changed_by_id=organizer.id)
     progress_service.review_assignment(
-        db, submission, enrolment, course, approve=False, comment="More detail.",
+        db,
+        submission,
+        enrolment,
+        course,
+        approve=False,
+        comment="More detail.",
         reviewer_id=organizer.id,
     )
     assert submission.status == SubmissionStatus.RETURNED
@@ -345,8 +354,13 @@ def test_the_place_page_shows_counts_chart_and_findings(client, db, town):
     station, spring = town["station"], town["spring"]
     add_finding(db, station, spring, town["asa"])
     add_finding(
-        db, station, town["autumn"], spot="<script>alert(1)</script>", category="sight-lines",
-        severity=FindingSeverity.LOW, suggestion="",
+        db,
+        station,
+        town["autumn"],
+        spot="<script>alert(1)</script>",
+        category="sight-lines",
+        severity=FindingSeverity.LOW,
+        suggestion="",
     )
     add_finding(db, town["square"], spring, spot="Elsewhere on the square")
     add_finding(db, station, town["other_cohort"], spot="Another organisation's finding")
@@ -459,7 +473,9 @@ def test_changing_a_status_is_audited_and_goes_back_to_the_same_view(client, db,
     assert changed.status_changed_at is not None
     [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "finding.status_changed"))
     assert (event.actor_id, event.object_type, event.object_id) == (
-        town["organizer"].id, "finding", finding.id
+        town["organizer"].id,
+        "finding",
+        finding.id,
     )
     assert event.organisation_id == town["organisation"].id
     assert event.details == {"place": station.id, "previous": "new", "status": "planned"}
@@ -541,8 +557,13 @@ def test_csv_export_has_a_bom_neutralised_formulas_no_names_and_is_audited(
     add_finding(db, station, town["spring"], town["asa"], spot="Bänken vid kiosken")
     for dangerous in DANGEROUS:
         add_finding(
-            db, station, town["autumn"], spot=dangerous, observation=dangerous + " seen",
-            category="signage", severity=FindingSeverity.LOW,
+            db,
+            station,
+            town["autumn"],
+            spot=dangerous,
+            observation=dangerous + " seen",
+            category="signage",
+            severity=FindingSeverity.LOW,
         )
     db.commit()
     login(client, town["organizer"])
@@ -559,8 +580,17 @@ def test_csv_export_has_a_bom_neutralised_formulas_no_names_and_is_audited(
     rows = parse_csv(response.data, delimiter)
     header, body = rows[0], rows[1:]
     assert header == [
-        "Spot", "Category", "Severity", "What was seen", "Suggestion", "Status",
-        "Status changed by", "Status changed on", "Round", "Assignment", "Recorded on",
+        "Spot",
+        "Category",
+        "Severity",
+        "What was seen",
+        "Suggestion",
+        "Status",
+        "Status changed by",
+        "Status changed on",
+        "Round",
+        "Assignment",
+        "Recorded on",
     ]
     assert len(body) == len(DANGEROUS)  # the filter applies: only the low ones
     for row, dangerous in zip(body, reversed(DANGEROUS), strict=True):
@@ -572,7 +602,9 @@ def test_csv_export_has_a_bom_neutralised_formulas_no_names_and_is_audited(
     assert "Åsa Öberg" not in response.data.decode("utf-8-sig")
     [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "findings.exported"))
     assert (event.actor_id, event.object_type, event.object_id) == (
-        town["organizer"].id, "place", station.id
+        town["organizer"].id,
+        "place",
+        station.id,
     )
     assert event.details == {"format": "csv", "rows": len(DANGEROUS), "severity": "low"}
 
@@ -580,7 +612,7 @@ def test_csv_export_has_a_bom_neutralised_formulas_no_names_and_is_audited(
 def test_xlsx_export_has_the_findings_and_a_summary_and_no_formulas(client, db, town):
     station = town["station"]
     add_finding(db, station, town["spring"], spot="Bänken vid kiosken")
-    add_finding(db, station, town["spring"], spot="=HYPERLINK(\"http://x\")", severity=None)
+    add_finding(db, station, town["spring"], spot='=HYPERLINK("http://x")', severity=None)
     db.commit()
     login(client, town["organizer"])
     response = client.post_form(f"/organize/places/{station.id}/export", {"format": "xlsx"})
@@ -593,7 +625,7 @@ def test_xlsx_export_has_the_findings_and_a_summary_and_no_formulas(client, db, 
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][:3] == ["Spot", "Category", "Severity"]
     assert sheet.freeze_panes == "B2" and all(cell.font.b for cell in sheet[1])
-    assert {row[0] for row in values[1:]} == {"Bänken vid kiosken", "=HYPERLINK(\"http://x\")"}
+    assert {row[0] for row in values[1:]} == {"Bänken vid kiosken", '=HYPERLINK("http://x")'}
     assert values[1][2] == "Not rated"
     for each in workbook:
         for row in each.iter_rows():
@@ -623,9 +655,11 @@ def test_places_list_counts_rounds_findings_and_open_ones(client, db, town):
     add_finding(db, station, town["autumn"], status=FindingStatus.DONE)
     add_finding(db, None, town["autumn"])
     db.commit()
-    html = login(client, town["organizer"]).get(
-        f"/organize/organisations/{town['organisation'].id}/places"
-    ).get_data(as_text=True)
+    html = (
+        login(client, town["organizer"])
+        .get(f"/organize/organisations/{town['organisation'].id}/places")
+        .get_data(as_text=True)
+    )
     row = re.search(r"Stationsområdet</a>(.*?)</tr>", html, re.S).group(1)
     assert "Från bussen." in row
     assert re.findall(r'<td class="number[^"]*">(\d+)</td>', row) == ["2", "3", "2"]

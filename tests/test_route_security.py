@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -67,6 +67,7 @@ from academy.models import (
     OutboxMail,
     Place,
     PlacePartner,
+    PlanKind,
     QuizAttempt,
     User,
     Viewer,
@@ -80,6 +81,7 @@ from academy.services import (
     enrolments,
     invitations,
     organizers,
+    plans,
 )
 from academy.services import progress as progress_service
 from academy.web.organize import uploads
@@ -146,6 +148,11 @@ class World:
     private: list[str] = field(default_factory=list)
     # What partners and viewers read the place without: its participants and rounds.
     not_for_readers: list[str] = field(default_factory=list)
+    # The place's plan, its measure owned by the partner (whose organizer reports its
+    # progress) and the plan's review date.
+    plan_id: int = 0
+    measure_id: int = 0
+    review_id: int = 0
 
     def url_values(self) -> dict[str, Any]:
         return {
@@ -164,6 +171,9 @@ class World:
             "organizer_id": self.organizer_id,
             "partner_id": self.partner_id,
             "viewer_id": self.viewer_id,
+            "plan_id": self.plan_id,
+            "measure_id": self.measure_id,
+            "review_id": self.review_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
             "page": 1,
@@ -326,8 +336,12 @@ def build_world(app: Flask, session: Session) -> World:
         )
         kid = badges.ensure_signing_key(app).thumbprint
         session.flush()
+        plan, measure, review = build_plan(session, place, partner_organisation, organizer.user_id)
     session.commit()
     return World(
+        plan_id=plan.id,
+        measure_id=measure.id,
+        review_id=review.id,
         users={
             "anonymous": None,
             "participant": participant,
@@ -375,6 +389,42 @@ def build_world(app: Flask, session: Session) -> World:
             cohort.name,
         ],
     )
+
+
+def build_plan(session: Session, place: Place, partner: Organisation, organizer_id: int):
+    """The place's action plan with a measure the partner is responsible for (answering
+    the place's finding) and a review date."""
+    plan = plans.create_plan(
+        session,
+        place.organisation,
+        plans.PlanValues(
+            title="Åtgärdsplan Torpa 2027",
+            kind=PlanKind.ACTION_PLAN,
+            starts_on=date(2027, 1, 1),
+            ends_on=date(2027, 12, 31),
+            place_ids=(place.id,),
+        ),
+        created_by_id=organizer_id,
+    )
+    measure = plans.create_measure(
+        session,
+        plan,
+        plans.MeasureValues(
+            title="Kvällspatrull vid cykelstället",
+            place_id=place.id,
+            responsible_id=partner.id,
+            due_on=date(2027, 4, 30),
+        ),
+        created_by_id=organizer_id,
+    )
+    finding_ids = list(session.scalars(select(Finding.id).where(Finding.place_id == place.id)))
+    plans.link_findings(
+        session, measure, shown=finding_ids, chosen=finding_ids, changed_by_id=organizer_id
+    )
+    review = plans.add_review(
+        session, plan, date(2027, 6, 1), "Brottsförebyggande rådet", added_by_id=organizer_id
+    )
+    return plan, measure, review
 
 
 @pytest.fixture
@@ -447,6 +497,13 @@ HOLDER_AND_ORGANIZERS: Row = (LOGIN, 200, 404, 200, 404, 200)
 # The place and what is read from it: its owner's organizers to change, its partner's
 # organizers and its owner's viewers to read.
 PLACE_READERS: Row = (LOGIN, 404, 404, 200, 404, 200, 200, 200, 404)
+# An organisation's plans: its organizers and its viewers (a partner reads them through
+# its places).
+PLAN_LIST_READERS: Row = (LOGIN, 404, 404, 200, 404, 200, 404, 200, 404)
+# A measure's progress (status, notes): its owner's organizers and the organizers of its
+# responsible organisation (the partner); a viewer reads it and changes nothing. A form
+# sent empty is shown again with its error.
+MEASURE_REPORTERS: Row = (LOGIN, 404, 404, 200, 404, 200, 200, 404, 404)
 # Links mailed to someone without an account: whoever is logged in as another person is
 # asked to log out first.
 INVITATION: Row = (200, 409, 409, 409, 409, 409)
@@ -455,6 +512,8 @@ COHORT_PAGE = "/organize/cohorts/{cohort_id}"
 PLACE_PAGE = "/organize/places/{place_id}"
 FINDING_ON_PLACE_PAGE = PLACE_PAGE + "#finding-{finding_id}"
 PARTNERS = PLACE_PAGE + "#partners"
+PLAN_PAGE = "/organize/plans/{plan_id}"
+MEASURE_PAGE = "/organize/measures/{measure_id}"
 CERTIFICATE_PAGE = "/organize/enrolments/{enrolment_id}/certificate"
 
 # Every rule of the URL map: the answer to each actor, in the order of ACTORS. GET as a
@@ -626,6 +685,35 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/findings/<int:finding_id>/photo": {"POST": organizers_to(FINDING_ON_PLACE_PAGE)},
     "/organize/findings/<int:finding_id>/photo/remove": {
         "POST": organizers_to(FINDING_ON_PLACE_PAGE)
+    },
+    # Plans and measures: the owner's organizers change them, partners and viewers read
+    # them at the places they read. Forms sent empty are shown again with their errors.
+    "/organize/organisations/<int:organisation_id>/plans": {"GET": PLAN_LIST_READERS},
+    "/organize/organisations/<int:organisation_id>/plans/new": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/places/<int:place_id>/plans": {"GET": PLACE_READERS},
+    "/organize/plans/<int:plan_id>": {"GET": PLACE_READERS},
+    "/organize/plans/<int:plan_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
+    "/organize/plans/<int:plan_id>/reviews": {"POST": ORGANIZER},
+    "/organize/plan-reviews/<int:review_id>/remove": {
+        "POST": organizers_to(PLAN_PAGE + "#reviews")
+    },
+    "/organize/plans/<int:plan_id>/measures/new": {"GET": ORGANIZER, "POST": ORGANIZER},
+    "/organize/measures/<int:measure_id>": {"GET": PLACE_READERS},
+    "/organize/measures/<int:measure_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
+    "/organize/measures/<int:measure_id>/status": {"POST": MEASURE_REPORTERS},
+    "/organize/measures/<int:measure_id>/notes": {"POST": MEASURE_REPORTERS},
+    # The chooser sent empty links nothing (the page showed nothing); the offer to mark
+    # the findings done leads back to the measure while it is not done.
+    "/organize/measures/<int:measure_id>/findings": {
+        "GET": ORGANIZER,
+        "POST": organizers_to(MEASURE_PAGE + "#findings"),
+    },
+    "/organize/measures/<int:measure_id>/findings/done": {
+        "GET": organizers_to(MEASURE_PAGE),
+        "POST": organizers_to(MEASURE_PAGE),
     },
     # Administrators
     "/admin/": {"GET": ADMINISTRATOR},

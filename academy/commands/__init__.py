@@ -15,6 +15,7 @@ from .config import config_cli
 from .courses import courses_cli
 from .invitations import invitations_cli
 from .mail import mail_cli
+from .plans import plans_cli
 from .privacy import privacy_cli
 from .reminders import reminders_cli
 from .translations import translations_cli
@@ -31,6 +32,7 @@ GROUPS = (
     privacy_cli,
     translations_cli,
     config_cli,
+    plans_cli,
 )
 
 

@@ -8,6 +8,17 @@ from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, Fi
 from .invitation import Invitation
 from .mail import OutboxMail
 from .organisation import Organisation, Organizer, Place, PlacePartner, Viewer
+from .plan import (
+    Measure,
+    MeasureNote,
+    MeasureReminder,
+    MeasureStatus,
+    Plan,
+    PlanKind,
+    PlanReview,
+    measure_finding,
+    plan_place,
+)
 from .progress import AssignmentSubmission, LessonProgress, PartState, QuizAttempt
 from .reminder import Reminder
 from .types import (
@@ -42,6 +53,10 @@ __all__ = [
     "LessonProgress",
     "LiveSession",
     "MailStatus",
+    "Measure",
+    "MeasureNote",
+    "MeasureReminder",
+    "MeasureStatus",
     "Organisation",
     "OrganisationKind",
     "Organizer",
@@ -49,11 +64,16 @@ __all__ = [
     "PartState",
     "Place",
     "PlacePartner",
+    "Plan",
+    "PlanKind",
+    "PlanReview",
     "QuizAttempt",
     "Reminder",
     "SubmissionStatus",
     "User",
     "Viewer",
+    "measure_finding",
     "normalize_email",
+    "plan_place",
     "utcnow",
 ]

@@ -21,6 +21,8 @@ MAIL_KINDS = (
     "password_reset",
     "email_change",
     "deadline_reminder",
+    "measure_due_soon",
+    "measure_overdue",
 )
 _STATUSES = frozenset(status.value for status in MailStatus)
 #: The longest recipient search kept: an e-mail address is at most 254 characters.

@@ -31,10 +31,13 @@ from ..models import (
     FindingPhoto,
     Invitation,
     LessonProgress,
+    Measure,
+    MeasureNote,
     Organizer,
     OutboxMail,
     PartState,
     PlacePartner,
+    Plan,
     QuizAttempt,
     Reminder,
     User,
@@ -276,6 +279,10 @@ def erase_account(
         Attendance.recorded_by_id,
         AssignmentSubmission.reviewed_by_id,
         PlacePartner.added_by_id,
+        Plan.created_by_id,
+        Measure.created_by_id,
+        Measure.contact_id,
+        MeasureNote.author_id,
     ):
         session.execute(update(column.class_).where(column == user.id).values({column.key: None}))
     audit.record(

@@ -219,10 +219,16 @@ def _row_of(finding: Finding) -> _Row:
 
 
 def set_status(
-    session: Session, finding: Finding, status: FindingStatus, *, changed_by_id: int
+    session: Session,
+    finding: Finding,
+    status: FindingStatus,
+    *,
+    changed_by_id: int,
+    **details: object,
 ) -> bool:
     """Give a finding a new status, recording who did it and when; False (and nothing
-    written) when it has that status already."""
+    written) when it has that status already. ``details`` go into the audit row (the
+    measure that moved it, ``services.plans``)."""
     if finding.status == status:
         return False
     previous = finding.status
@@ -243,6 +249,7 @@ def set_status(
         place=finding.place_id,
         previous=previous.value,
         status=status.value,
+        **details,
     )
     return True
 

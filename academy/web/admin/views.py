@@ -54,6 +54,8 @@ MAIL_KIND_LABELS = {
     "password_reset": _l("Password reset"),
     "email_change": _l("New e-mail address"),
     "deadline_reminder": _l("Deadline reminder"),
+    "measure_due_soon": _l("Measure due in two weeks"),
+    "measure_overdue": _l("Measure overdue"),
 }
 
 

@@ -19,12 +19,14 @@ from ...models import (
     Enrolment,
     Finding,
     LiveSession,
+    Measure,
     Organisation,
     Organizer,
     Place,
+    Plan,
     Viewer,
 )
-from ...services import places
+from ...services import places, plans
 
 # A row that belongs to a cohort (it has a ``cohort_id``).
 InCohort = TypeVar("InCohort", Enrolment, LiveSession)
@@ -180,3 +182,61 @@ def load_finding(finding_id: int) -> Finding:
     found = places.load_finding(get_session(), finding_id)
     _abort_unless_organized(found[1] if found else None)
     return found[0]
+
+
+# --- plans and measures: asked of their places (services.plans.rules) ----------------------
+
+
+def load_plans_organisation(organisation_id: int) -> tuple[Organisation, bool]:
+    """An organisation whose plans the current user reads (organizes it, or is its
+    viewer), and whether they may change them, or 404."""
+    organisation = get_session().get(Organisation, organisation_id)
+    reach = current_reach()
+    if organisation is None or not (reach.owns(organisation.id) or organisation.id in reach.views):
+        abort(404)
+    return organisation, reach.owns(organisation.id)
+
+
+def load_plan(plan_id: int) -> tuple[Plan, plans.PlanView]:
+    """A plan at least one of whose places the current user reads, with what they see
+    of it, or 404."""
+    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    view = None if plan is None else plans.plan_view(get_session(), plan, current_reach())
+    if view is None:
+        abort(404)
+    return plan, view
+
+
+def load_owned_plan(plan_id: int) -> Plan:
+    """A plan of one of the current user's organisations (to change), or 404."""
+    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    _abort_unless_organized(plan.organisation_id if plan else None)
+    return plan
+
+
+def load_measure(measure_id: int) -> tuple[Measure, plans.MeasureRight]:
+    """A measure whose place the current user reads, with what they may do with it,
+    or 404."""
+    measure = get_session().get(
+        Measure,
+        measure_id,
+        options=[
+            joinedload(Measure.place),
+            joinedload(Measure.plan),
+            joinedload(Measure.responsible),
+        ],
+    )
+    right = (
+        None if measure is None else plans.measure_right(get_session(), measure, current_reach())
+    )
+    if right is None:
+        abort(404)
+    return measure, right
+
+
+def load_owned_measure(measure_id: int) -> Measure:
+    """A measure the current user may change entirely (its plan's owner), or 404."""
+    measure, right = load_measure(measure_id)
+    if right is not plans.MeasureRight.OWNER:
+        abort(404)
+    return measure

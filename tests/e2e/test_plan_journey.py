@@ -1,0 +1,191 @@
+"""A plan with two measures, in Swedish, in Chromium: the municipality's organizer builds
+an action plan for a shared place with two measures, one owned by the police; the police's
+organizer then, on a 360 px phone, sets its measure in progress and adds a progress note.
+
+Runs axe (WCAG 2 A and AA) on the plan page and the measure page at 1280 and 360 px,
+checks that neither scrolls sideways at 360 px, and saves screenshots as
+test-results/screenshots/plan-*.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from academy.db import get_session
+from academy.models import (
+    AudienceRole,
+    Cohort,
+    Enrolment,
+    Finding,
+    FindingCategory,
+    OrganisationKind,
+    Organizer,
+    PlacePartner,
+)
+from academy.services import accounts, organizers, places
+from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_place_journey import log_in
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+OWNER = "Vänersborgs kommun, trygghet"
+POLICE = "Polisen Fyrbodal, lokalpolisområde Vänersborg"
+PLACE = "Resecentrum och Edsgatan"
+PARTICIPANT = "Gunnel Åkerberg"
+OWNER_EMAIL = "olle.owner.plans@example.se"
+POLICE_EMAIL = "pia.police.plans@example.se"
+PLAN = "Åtgärdsplan Vänersborg centrum 2027-2028"
+LIGHTING = "Byt belysningen i gången bakom resecentrum"
+PATROL = "Kvällspatrull vid busskuren fredagar"
+
+
+@pytest.fixture
+def place_id(live_server) -> int:
+    """The municipality and its organizer, the place shared with the police and two
+    findings there, the police district and its organizer; both write Swedish."""
+    with live_server.app.app_context():
+        session = get_session()
+        owner = organizers.create_organisation(
+            session,
+            name=OWNER,
+            kind=OrganisationKind.MUNICIPALITY,
+            timezone=None,
+            created_by_id=None,
+        )
+        police = organizers.create_organisation(
+            session, name=POLICE, kind=OrganisationKind.POLICE, timezone=None, created_by_id=None
+        )
+        place = places.create_place(
+            session, owner, name=PLACE, description="Resecentrum med Edsgatan.", created_by_id=None
+        )
+        session.add(PlacePartner(place=place, organisation=police))
+        cohort = Cohort(
+            organisation_id=owner.id, course_slug="safer-places", name="Våren", place_id=place.id
+        )
+        participant = accounts.create_user(
+            session, email="gunnel.plans@example.se", name=PARTICIPANT, password=PASSWORD
+        )
+        session.add(cohort)
+        session.flush()
+        enrolment = Enrolment(
+            cohort_id=cohort.id, user_id=participant.id, role=AudienceRole.OFFICIAL
+        )
+        session.add(enrolment)
+        session.flush()
+        for spot, category in (
+            ("Gången bakom resecentrum", FindingCategory.LIGHTING),
+            ("Busskuren vid Edsgatan", FindingCategory.SIGHT_LINES),
+        ):
+            session.add(
+                Finding(
+                    place_id=place.id,
+                    cohort_id=cohort.id,
+                    enrolment_id=enrolment.id,
+                    part_slug="safe-urban-planning",
+                    spot=spot,
+                    category=category,
+                    observation="Mörkt efter klockan sex.",
+                )
+            )
+        for email, name, organisation in (
+            (OWNER_EMAIL, "Olle Ägare", owner),
+            (POLICE_EMAIL, "Pia Polis", police),
+        ):
+            user = accounts.create_user(
+                session, email=email, name=name, password=PASSWORD, locale="sv"
+            )
+            session.add(Organizer(organisation_id=organisation.id, user_id=user.id))
+        session.commit()
+        return place.id
+
+
+def check(page: Page, folder: Path, name: str) -> None:
+    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert serious_violations(page) == [], name
+    page.screenshot(path=folder / f"plan-{name}-1280.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert no_sideways_scroll(page), name
+    assert serious_violations(page) == [], f"{name} at 360 px"
+    page.screenshot(path=folder / f"plan-{name}-360.png", full_page=True)
+
+
+def add_measure(page: Page, title: str, responsible: str, due: str, contact: str | None = None):
+    page.get_by_role("link", name="Ny åtgärd").click()
+    page.fill("#title", title)
+    page.select_option("#responsible", label=responsible)
+    if contact:
+        page.select_option("#contact_person", label=contact)
+    page.fill("#due_on", due)
+    page.fill("#indicator", "Färre fynd om belysning vid nästa trygghetsvandring.")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator("h1")).to_contain_text(title)
+
+
+def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
+    page: Page, browser, live_server, place_id, screenshot_dir
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, OWNER_EMAIL)
+    page.goto(f"/organize/places/{place_id}")
+    page.get_by_role("link", name="Planer för platsen").click()
+    page.get_by_role("link", name="Ny plan").click()
+    page.fill("#title", PLAN)
+    page.select_option("#kind", "action_plan")
+    page.fill("#starts_on", "2027-01-01")
+    page.fill("#ends_on", "2028-12-31")
+    expect(page.locator("#places")).to_be_checked()
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator("h1")).to_have_text(PLAN)
+
+    # The municipality's measure, answering the dark path.
+    add_measure(page, LIGHTING, OWNER, "2027-03-31")
+    page.get_by_label("Gången bakom resecentrum").check()
+    page.get_by_role("button", name="Spara iakttagelserna").click()
+    expect(page.locator("#findings")).to_contain_text("Gången bakom resecentrum")
+    page.get_by_role("link", name=PLAN).first.click()
+
+    # The police's measure, with Pia as contact.
+    add_measure(page, PATROL, POLICE, "2027-06-30", contact=f"Pia Polis ({POLICE})")
+    page.get_by_role("link", name=PLAN).first.click()
+    main = page.locator("main")
+    expect(main.locator(".measure-card")).to_have_count(2)
+    expect(main).to_contain_text("Ansvarig")
+    expect(main).not_to_contain_text(PARTICIPANT)
+    plan_address = page.url
+    check(page, screenshot_dir, "owner")
+
+    # The police's organizer, on a phone, from the shared place to the measure.
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 780}
+    ).new_page()
+    log_in(phone, POLICE_EMAIL)
+    phone.goto("/organize/")
+    phone.get_by_role("link", name=PLACE).click()
+    phone.get_by_role("link", name="Planer för platsen").click()
+    phone.get_by_role("link", name=PLAN).click()
+    expect(phone.locator("main")).to_contain_text(LIGHTING)  # read, not changed
+    phone.get_by_role("link", name=PATROL).click()
+    expect(phone.locator("#status")).to_be_visible()
+    assert no_sideways_scroll(phone)
+    phone.select_option("#status", "in_progress")
+    phone.get_by_role("button", name="Spara status").click()
+    expect(phone.locator(".flash-success")).to_contain_text("Pågår")
+    phone.fill("#body", "Första patrullen gick fredag 5 mars; busskuren var tom och mörk.")
+    phone.get_by_role("button", name="Lägg till anteckningen").click()
+    expect(phone.locator("#notes")).to_contain_text("Första patrullen gick fredag 5 mars")
+    expect(phone.locator("#notes")).to_contain_text("Pia Polis")
+    check(phone, screenshot_dir, "measure-partner")
+    # The municipality's measure: read only.
+    phone.goto(plan_address)
+    phone.get_by_role("link", name=LIGHTING).click()
+    expect(phone.locator("#status")).to_have_count(0)
+    expect(phone.locator("#body")).to_have_count(0)
+    phone.goto(plan_address)
+    expect(phone.locator("main")).to_contain_text("Pågår")
+    check(phone, screenshot_dir, "partner")
+    phone.context.close()
