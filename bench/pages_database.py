@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from academy.content import Course
@@ -19,11 +20,20 @@ from academy.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    Finding,
+    FindingCategory,
+    FindingSeverity,
     Invitation,
     InvitationPurpose,
     LiveSession,
     MailStatus,
+    Measure,
+    MeasureStatus,
     OutboxMail,
+    Plan,
+    PlanKind,
+    measure_finding,
+    plan_place,
     utcnow,
 )
 from bench.database import insert_rows, sqlite_database
@@ -73,6 +83,12 @@ def create_database(
             )
             path_values |= fill_report_cohort(
                 session, course, organisation.id, organisation.place_ids, report_participants
+            )
+            path_values |= fill_place_plan(
+                session,
+                organisation.id,
+                organisation.place_ids[0],
+                int(path_values["report_cohort"]),
             )
             if roster_participants:
                 path_values |= fill_roster_cohort(
@@ -251,3 +267,87 @@ def fill_roster_cohort(
         ],
     )
     return {"roster_cohort": str(cohort_id)}
+
+
+def fill_place_plan(
+    session: Session,
+    organisation_id: int,
+    place_id: int,
+    cohort_id: int,
+    findings: int = 2_000,
+    measures: int = 30,
+) -> dict[str, str]:
+    """``findings`` findings of safety walks at one place and an action plan for it with
+    ``measures`` measures, each answering a few findings, in every status, some overdue:
+    the place page and the plan page of a town that has walked a place for years.
+    Returns {"place": its id, "plan": the plan's id}."""
+    now = utcnow()
+    today = now.date()
+    categories = list(FindingCategory)
+    severities = list(FindingSeverity)
+    finding_ids = insert_rows(
+        session,
+        Finding,
+        [
+            {
+                "place_id": place_id,
+                "cohort_id": cohort_id,
+                "part_slug": "situational-prevention",
+                "position": n % 8,
+                "spot": f"Spot {n} by the station",
+                "category": categories[n % len(categories)],
+                "observation": "Dark and deserted after six in the evening.",
+                "suggestion": "Better lighting and trimmed bushes.",
+                "severity": severities[n % len(severities)],
+                "created_at": now - timedelta(days=n % 700, minutes=n),
+            }
+            for n in range(findings)
+        ],
+    )
+    [plan_id] = insert_rows(
+        session,
+        Plan,
+        [
+            {
+                "organisation_id": organisation_id,
+                "title": "Action plan Station square 2027-2028",
+                "kind": PlanKind.ACTION_PLAN,
+                "starts_on": today - timedelta(days=200),
+                "ends_on": today + timedelta(days=530),
+                "description": "From the safety walks of the last two years.",
+            }
+        ],
+    )
+    session.execute(insert(plan_place), [{"plan_id": plan_id, "place_id": place_id}])
+    statuses = list(MeasureStatus)
+    measure_ids = insert_rows(
+        session,
+        Measure,
+        [
+            {
+                "plan_id": plan_id,
+                "place_id": place_id,
+                "title": f"Measure {n}: lighting along the walkway",
+                "description": "New lamps and trimmed bushes.",
+                "responsible_id": organisation_id,
+                "contact": "Oda Organizer",
+                "due_on": today + timedelta(days=30 * (n % 12) - 90),
+                "expected_effect": "People walk here after dark.",
+                "indicator": "Fewer findings of category lighting at the next walk.",
+                "status": statuses[n % len(statuses)],
+                "dropped_reason": "Done by the property owner instead."
+                if statuses[n % len(statuses)] is MeasureStatus.DROPPED
+                else "",
+            }
+            for n in range(measures)
+        ],
+    )
+    session.execute(
+        insert(measure_finding),
+        [
+            {"measure_id": measure_id, "finding_id": finding_ids[(n * 3 + k) % len(finding_ids)]}
+            for n, measure_id in enumerate(measure_ids)
+            for k in range(3)
+        ],
+    )
+    return {"place": str(place_id), "plan": str(plan_id)}
