@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from xml.parsers import expat
 
@@ -73,7 +74,7 @@ def _refuse(*_args: object) -> None:
     raise Unreadable("unreadable")
 
 
-class Part:
+class Part(ABC):
     """Reads one XML part: subclasses handle elements by their local name ("row" for
     "x:row"), each element spending one of the workbook's budget."""
 
@@ -96,13 +97,15 @@ class Part:
             raise Unreadable("too_complex")
         return self.names.get(name) or self.local(name)
 
+    @abstractmethod
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        raise NotImplementedError
+        """Called at the start of each element; every part reads its own elements."""
 
-    def end(self, name: str) -> None:
+    # Optional hooks, deliberately empty: most parts need neither ends nor text.
+    def end(self, name: str) -> None:  # noqa: B027
         """Called at the end of each element, once ``start`` has been."""
 
-    def text(self, data: str) -> None:
+    def text(self, data: str) -> None:  # noqa: B027
         """Character data, in pieces."""
 
     def chunks(self, archive: zipfile.ZipFile, name: str) -> Iterator[None]:
