@@ -675,6 +675,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/places/<int:place_id>/edit": {"GET": ORGANIZER, "POST": organizers_to(PLACE_PAGE)},
     "/organize/places/<int:place_id>/export": {"POST": PLACE_READERS},
     "/organize/places/<int:place_id>/summary.pdf": {"POST": PLACE_READERS},
+    "/organize/places/<int:place_id>/walks": {"GET": PLACE_READERS},
     # Partners: chosen by the owner's organizers; a form sent without an organisation
     # is refused with a message, back on the place page.
     "/organize/places/<int:place_id>/partners": {"POST": organizers_to(PARTNERS)},
@@ -684,6 +685,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     # A form sent without a file is refused with a message, back on the place page.
     "/organize/findings/<int:finding_id>/photo": {"POST": organizers_to(FINDING_ON_PLACE_PAGE)},
     "/organize/findings/<int:finding_id>/photo/remove": {
+        "POST": organizers_to(FINDING_ON_PLACE_PAGE)
+    },
+    # "Same as an earlier finding": a form sent empty is shown again with its error; the
+    # world's finding is not marked, so clearing it changes nothing and leads back.
+    "/organize/findings/<int:finding_id>/same-as": {"GET": ORGANIZER, "POST": ORGANIZER},
+    "/organize/findings/<int:finding_id>/same-as/clear": {
         "POST": organizers_to(FINDING_ON_PLACE_PAGE)
     },
     # Plans and measures: the owner's organizers change them, partners and viewers read

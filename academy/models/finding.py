@@ -52,6 +52,12 @@ class Finding(Base):
     which are then set to NULL so that the place keeps its picture without the person.
     ``position`` is the row of the findings group it came from. ``severity`` is None
     where the assignment does not ask for one (the place audit).
+
+    ``same_as_id`` says that an organizer judged this finding of a later walk to be the
+    same problem as a finding of an earlier walk of the place. It always names the first
+    finding of the problem (the "root", whose own ``same_as_id`` is None), so that a walk's
+    problems are its findings' ``coalesce(same_as_id, id)`` without following chains
+    (``services.places.walks``). Set to NULL if that finding is deleted.
     """
 
     __tablename__ = "finding"
@@ -87,6 +93,9 @@ class Finding(Base):
         ForeignKey("user.id", ondelete="SET NULL")
     )
     status_changed_at: Mapped[datetime | None]
+    same_as_id: Mapped[int | None] = mapped_column(
+        ForeignKey("finding.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -1,6 +1,8 @@
 """A plan with two measures, in Swedish, in Chromium: the municipality's organizer builds
 an action plan for a shared place with two measures, one owned by the police; the police's
 organizer then, on a 360 px phone, sets its measure in progress and adds a progress note.
+A second round walks the place; the organizer marks its finding at the dark path as the
+same as the first walk's, and the place's walks are compared before and after.
 
 Runs axe (WCAG 2 A and AA) on the plan page and the measure page at 1280 and 360 px,
 checks that neither scrolls sideways at 360 px, and saves screenshots as
@@ -9,6 +11,7 @@ test-results/screenshots/plan-*.png.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,8 +24,10 @@ from academy.models import (
     Enrolment,
     Finding,
     FindingCategory,
+    FindingSeverity,
     OrganisationKind,
     Organizer,
+    Place,
     PlacePartner,
 )
 from academy.services import accounts, organizers, places
@@ -41,6 +46,51 @@ POLICE_EMAIL = "pia.police.plans@example.se"
 PLAN = "Åtgärdsplan Vänersborg centrum 2027-2028"
 LIGHTING = "Byt belysningen i gången bakom resecentrum"
 PATROL = "Kvällspatrull vid busskuren fredagar"
+FIRST_WALK = datetime(2026, 9, 15, 17, 0, tzinfo=UTC)
+SECOND_WALK = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+def second_walk(live_server, place_id: int) -> None:
+    """The autumn round walks the place: the path is lit now but a bit of it is still
+    dark (the same problem), and the bike stand by the tracks is new."""
+    with live_server.app.app_context():
+        session = get_session()
+        place = session.get(Place, place_id)
+        cohort = Cohort(
+            organisation_id=place.organisation_id,
+            course_slug="safer-places",
+            name="Hösten",
+            place_id=place.id,
+        )
+        session.add(cohort)
+        session.flush()
+        for spot, category, severity, observation in (
+            (
+                "Gången bakom resecentrum",
+                FindingCategory.LIGHTING,
+                FindingSeverity.LOW,
+                "Nya lampor, men den norra delen är fortfarande mörk.",
+            ),
+            (
+                "Cykelstället vid spåren",
+                FindingCategory.LIGHTING,
+                FindingSeverity.MEDIUM,
+                "Ingen belysning alls vid cykelstället.",
+            ),
+        ):
+            session.add(
+                Finding(
+                    place_id=place.id,
+                    cohort_id=cohort.id,
+                    part_slug="safe-urban-planning",
+                    spot=spot,
+                    category=category,
+                    severity=severity,
+                    observation=observation,
+                    created_at=SECOND_WALK,
+                )
+            )
+        session.commit()
 
 
 @pytest.fixture
@@ -88,7 +138,9 @@ def place_id(live_server) -> int:
                     part_slug="safe-urban-planning",
                     spot=spot,
                     category=category,
+                    severity=FindingSeverity.HIGH,
                     observation="Mörkt efter klockan sex.",
+                    created_at=FIRST_WALK,
                 )
             )
         for email, name, organisation in (
@@ -189,3 +241,26 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
     expect(phone.locator("main")).to_contain_text("Pågår")
     check(phone, screenshot_dir, "partner")
     phone.context.close()
+
+    # A second walk in the autumn; the organizer marks the path as the same problem.
+    second_walk(live_server, place_id)
+    page.goto(f"/organize/places/{place_id}")
+    later = page.locator(".finding", has_text="Nya lampor")
+    later.get_by_role("link", name="Samma som en tidigare iakttagelse?").click()
+    expect(page.locator("h1")).to_have_text("Samma som en tidigare iakttagelse?")
+    page.get_by_role("radio", name="Gången bakom resecentrum").check()
+    page.get_by_role("button", name="Markera som samma").click()
+    expect(page.locator(".flash-success")).to_contain_text("Gången bakom resecentrum")
+    expect(page.locator(".finding", has_text="Nya lampor")).to_contain_text(
+        "Samma som en tidigare iakttagelse: ”Gången bakom resecentrum”."
+    )
+    page.get_by_role("link", name="Före och efter").click()
+    walks = page.locator(".walks-table")
+    expect(walks).to_contain_text("Vandring 2")
+    expect(walks).to_contain_text("Hösten")
+    # Walk 2: the bike stand is new, the path still there, the bus shelter gone.
+    expect(walks.locator("tr", has_text="Nya problem")).to_contain_text("1")
+    expect(walks.locator("tr", has_text="Kvar")).to_contain_text("1")
+    expect(walks.locator("tr", has_text="Borta")).to_contain_text("1")
+    expect(page.locator("#measure-list, .measure-list")).to_contain_text(LIGHTING)
+    check(page, screenshot_dir, "walks")

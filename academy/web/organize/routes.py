@@ -24,4 +24,5 @@ def register_views() -> None:
         reports,
         rounds,
         viewers,
+        walks,
     )
