@@ -75,10 +75,22 @@ def test_admin_creates_an_organisation_and_invites_an_organizer(client, db):
     client.login_as(admin)
     response = client.post_form(
         "/organize/organisations/new",
-        {"name": "Kongsvinger kommune", "kind": "municipality", "timezone": "Europe/Oslo"},
+        {
+            "name": "Kongsvinger kommune",
+            "kind": "municipality",
+            "timezone": "Europe/Oslo",
+            "language": "nb",
+        },
     )
     organisation = db.scalars(select(Organisation)).one()
     assert response.headers["Location"] == f"/organize/organisations/{organisation.id}"
+    # Its lägesbild is written in Norwegian, whoever downloads it.
+    assert organisation.language == "nb"
+    wrong = client.post_form(
+        "/organize/organisations/new",
+        {"name": "Sarpsborg kommune", "kind": "municipality", "language": "de"},
+    )
+    assert wrong.status_code == 200 and 'id="language-error"' in wrong.get_data(as_text=True)
     again = client.post_form(
         "/organize/organisations/new", {"name": "Kongsvinger kommune", "kind": "municipality"}
     )

@@ -676,6 +676,8 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/places/<int:place_id>/export": {"POST": PLACE_READERS},
     "/organize/places/<int:place_id>/summary.pdf": {"POST": PLACE_READERS},
     "/organize/places/<int:place_id>/walks": {"GET": PLACE_READERS},
+    # The lägesbild: a form sent with nothing but its token is the PDF.
+    "/organize/places/<int:place_id>/situation": {"POST": PLACE_READERS},
     # Partners: chosen by the owner's organizers; a form sent without an organisation
     # is refused with a message, back on the place page.
     "/organize/places/<int:place_id>/partners": {"POST": organizers_to(PARTNERS)},
@@ -702,6 +704,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     },
     "/organize/places/<int:place_id>/plans": {"GET": PLACE_READERS},
     "/organize/plans/<int:plan_id>": {"GET": PLACE_READERS},
+    "/organize/plans/<int:plan_id>/situation": {"POST": PLACE_READERS},
     "/organize/plans/<int:plan_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/plans/<int:plan_id>/reviews": {"POST": ORGANIZER},
     "/organize/plan-reviews/<int:review_id>/remove": {

@@ -129,6 +129,10 @@ class Measure(Base):
     place: Mapped[Place] = relationship()
     responsible: Mapped[Organisation] = relationship()
 
+    def overdue_on(self, today: date) -> bool:
+        """Still to be done and past its due date on ``today``."""
+        return self.status.is_open and self.due_on is not None and self.due_on < today
+
     def __repr__(self) -> str:
         return f"<Measure {self.id} {self.status} plan={self.plan_id}>"
 

@@ -2,7 +2,9 @@
 an action plan for a shared place with two measures, one owned by the police; the police's
 organizer then, on a 360 px phone, sets its measure in progress and adds a progress note.
 A second round walks the place; the organizer marks its finding at the dark path as the
-same as the first walk's, and the place's walks are compared before and after.
+same as the first walk's, and the place's walks are compared before and after. Last, a
+viewer (the steering group) downloads the lägesbild PDF, which is rendered to PNG with
+pdftoppm (test-results/screenshots/plan-lagesbild-*.png) and read back with pdftotext.
 
 Runs axe (WCAG 2 A and AA) on the plan page and the measure page at 1280 and 360 px,
 checks that neither scrolls sideways at 360 px, and saves screenshots as
@@ -11,6 +13,8 @@ test-results/screenshots/plan-*.png.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from academy.models import (
     Organizer,
     Place,
     PlacePartner,
+    Viewer,
 )
 from academy.services import accounts, organizers, places
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
@@ -42,6 +47,7 @@ POLICE = "Polisen Fyrbodal, lokalpolisområde Vänersborg"
 PLACE = "Resecentrum och Edsgatan"
 PARTICIPANT = "Gunnel Åkerberg"
 OWNER_EMAIL = "olle.owner.plans@example.se"
+VIEWER_EMAIL = "stina.viewer.plans@example.se"
 POLICE_EMAIL = "pia.police.plans@example.se"
 PLAN = "Åtgärdsplan Vänersborg centrum 2027-2028"
 LIGHTING = "Byt belysningen i gången bakom resecentrum"
@@ -105,6 +111,7 @@ def place_id(live_server) -> int:
             kind=OrganisationKind.MUNICIPALITY,
             timezone=None,
             created_by_id=None,
+            language="sv",
         )
         police = organizers.create_organisation(
             session, name=POLICE, kind=OrganisationKind.POLICE, timezone=None, created_by_id=None
@@ -151,6 +158,10 @@ def place_id(live_server) -> int:
                 session, email=email, name=name, password=PASSWORD, locale="sv"
             )
             session.add(Organizer(organisation_id=organisation.id, user_id=user.id))
+        viewer = accounts.create_user(
+            session, email=VIEWER_EMAIL, name="Stina Styrgrupp", password=PASSWORD, locale="sv"
+        )
+        session.add(Viewer(organisation_id=owner.id, user_id=viewer.id))
         session.commit()
         return place.id
 
@@ -264,3 +275,38 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
     expect(walks.locator("tr", has_text="Borta")).to_contain_text("1")
     expect(page.locator("#measure-list, .measure-list")).to_contain_text(LIGHTING)
     check(page, screenshot_dir, "walks")
+
+    # The steering group's viewer, on a phone, takes the lägesbild of the place.
+    viewer = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 780}, accept_downloads=True
+    ).new_page()
+    log_in(viewer, VIEWER_EMAIL)
+    viewer.goto("/organize/")
+    viewer.get_by_role("link", name=PLACE).click()
+    viewer.get_by_role("link", name="Före och efter").click()
+    expect(viewer.locator("main")).not_to_contain_text("Hösten")  # no round names
+    expect(viewer.locator(".situation-form")).to_contain_text("Språk: Svenska.")
+    check(viewer, screenshot_dir, "walks-viewer")
+    with viewer.expect_download() as download_info:
+        viewer.locator(".situation-form").get_by_role("button", name="PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    saved = screenshot_dir / "plan-lagesbild.pdf"
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(saved), str(screenshot_dir / "plan-lagesbild")],
+            check=True,
+        )
+        assert list(screenshot_dir.glob("plan-lagesbild-*.png"))
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-raw", str(saved), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        flat = "".join(text.split())
+        for shown in ("Lägesbild:", PLACE, LIGHTING, PATROL, "Vandring2", "Kvar"):
+            assert "".join(shown.split()) in flat, shown
+        for secret in (PARTICIPANT, "Olle Ägare", "Pia Polis", "Hösten", "Våren"):
+            assert "".join(secret.split()) not in flat, secret
+    viewer.context.close()

@@ -32,10 +32,6 @@ from ..paging import Page, page_offset
 CHOOSER_PAGE_SIZE = 50
 
 
-def _is_overdue(measure: Measure, today: date) -> bool:
-    return measure.status.is_open and measure.due_on is not None and measure.due_on < today
-
-
 # --- lists of plans -------------------------------------------------------------------------
 
 
@@ -120,8 +116,7 @@ def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: d
         ).all()
     )
     rows = [
-        MeasureRow(m, names[m.place_id], counts.get(m.id, 0), _is_overdue(m, today))
-        for m in measures
+        MeasureRow(m, names[m.place_id], counts.get(m.id, 0), m.overdue_on(today)) for m in measures
     ]
     progress: dict[int, OrganisationProgress] = {}
     for measure in measures:
@@ -184,7 +179,7 @@ def measure_page(session: Session, measure: Measure, today: date) -> MeasurePage
         contact_person=contact,
         findings=findings,
         notes=notes,
-        overdue=_is_overdue(measure, today),
+        overdue=measure.overdue_on(today),
         open_findings=sum(finding.status != FindingStatus.DONE for finding in findings),
     )
 

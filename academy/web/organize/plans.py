@@ -27,6 +27,7 @@ from .access import (
 )
 from .blueprint import bp
 from .plan_forms import PlanForm, ReviewForm, saved
+from .situation import language_name as situation_language
 
 
 @bp.get("/organisations/<int:organisation_id>/plans")
@@ -144,6 +145,7 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
         statuses=plans_service.MEASURE_STATUS_LABELS,
         review_form=review_form or (ReviewForm() if view.owner else None),
         today=today,
+        situation_language=situation_language(plan.organisation),
     )
 
 

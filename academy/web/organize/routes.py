@@ -23,6 +23,7 @@ def register_views() -> None:
         plans,
         reports,
         rounds,
+        situation,
         viewers,
         walks,
     )

@@ -27,6 +27,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
+from .situation import language_name as situation_language
 
 
 class SameAsForm(AcademyForm):
@@ -66,6 +67,7 @@ def place_walks(place_id: int):
         owner=owner,
         comparison=comparison,
         headings=[places_service.column_label(column, by) for column in comparison.columns],
+        situation_language=situation_language(place.organisation),
         labels=places_service.page_labels(),
         measure_statuses={
             status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
