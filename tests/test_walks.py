@@ -477,3 +477,19 @@ def test_the_walks_and_plan_pages_run_as_many_statements_for_2000_findings_as_fo
     db.commit()
     large = [statements(app, count_queries, user, url) for url in pages]
     assert large == small
+
+
+def test_per_quarter_a_mark_inside_the_quarter_is_one_problem(db, walked):
+    # A second round in March finds the hidden path again: one problem in the first
+    # quarter, not two; May sees the bike stand again, October the bike stand and more.
+    also_march = make_cohort(db, walked.owner, name="Mars extra")
+    again = walked.add(also_march, "Gången", SIGHT, at(2027, 3, 28))
+    walked.mark(again, walked.hidden)
+    walked.mark(walked.dark_again, walked.dark)
+    walked.mark(walked.dark_autumn, walked.dark_again)
+    columns = places.compare_walks(db, walked.square, by=CompareBy.QUARTER, tz=TZ).columns
+    assert [column.total for column in columns] == [4, 1, 2]
+    # Q2: the bike stand still there; the path and the litter gone.
+    assert (columns[1].new, columns[1].still_there, columns[1].gone) == (0, 1, 2)
+    # Q4: the bike stand still there, the corner new, nothing of Q2 gone.
+    assert (columns[2].new, columns[2].still_there, columns[2].gone) == (1, 1, 0)
