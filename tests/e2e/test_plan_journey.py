@@ -259,6 +259,8 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
     later = page.locator(".finding", has_text="Nya lampor")
     later.get_by_role("link", name="Samma som en tidigare iakttagelse?").click()
     expect(page.locator("h1")).to_have_text("Samma som en tidigare iakttagelse?")
+    check(page, screenshot_dir, "same-as")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("radio", name="Gången bakom resecentrum").check()
     page.get_by_role("button", name="Markera som samma").click()
     expect(page.locator(".flash-success")).to_contain_text("Gången bakom resecentrum")

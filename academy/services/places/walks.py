@@ -32,7 +32,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import (
@@ -48,7 +48,6 @@ from ...models import (
     measure_finding,
 )
 from .labels import SEVERITIES
-from .listing import FindingFilters, finding_criteria
 
 Cell = tuple[FindingCategory, FindingSeverity | None]
 
@@ -234,41 +233,59 @@ def compare_walks(
     )
 
 
+# The statements of the comparison, built once (building them costs more than running
+# them at 2,000 findings); the place and its organisation are bound when they run.
+_PLACE = bindparam("place_id")
+_OWNER = bindparam("organisation_id")
+# Grouped first and joined to the rounds after, from the covering index
+# ix_finding_walk_counts: a few hundred look-ups of a round rather than one per finding.
+_GROUPED = (
+    select(
+        Finding.cohort_id,
+        Finding.category,
+        Finding.severity,
+        func.count().label("found"),
+        func.count(Finding.same_as_id).label("marked"),
+        func.min(Finding.created_at).label("first_at"),
+        func.max(Finding.created_at).label("last_at"),
+    )
+    .where(Finding.place_id == _PLACE)
+    .group_by(Finding.cohort_id, Finding.category, Finding.severity)
+    .subquery()
+)
+_COUNTS = (
+    select(
+        _GROUPED.c.cohort_id,
+        Cohort.name,
+        _GROUPED.c.category,
+        _GROUPED.c.severity,
+        _GROUPED.c.found,
+        _GROUPED.c.marked,
+        _GROUPED.c.first_at,
+        _GROUPED.c.last_at,
+    )
+    .join(Cohort, Cohort.id == _GROUPED.c.cohort_id)
+    .where(Cohort.organisation_id == _OWNER)
+)
+_FIRST = aliased(Finding)
+_MARKED = (
+    select(Finding.cohort_id, Finding.same_as_id, _FIRST.cohort_id)
+    .join(Cohort, Cohort.id == Finding.cohort_id)
+    .join(_FIRST, _FIRST.id == Finding.same_as_id)
+    .where(Finding.place_id == _PLACE, Cohort.organisation_id == _OWNER)
+    .distinct()
+)
+
+
 def _walks(session: Session, place: Place) -> list[_Walk]:
     """The place's walks, oldest first, with their counts, their unmarked findings and
     the first findings their marked ones name (two statements, the second as long as the
-    marked findings are many)."""
-    criteria = finding_criteria(place, FindingFilters())
+    marked findings are many). The findings are those of ``listing.finding_criteria``:
+    at the place, from its owner's rounds."""
+    bound = {"place_id": place.id, "organisation_id": place.organisation_id}
     walks: dict[int, _Walk] = {}
-    # Grouped first and joined to the rounds after: a few hundred look-ups of a round
-    # rather than one per finding (half the time at 2,000 findings).
-    grouped = (
-        select(
-            Finding.cohort_id,
-            Finding.category,
-            Finding.severity,
-            func.count().label("found"),
-            func.count(Finding.same_as_id).label("marked"),
-            func.min(Finding.created_at).label("first_at"),
-            func.max(Finding.created_at).label("last_at"),
-        )
-        .where(Finding.place_id == place.id)
-        .group_by(Finding.cohort_id, Finding.category, Finding.severity)
-        .subquery()
-    )
     for cohort_id, name, category, severity, count, marked, first_at, last_at in session.execute(
-        select(
-            grouped.c.cohort_id,
-            Cohort.name,
-            grouped.c.category,
-            grouped.c.severity,
-            grouped.c.found,
-            grouped.c.marked,
-            grouped.c.first_at,
-            grouped.c.last_at,
-        )
-        .join(Cohort, Cohort.id == grouped.c.cohort_id)
-        .where(Cohort.organisation_id == place.organisation_id)
+        _COUNTS, bound
     ):
         walk = walks.get(cohort_id)
         if walk is None:
@@ -277,14 +294,7 @@ def _walks(session: Session, place: Place) -> list[_Walk]:
         walk.last_at = max(walk.last_at, last_at)
         walk.counts[(category, severity)] = count
         walk.unmarked += count - marked
-    first = aliased(Finding)
-    for cohort_id, first_id, first_cohort_id in session.execute(
-        select(Finding.cohort_id, Finding.same_as_id, first.cohort_id)
-        .join(Cohort, Cohort.id == Finding.cohort_id)
-        .join(first, first.id == Finding.same_as_id)
-        .where(*criteria)
-        .distinct()
-    ):
+    for cohort_id, first_id, first_cohort_id in session.execute(_MARKED, bound):
         walks[cohort_id].marked.add((first_id, first_cohort_id))
     return sorted(walks.values(), key=lambda walk: (walk.first_at, walk.cohort_id))
 
@@ -294,42 +304,35 @@ def _quarter(moment: datetime, zone: ZoneInfo) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
+_MEASURES = (
+    select(
+        Measure.id,
+        Measure.title,
+        Measure.plan_id,
+        Plan.title,
+        Measure.status,
+        Measure.due_on,
+        Organisation.name,
+        Measure.indicator,
+        Finding.category,
+    )
+    .join(Plan, Plan.id == Measure.plan_id)
+    .join(Organisation, Organisation.id == Measure.responsible_id)
+    .outerjoin(measure_finding, measure_finding.c.measure_id == Measure.id)
+    .outerjoin(Finding, Finding.id == measure_finding.c.finding_id)
+    .where(Measure.place_id == _PLACE)
+    # Grouped rather than DISTINCT: PostgreSQL sorts a DISTINCT only by what it selects.
+    .group_by(Measure.id, Plan.id, Organisation.id, Finding.category)
+    .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+)
+
+
 def _measure_trends(
     session: Session, place: Place, columns: list[Column]
 ) -> tuple[MeasureTrend, ...]:
     """The place's measures, by due date (those without one last), each with the findings
     of the categories it answers per column (one statement)."""
-    rows = session.execute(
-        select(
-            Measure.id,
-            Measure.title,
-            Measure.plan_id,
-            Plan.title,
-            Measure.status,
-            Measure.due_on,
-            Organisation.name,
-            Measure.indicator,
-            Finding.category,
-        )
-        .join(Plan, Plan.id == Measure.plan_id)
-        .join(Organisation, Organisation.id == Measure.responsible_id)
-        .outerjoin(measure_finding, measure_finding.c.measure_id == Measure.id)
-        .outerjoin(Finding, Finding.id == measure_finding.c.finding_id)
-        .where(Measure.place_id == place.id)
-        # Grouped rather than DISTINCT: PostgreSQL sorts a DISTINCT only by what it selects.
-        .group_by(
-            Measure.id,
-            Measure.title,
-            Measure.plan_id,
-            Plan.title,
-            Measure.status,
-            Measure.due_on,
-            Organisation.name,
-            Measure.indicator,
-            Finding.category,
-        )
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
-    )
+    rows = session.execute(_MEASURES, {"place_id": place.id})
     measures: dict[int, tuple[tuple, set[FindingCategory]]] = {}
     for *fields, category in rows:
         entry = measures.setdefault(fields[0], (tuple(fields), set()))
