@@ -136,7 +136,9 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
     today = local_today(plan.organisation.timezone)
     return render_template(
         "organize/plans/plan.html",
-        page=plans_service.plan_page(session, plan, view.place_ids, today),
+        page=plans_service.plan_page(
+            session, plan, view.place_ids, today, with_proposals=view.owner
+        ),
         plan=plan,
         organisation=plan.organisation,
         owner=view.owner,
