@@ -471,3 +471,21 @@ def test_the_export_holds_the_persons_proposals_and_erasure_keeps_them_without_t
     assert (kept.enrolment_id, kept.submission_id) == (None, None)
     assert kept.place_id == town.square.id and kept.what == "Replace the lamps."
     assert db.get(MeasureProposal, second.id).decided_by_id is None
+
+
+def test_the_places_list_of_plans_tells_the_owner_of_waiting_proposals(
+    client, db, course, town, proposal
+):
+    client.login_as(town.organizer)
+    text = client.get(f"/organize/places/{town.square.id}/plans").get_data(as_text=True)
+    assert "1 measure proposed in the course waits for a decision" in text
+    # A place no plan covers: the organizer is asked to make one.
+    lone = make_place(db, town.owner, name="Parken")
+    other = Round(db, course, town, place=lone)
+    other.submit(db, [proposal_row("Light the park."), proposal_row("Open the kiosk.")])
+    db.commit()
+    text = client.get(f"/organize/places/{lone.id}/plans").get_data(as_text=True)
+    assert "2 measures proposed in the course wait for a plan that covers this place" in text
+    client.login_as(town.officer)
+    text = client.get(f"/organize/places/{town.square.id}/plans").get_data(as_text=True)
+    assert "proposed in the course" not in text

@@ -56,6 +56,7 @@ from .progress import (
 from .proposals import (
     ProposalRow,
     merge_choices,
+    open_proposal_count,
     open_proposals,
     proposal_of_plan,
     proposals_group,
@@ -102,6 +103,7 @@ __all__ = [
     "measure_right",
     "merge_choices",
     "open_findings",
+    "open_proposal_count",
     "open_proposals",
     "plan_page",
     "plan_view",

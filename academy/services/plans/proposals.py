@@ -34,7 +34,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...content import Assignment, AssignmentField, Part
@@ -204,6 +204,21 @@ def open_proposals(session: Session, place_ids: Collection[int]) -> list[Proposa
             .order_by(MeasureProposal.created_at, MeasureProposal.position, MeasureProposal.id)
         )
     ]
+
+
+def open_proposal_count(session: Session, place_id: int) -> int:
+    """How many open proposals wait at the place (for its owner's list of plans)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(MeasureProposal)
+            .where(
+                MeasureProposal.place_id == place_id,
+                MeasureProposal.status == ProposalStatus.OPEN,
+            )
+        )
+        or 0
+    )
 
 
 def proposal_of_plan(session: Session, plan: Plan, proposal_id: int) -> MeasureProposal | None:
