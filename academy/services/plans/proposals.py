@@ -245,9 +245,14 @@ def merge_choices(session: Session, plan: Plan, proposal: MeasureProposal) -> li
     )
 
 
+class ProposalDecided(ValueError):
+    """The proposal was accepted, merged or dropped already (say, by another organizer
+    since the page was shown)."""
+
+
 def _check_open(proposal: MeasureProposal) -> None:
     if proposal.status is not ProposalStatus.OPEN:
-        raise PlanError("proposal", "decided")
+        raise ProposalDecided(proposal.status.value)
 
 
 def _decide(
@@ -290,8 +295,8 @@ def accept(
 ) -> Measure:
     """Make a measure of the plan (status proposed) from ``values`` (the form the
     proposal filled in) at the proposal's place, and mark the proposal accepted.
-    ``PlanError`` for a decided proposal, another place, or what ``create_measure``
-    refuses."""
+    ``ProposalDecided`` when it is no longer open; ``PlanError`` for another place or
+    what ``create_measure`` refuses."""
     _check_open(proposal)
     if values.place_id != proposal.place_id:
         raise PlanError("place", "not_the_proposals")

@@ -67,12 +67,15 @@ def accept_proposal(plan_id: int, proposal_id: int):
         form.place.data = str(proposal.place_id)
     if form.validate_on_submit():
         session = get_session()
-        measure = saved(
-            form,
-            lambda: plans_service.proposals.accept(
-                session, proposal, plan, measure_values(form), decided_by_id=current_user.id
-            ),
-        )
+        try:
+            measure = saved(
+                form,
+                lambda: plans_service.proposals.accept(
+                    session, proposal, plan, measure_values(form), decided_by_id=current_user.id
+                ),
+            )
+        except plans_service.proposals.ProposalDecided:
+            return decided_already(plan)
         if measure is not None:
             session.commit()
             flash(
@@ -110,17 +113,20 @@ def merge_proposal(plan_id: int, proposal_id: int):
     if request.method == "GET":
         form.note.data = quote_of(proposal)
     if form.validate_on_submit():
-        measure = saved(
-            form,
-            lambda: plans_service.proposals.merge(
-                session,
-                proposal,
-                plan,
-                int(form.measure.data),
-                form.note.data,
-                decided_by_id=current_user.id,
-            ),
-        )
+        try:
+            measure = saved(
+                form,
+                lambda: plans_service.proposals.merge(
+                    session,
+                    proposal,
+                    plan,
+                    int(form.measure.data),
+                    form.note.data,
+                    decided_by_id=current_user.id,
+                ),
+            )
+        except plans_service.proposals.ProposalDecided:
+            return decided_already(plan)
         if measure is not None:
             session.commit()
             flash(_("The proposal is merged into “%(title)s”.", title=measure.title), "success")
@@ -143,9 +149,12 @@ def drop_proposal(plan_id: int, proposal_id: int):
     form = ProposalDropForm()
     if form.validate_on_submit():
         session = get_session()
-        plans_service.proposals.drop(
-            session, proposal, plan, form.reason.data or "", decided_by_id=current_user.id
-        )
+        try:
+            plans_service.proposals.drop(
+                session, proposal, plan, form.reason.data or "", decided_by_id=current_user.id
+            )
+        except plans_service.proposals.ProposalDecided:
+            return decided_already(plan)
         session.commit()
         flash(_("The proposal is dropped."), "info")
         return back_to_plan(plan)
