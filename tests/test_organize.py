@@ -20,6 +20,7 @@ from academy.models import (
     FindingCategory,
     Invitation,
     LiveSession,
+    MeasureProposal,
     Organisation,
     Organizer,
     OutboxMail,
@@ -345,6 +346,15 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         created_by_id=organizer_row.user_id,
     )
     review = plans.add_review(db, plan, date(2027, 6, 1), "", added_by_id=organizer_row.user_id)
+    proposal = MeasureProposal(
+        place_id=place.id,
+        cohort_id=cohort.id,
+        enrolment_id=enrolment.id,
+        part_slug="place-collaboration",
+        what="Secret proposal",
+    )
+    db.add(proposal)
+    db.flush()
     urls = organizer_urls(
         app,
         cohort,
@@ -359,6 +369,7 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         plan_id=plan.id,
         measure_id=measure.id,
         review_id=review.id,
+        proposal_id=proposal.id,
     )
     assert len(urls) >= 15
 
@@ -374,6 +385,7 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
             assert response.status_code == 404, (user, method, path)
             assert b"Secret Person" not in response.data
             assert b"Secret measure" not in response.data
+            assert b"Secret proposal" not in response.data
     client.login_as(participant)
     assert client.get("/organize/").status_code == 404
     db.refresh(cohort)

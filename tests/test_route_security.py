@@ -62,6 +62,7 @@ from academy.models import (
     FindingPhoto,
     FindingSeverity,
     LiveSession,
+    MeasureProposal,
     Organisation,
     OrganisationKind,
     OutboxMail,
@@ -153,6 +154,8 @@ class World:
     plan_id: int = 0
     measure_id: int = 0
     review_id: int = 0
+    # A measure a participant proposed for the place in the course: the owner's alone.
+    proposal_id: int = 0
 
     def url_values(self) -> dict[str, Any]:
         return {
@@ -174,6 +177,7 @@ class World:
             "plan_id": self.plan_id,
             "measure_id": self.measure_id,
             "review_id": self.review_id,
+            "proposal_id": self.proposal_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
             "page": 1,
@@ -337,11 +341,26 @@ def build_world(app: Flask, session: Session) -> World:
         kid = badges.ensure_signing_key(app).thumbprint
         session.flush()
         plan, measure, review = build_plan(session, place, partner_organisation, organizer.user_id)
+        # The fixture course has no proposed measures: the participant's proposal is added
+        # directly, as the real course's place-collaboration assignment makes it.
+        proposal = MeasureProposal(
+            place_id=place.id,
+            cohort_id=cohort.id,
+            enrolment_id=enrolment.id,
+            part_slug="place-collaboration",
+            what="Åsa's idea: a caretaker round at the bike stand every Friday night",
+            who="Torpa Fastigheter",
+            by_when="before autumn 2027",
+            indicator="Fewer thefts reported at the stand",
+        )
+        session.add(proposal)
+        session.flush()
     session.commit()
     return World(
         plan_id=plan.id,
         measure_id=measure.id,
         review_id=review.id,
+        proposal_id=proposal.id,
         users={
             "anonymous": None,
             "participant": participant,
@@ -379,6 +398,7 @@ def build_world(app: Flask, session: Session) -> World:
             invited.user.name,
             invited.user.email,
             finding.spot,
+            proposal.what,
         ],
         not_for_readers=[
             participant.name,
@@ -387,6 +407,7 @@ def build_world(app: Flask, session: Session) -> World:
             invited.user.name,
             invited.user.email,
             cohort.name,
+            proposal.what,
         ],
     )
 
@@ -724,6 +745,21 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/measures/<int:measure_id>/findings/done": {
         "GET": organizers_to(MEASURE_PAGE),
         "POST": organizers_to(MEASURE_PAGE),
+    },
+    # Measures proposed in the course: the owner's organizers alone (a proposal carries a
+    # participant's words). Accept and merge sent empty are shown again with their errors;
+    # dropping needs no reason.
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/accept": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/merge": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/drop": {
+        "GET": ORGANIZER,
+        "POST": organizers_to(PLAN_PAGE + "#proposals"),
     },
     # Administrators
     "/admin/": {"GET": ADMINISTRATOR},

@@ -1,6 +1,7 @@
 """What the plan pages show, each loaded in a fixed number of statements whatever the
 number of measures (``tests/test_statement_counts.py`` pins them). Participants' names
-are never loaded: a finding is its spot, category and status."""
+are never loaded: a finding is its spot, category and status, a proposal (the owner's
+only) its text and round."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ...models import (
     plan_place,
 )
 from ..paging import Page, page_offset
+from .proposals import ProposalRow, open_proposals
 
 CHOOSER_PAGE_SIZE = 50
 
@@ -92,11 +94,20 @@ class PlanPage:
     reviews: list[PlanReview]
     next_review: PlanReview | None
     overdue: int
+    proposals: list[ProposalRow] = field(default_factory=list)
 
 
-def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: date) -> PlanPage:
+def plan_page(
+    session: Session,
+    plan: Plan,
+    place_ids: Collection[int],
+    today: date,
+    *,
+    with_proposals: bool = False,
+) -> PlanPage:
     """The plan with its measures at ``place_ids`` (the places the reader reads), by due
-    date; progress per responsible organisation; review dates, the next one marked."""
+    date; progress per responsible organisation; review dates, the next one marked; for
+    the owner (``with_proposals``), the open proposals of its places (one statement)."""
     places = [place for place in plan.places if place.id in place_ids]
     names = {place.id: place.name for place in places}
     measures = list(
@@ -137,6 +148,7 @@ def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: d
         reviews=reviews,
         next_review=next((review for review in reviews if review.review_on >= today), None),
         overdue=sum(row.overdue for row in rows),
+        proposals=open_proposals(session, list(names)) if with_proposals else [],
     )
 
 

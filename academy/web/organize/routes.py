@@ -21,6 +21,7 @@ def register_views() -> None:
         partners,
         places,
         plans,
+        proposals,
         reports,
         rounds,
         situation,
