@@ -1,5 +1,6 @@
-"""A plan with two measures, in Swedish, in Chromium: the municipality's organizer builds
-an action plan for a shared place with two measures, one owned by the police; the police's
+"""The cycle from findings to a plan and back, in Swedish, in Chromium: the municipality's
+organizer adds the police as partner of a place and invites a viewer (the steering group),
+then builds an action plan with two measures, one owned by the police; the police's
 organizer then, on a 360 px phone, sets its measure in progress and adds a progress note.
 A second round walks the place; the organizer marks its finding at the dark path as the
 same as the first walk's, and the place's walks are compared before and after. Last, a
@@ -13,6 +14,7 @@ test-results/screenshots/plan-*.png.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from academy.db import get_session
 from academy.models import (
@@ -31,9 +34,8 @@ from academy.models import (
     FindingSeverity,
     OrganisationKind,
     Organizer,
+    OutboxMail,
     Place,
-    PlacePartner,
-    Viewer,
 )
 from academy.services import accounts, organizers, places
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
@@ -119,7 +121,6 @@ def place_id(live_server) -> int:
         place = places.create_place(
             session, owner, name=PLACE, description="Resecentrum med Edsgatan.", created_by_id=None
         )
-        session.add(PlacePartner(place=place, organisation=police))
         cohort = Cohort(
             organisation_id=owner.id, course_slug="safer-places", name="Våren", place_id=place.id
         )
@@ -158,12 +159,23 @@ def place_id(live_server) -> int:
                 session, email=email, name=name, password=PASSWORD, locale="sv"
             )
             session.add(Organizer(organisation_id=organisation.id, user_id=user.id))
-        viewer = accounts.create_user(
-            session, email=VIEWER_EMAIL, name="Stina Styrgrupp", password=PASSWORD, locale="sv"
-        )
-        session.add(Viewer(organisation_id=owner.id, user_id=viewer.id))
         session.commit()
         return place.id
+
+
+def invitation_link(live_server, email: str) -> str:
+    """The join link of the invitation mailed to ``email``, as the outbox holds it."""
+    with live_server.app.app_context():
+        mail = (
+            get_session()
+            .scalars(
+                select(OutboxMail)
+                .where(OutboxMail.to_address == email)
+                .order_by(OutboxMail.id.desc())
+            )
+            .first()
+        )
+        return re.search(r"https?://[^/\s]+(/organize/join/\S+)", mail.body_text).group(1)
 
 
 def check(page: Page, folder: Path, name: str) -> None:
@@ -194,6 +206,16 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in(page, OWNER_EMAIL)
+    page.goto(f"/organize/places/{place_id}")
+    page.select_option("#partner-organisation", label=POLICE)
+    page.get_by_role("button", name="Lägg till samverkansparten").click()
+    expect(page.locator("#partners")).to_contain_text(POLICE)
+    # The steering group's reader, invited on the organisation's page.
+    page.get_by_role("link", name=OWNER).first.click()
+    page.fill("#reader_email", VIEWER_EMAIL)
+    page.select_option("#reader_locale", "sv")
+    page.get_by_role("button", name="Skicka inbjudan").last.click()
+    expect(page.locator(".flash-success")).to_contain_text(VIEWER_EMAIL)
     page.goto(f"/organize/places/{place_id}")
     page.get_by_role("link", name="Planer för platsen").click()
     page.get_by_role("link", name="Ny plan").click()
@@ -280,10 +302,17 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
 
     # The steering group's viewer, on a phone, takes the lägesbild of the place.
     viewer = browser.new_context(
-        base_url=live_server.url, viewport={"width": 360, "height": 780}, accept_downloads=True
+        base_url=live_server.url,
+        viewport={"width": 360, "height": 780},
+        accept_downloads=True,
+        locale="sv-SE",
     ).new_page()
-    log_in(viewer, VIEWER_EMAIL)
-    viewer.goto("/organize/")
+    viewer.goto(invitation_link(live_server, VIEWER_EMAIL))
+    viewer.fill("#name", "Stina Styrgrupp")
+    viewer.fill("#password", PASSWORD)
+    viewer.fill("#confirm", PASSWORD)
+    viewer.get_by_role("button", name="Tacka ja").click()
+    expect(viewer.locator(".flash-success")).to_contain_text(OWNER)
     viewer.get_by_role("link", name=PLACE).click()
     viewer.get_by_role("link", name="Före och efter").click()
     expect(viewer.locator("main")).not_to_contain_text("Hösten")  # no round names
