@@ -39,7 +39,7 @@ from academy.models import (
 )
 from academy.services import accounts, organizers, places
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
-from tests.e2e.test_place_journey import log_in
+from tests.e2e.test_place_journey import answers, log_in, submit_safety_walk
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -55,12 +55,13 @@ PLAN = "Åtgärdsplan Vänersborg centrum 2027-2028"
 LIGHTING = "Byt belysningen i gången bakom resecentrum"
 PATROL = "Kvällspatrull vid busskuren fredagar"
 FIRST_WALK = datetime(2026, 9, 15, 17, 0, tzinfo=UTC)
-SECOND_WALK = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+WALKER = "Tove Handlare"
+WALKER_EMAIL = "tove.walker.plans@example.se"
 
 
-def second_walk(live_server, place_id: int) -> None:
-    """The autumn round walks the place: the path is lit now but a bit of it is still
-    dark (the same problem), and the bike stand by the tracks is new."""
+def second_walk_round(live_server, place_id: int) -> int:
+    """The autumn round at the place, with a participant who will walk it; returns the
+    participant's enrolment."""
     with live_server.app.app_context():
         session = get_session()
         place = session.get(Place, place_id)
@@ -70,35 +71,15 @@ def second_walk(live_server, place_id: int) -> None:
             name="Hösten",
             place_id=place.id,
         )
+        walker = accounts.create_user(
+            session, email=WALKER_EMAIL, name=WALKER, password=PASSWORD, locale="sv"
+        )
         session.add(cohort)
         session.flush()
-        for spot, category, severity, observation in (
-            (
-                "Gången bakom resecentrum",
-                FindingCategory.LIGHTING,
-                FindingSeverity.LOW,
-                "Nya lampor, men den norra delen är fortfarande mörk.",
-            ),
-            (
-                "Cykelstället vid spåren",
-                FindingCategory.LIGHTING,
-                FindingSeverity.MEDIUM,
-                "Ingen belysning alls vid cykelstället.",
-            ),
-        ):
-            session.add(
-                Finding(
-                    place_id=place.id,
-                    cohort_id=cohort.id,
-                    part_slug="safe-urban-planning",
-                    spot=spot,
-                    category=category,
-                    severity=severity,
-                    observation=observation,
-                    created_at=SECOND_WALK,
-                )
-            )
+        enrolment = Enrolment(cohort_id=cohort.id, user_id=walker.id, role=AudienceRole.TRADER)
+        session.add(enrolment)
         session.commit()
+        return enrolment.id
 
 
 @pytest.fixture
@@ -161,6 +142,33 @@ def place_id(live_server) -> int:
             session.add(Organizer(organisation_id=organisation.id, user_id=user.id))
         session.commit()
         return place.id
+
+
+# The autumn walk: the path is lit now but a bit of it is still dark (the same problem);
+# the bike stand by the tracks and the bushes by the car park are new.
+SECOND_WALK_FINDINGS = [
+    (
+        "Gången bakom resecentrum",
+        "lighting",
+        "Nya lampor, men den norra delen är fortfarande mörk.",
+        "En lampa till vid den norra trappan.",
+        "low",
+    ),
+    (
+        "Cykelstället vid spåren",
+        "lighting",
+        "Ingen belysning alls vid cykelstället.",
+        "Belysning och en kamera som syns.",
+        "medium",
+    ),
+    (
+        "Infartsparkeringen",
+        "vegetation",
+        "Buskarna har vuxit igen och skymmer gångvägen.",
+        "Beskär buskarna till knähöjd längs gångvägen.",
+        "medium",
+    ),
+]
 
 
 def invitation_link(live_server, email: str) -> str:
@@ -275,8 +283,18 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
     check(phone, screenshot_dir, "partner")
     phone.context.close()
 
-    # A second walk in the autumn; the organizer marks the path as the same problem.
-    second_walk(live_server, place_id)
+    # A second round walks the place in the autumn: a trader submits the safety walk on a
+    # phone, through the real assignment page.
+    enrolment = second_walk_round(live_server, place_id)
+    walker = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 780}, locale="sv-SE"
+    ).new_page()
+    log_in(walker, WALKER_EMAIL)
+    walker.goto(f"/learn/{enrolment}/safe-urban-planning/assignment")
+    submit_safety_walk(walker, answers(SECOND_WALK_FINDINGS))
+    walker.context.close()
+
+    # The organizer marks the path as the same problem as the first walk's.
     page.goto(f"/organize/places/{place_id}")
     later = page.locator(".finding", has_text="Nya lampor")
     later.get_by_role("link", name="Samma som en tidigare iakttagelse?").click()
@@ -293,8 +311,10 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
     walks = page.locator(".walks-table")
     expect(walks).to_contain_text("Vandring 2")
     expect(walks).to_contain_text("Hösten")
-    # Walk 2: the bike stand is new, the path still there, the bus shelter gone.
-    expect(walks.locator("tr", has_text="Nya problem")).to_contain_text("1")
+    expect(page.locator("main")).not_to_contain_text(WALKER)
+    # Walk 2: the bike stand and the bushes are new, the path still there, the bus
+    # shelter gone.
+    expect(walks.locator("tr", has_text="Nya problem")).to_contain_text("2")
     expect(walks.locator("tr", has_text="Kvar")).to_contain_text("1")
     expect(walks.locator("tr", has_text="Borta")).to_contain_text("1")
     expect(page.locator("#measure-list, .measure-list")).to_contain_text(LIGHTING)
@@ -338,6 +358,6 @@ def test_the_owner_builds_a_plan_and_the_police_update_it_from_a_phone(
         flat = "".join(text.split())
         for shown in ("Lägesbild:", PLACE, LIGHTING, PATROL, "Vandring2", "Kvar"):
             assert "".join(shown.split()) in flat, shown
-        for secret in (PARTICIPANT, "Olle Ägare", "Pia Polis", "Hösten", "Våren"):
+        for secret in (PARTICIPANT, WALKER, "Olle Ägare", "Pia Polis", "Hösten", "Våren"):
             assert "".join(secret.split()) not in flat, secret
     viewer.context.close()
