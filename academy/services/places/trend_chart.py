@@ -89,8 +89,8 @@ def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
             lines.append(f"{name}: {', '.join(str(count) for count in series)}.")
         empty = _("No findings yet.")
 
-    heading = charts.wrap(title, (TREND_CHART_WIDTH - 2 * MARGIN) // 10)
-    top = 28 + 22 * len(heading) + 12
+    heading, below = charts.narrow_heading(title, subtitle, TREND_CHART_WIDTH)
+    top = below + 12
     body = _ROW_HEIGHT * len(rows) if columns else 40
     out = charts.open_svg(
         language=language,
@@ -101,12 +101,7 @@ def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
         width=TREND_CHART_WIDTH,
         heading=False,
     )
-    for index, line in enumerate(heading):
-        out.append(
-            f'<text x="{MARGIN}" y="{28 + 22 * index}" font-size="18" font-weight="bold">'
-            f"{escape(line)}</text>"
-        )
-    out.append(f'<text x="{MARGIN}" y="{28 + 22 * len(heading)}">{escape(subtitle)}</text>')
+    out += heading
     if not columns:
         out.append(f'<text x="{MARGIN}" y="{top + 24}">{escape(empty)}</text>')
         out.append("</svg>")

@@ -8,7 +8,6 @@ from ...models import Organisation
 from .. import audit
 from .contents import (
     MeasureLine,
-    OpenFinding,
     PlaceSituation,
     Situation,
     place_situation,
@@ -21,7 +20,6 @@ __all__ = [
     "PDF_FINDINGS_MAX",
     "SITUATION_STYLESHEET",
     "MeasureLine",
-    "OpenFinding",
     "PlaceSituation",
     "Situation",
     "document_language",

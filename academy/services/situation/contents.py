@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ from ...models import (
     Finding,
     FindingCategory,
     FindingSeverity,
-    FindingStatus,
     Measure,
     MeasureStatus,
     Organisation,
@@ -33,19 +32,8 @@ from ...models import (
 )
 from ..places.labels import OPEN_STATUSES, SEVERITIES
 from ..places.listing import FINDING_COLUMNS, FindingFilters, finding_criteria
+from ..places.shared import SharedFinding
 from ..places.walks import CompareBy, WalkComparison, compare_walks
-
-
-@dataclass(frozen=True, slots=True)
-class OpenFinding:
-    id: int
-    spot: str
-    category: FindingCategory
-    severity: FindingSeverity | None
-    observation: str
-    suggestion: str
-    status: FindingStatus
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +45,7 @@ class PlaceSituation:
     # The open findings (new or planned) counted by category and severity, and listed by
     # category, the most serious first.
     open_counts: Mapping[tuple[FindingCategory, FindingSeverity | None], int]
-    open_findings: tuple[OpenFinding, ...]
+    open_findings: tuple[SharedFinding, ...]
 
     @property
     def open_total(self) -> int:
@@ -152,9 +140,9 @@ def _place(session: Session, place: Place, by: CompareBy) -> PlaceSituation:
     serious = {severity: index for index, severity in enumerate(SEVERITIES)}
     findings = sorted(
         (
-            OpenFinding(**row._mapping)
+            SharedFinding(**row._mapping)
             for row in session.execute(
-                select(*FINDING_COLUMNS, Finding.created_at)
+                select(*FINDING_COLUMNS)
                 .join(Cohort, Cohort.id == Finding.cohort_id)
                 .where(*criteria)
             )
