@@ -12,12 +12,12 @@ from ...content import Course
 from ...labels import ROLE_SINGULAR
 from .. import spreadsheets
 from ..spreadsheets import Cell
-from .results import Evaluation, SurveyResult
-from .surveys import BEFORE, END, RECOMMEND
+from .results import Evaluation
+from .surveys import BEFORE, END, RECOMMEND, Survey
 
 
-def survey_title(result: SurveyResult, course: Course, language: str) -> str:
-    survey = result.survey
+def survey_title(survey: Survey, course: Course, language: str) -> str:
+    """The survey's name, in the current locale."""
     if survey.key == BEFORE:
         return _("Before the course")
     if survey.key == END:
@@ -50,7 +50,7 @@ def evaluation_table(
             header.append(_("Confidence, %(number)d. %(part)s (1-5)", number=number, part=title))
         rows: list[list[Cell]] = []
         for result in evaluation.shown:
-            title = survey_title(result, course, language)
+            title = survey_title(result.survey, course, language)
             named = result.shown_roles
             others = any(group.role is None for group in result.roles) or (
                 # A survey without ratings names its roles by the same rule.
