@@ -5,10 +5,10 @@ without the person, and nothing of completion or the certificate waits for it.""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from ...content import Course
@@ -26,14 +26,14 @@ from .blueprint import bp
 def _chosen(form, field) -> None:
     if not field.data:
         raise ValidationError(_l("Choose an answer."))
-    if field.data not in {value for value, _label in field.choices}:
+    if field.data not in {choice.value for choice in field.choices}:
         raise ValidationError(_l("Choose one of the answers shown."))
 
 
 def _scale(label, low, high) -> RadioField:
-    choices = [(str(n), str(n)) for n in evaluation.RATINGS]
-    choices[0] = ("1", f"1 {low}")
-    choices[-1] = ("5", f"5 {high}")
+    choices = [SelectChoice(str(n), str(n)) for n in evaluation.RATINGS]
+    choices[0] = SelectChoice("1", f"1 {low}")
+    choices[-1] = SelectChoice("5", f"5 {high}")
     return RadioField(label, choices=choices, validators=[_chosen], validate_choice=False)
 
 
@@ -58,7 +58,11 @@ def survey_form_class(survey: evaluation.Survey, course: Course, language: str) 
         )
         Form.recommend = RadioField(
             _l("Would you recommend the course to a colleague?"),
-            choices=[("yes", _l("Yes")), ("no", _l("No")), ("unsure", _l("Not sure"))],
+            choices=[
+                SelectChoice("yes", _l("Yes")),
+                SelectChoice("no", _l("No")),
+                SelectChoice("unsure", _l("Not sure")),
+            ],
             validators=[_chosen],
             validate_choice=False,
         )
@@ -96,6 +100,9 @@ def evaluation_survey(enrolment_id: int, survey_key: str):
     if form is None:
         if evaluation.has_answered(get_session(), enrolment, survey):
             flash(_("You have already answered this survey, or skipped it."), "info")
+            return redirect(back)
+        if request.method == "POST":
+            flash(_("This survey is not open to you now."), "info")
             return redirect(back)
     elif form.validate_on_submit():
         answers = evaluation.Answers(
