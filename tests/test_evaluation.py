@@ -36,6 +36,7 @@ from tests.factories import (
 )
 from tests.test_route_security import complete_course, fake_pdf  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("fake_pdf")
 TODAY = date(2026, 12, 7)
 
 
@@ -74,7 +75,7 @@ class Round:
 
 
 @pytest.fixture
-def round_(app_context, db, fake_pdf):  # noqa: F811
+def round_(app_context, db):
     return Round(db)
 
 
@@ -95,7 +96,7 @@ def test_before_until_the_first_step_and_end_when_every_part_is_completed(round_
     assert keys() == [evaluation.END]
 
 
-def test_after_each_part_only_when_the_round_asks(app_context, db, fake_pdf):  # noqa: F811
+def test_after_each_part_only_when_the_round_asks(app_context, db):
     each = Round(db, evaluate_each_part=True)
     enrolment = each.enrol(db)
     complete_course(db, enrolment, each.course)
@@ -166,7 +167,7 @@ def statements(db):
     event.remove(target, "before_cursor_execute", record)
 
 
-def test_no_query_joins_an_answer_to_a_person(app, client, db, fake_pdf, statements):  # noqa: F811
+def test_no_query_joins_an_answer_to_a_person(app, client, db, statements):
     """Every statement of answering, skipping, the dashboard, the results page and both
     exports: none that reads or writes the answers names the markers, enrolments or users."""
     with app.app_context():
@@ -240,7 +241,7 @@ def completed(app, db, round_=None, **cohort_values):
     return round_, enrolment
 
 
-def test_the_certificate_never_waits_for_the_evaluation(app, client, db, fake_pdf):  # noqa: F811
+def test_the_certificate_never_waits_for_the_evaluation(app, client, db):
     round_, enrolment = completed(app, db)
     db.refresh(enrolment)
     assert enrolment.status == EnrolmentStatus.COMPLETED
@@ -265,7 +266,7 @@ def test_the_certificate_never_waits_for_the_evaluation(app, client, db, fake_pd
     assert db.scalar(select(func.count()).select_from(EvaluationAnswer)) == 0
 
 
-def test_answering_through_the_page_once(app, client, db, fake_pdf):  # noqa: F811
+def test_answering_through_the_page_once(app, client, db):
     round_, enrolment = completed(app, db)
     client.login_as(enrolment.user)
     url = f"/learn/{enrolment.id}/evaluation/end"
@@ -305,7 +306,7 @@ def test_the_before_survey_on_the_course_page_of_a_new_participant(app, client, 
         ("relevance", "4.5"),
     ],
 )
-def test_bad_input_is_shown_again_and_nothing_stored(app, client, db, fake_pdf, field, value):  # noqa: F811
+def test_bad_input_is_shown_again_and_nothing_stored(app, client, db, field, value):
     round_, enrolment = completed(app, db)
     client.login_as(enrolment.user)
     answer = client.post_form(
@@ -316,7 +317,7 @@ def test_bad_input_is_shown_again_and_nothing_stored(app, client, db, fake_pdf, 
     assert db.scalar(select(func.count()).select_from(EvaluationMarker)) == 0
 
 
-def test_unknown_surveys_are_not_found_and_closed_ones_say_so(app, client, db, fake_pdf):  # noqa: F811
+def test_unknown_surveys_are_not_found_and_closed_ones_say_so(app, client, db):
     round_, enrolment = completed(app, db)
     client.login_as(enrolment.user)
     assert client.get(f"/learn/{enrolment.id}/evaluation/part-safe-design").status_code == 404
@@ -332,7 +333,7 @@ def test_unknown_surveys_are_not_found_and_closed_ones_say_so(app, client, db, f
     assert db.scalar(select(func.count()).select_from(EvaluationMarker)) == 0
 
 
-def test_a_post_without_the_csrf_token_is_refused(app, client, db, fake_pdf):  # noqa: F811
+def test_a_post_without_the_csrf_token_is_refused(app, client, db):
     round_, enrolment = completed(app, db)
     client.login_as(enrolment.user)
     answer = client.flask.post(f"/learn/{enrolment.id}/evaluation/end", data=form_of(round_.course))
@@ -349,7 +350,7 @@ def results_page(app, client, db, round_):
     return client.get(f"/organize/cohorts/{round_.cohort.id}/evaluation").get_data(as_text=True)
 
 
-def test_nothing_is_shown_below_five_answers(app, client, db, fake_pdf):  # noqa: F811
+def test_nothing_is_shown_below_five_answers(app, client, db):
     with app.app_context():
         round_ = Round(db)
         round_.answered(db, 4, change="Hemlig synpunkt från en av fyra")
@@ -361,7 +362,7 @@ def test_nothing_is_shown_below_five_answers(app, client, db, fake_pdf):  # noqa
         assert evaluation.evaluation(db, round_.cohort, round_.course).result("end").changes == []
 
 
-def test_from_five_answers_the_results_the_chart_and_the_free_text(app, client, db, fake_pdf):  # noqa: F811
+def test_from_five_answers_the_results_the_chart_and_the_free_text(app, client, db):
     with app.app_context():
         round_ = Round(db)
         round_.answered(db, 4, survey=evaluation.BEFORE, level=2)
@@ -409,7 +410,7 @@ def test_a_role_is_shown_apart_only_with_five_answers_and_a_rest_of_none_or_five
     assert {role.value for role in large} == shown and rest is others
 
 
-def test_small_roles_are_not_broken_down(app, client, db, fake_pdf):  # noqa: F811
+def test_small_roles_are_not_broken_down(app, client, db):
     with app.app_context():
         round_ = Round(db)
         round_.answered(db, 5)
@@ -427,9 +428,7 @@ def export(client, round_, chosen):
     )
 
 
-def test_the_export_holds_only_surveys_with_five_answers_text_never_calculated(
-    app, client, db, fake_pdf
-):  # noqa: F811
+def test_the_export_holds_only_surveys_with_five_answers_text_never_calculated(app, client, db):
     with app.app_context():
         round_ = Round(db)
         round_.answered(db, 4, survey=evaluation.BEFORE)
