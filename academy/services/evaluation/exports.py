@@ -34,7 +34,7 @@ def evaluation_table(
 ) -> tuple[list[str], list[list[Cell]]]:
     """The header and the rows of the exports, translated, not yet neutralised."""
     with force_locale(language):
-        recommend = {"yes": _("Yes"), "no": _("No"), "unsure": _("Unsure")}
+        recommend = {"yes": _("Yes"), "no": _("No"), "unsure": _("Not sure")}
         other = _("Other roles")
         header = [
             _("Survey"),
