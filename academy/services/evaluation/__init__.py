@@ -1,7 +1,7 @@
 """The course evaluation: anonymous surveys of a round (docs/decisions.md, "Course
 evaluation")."""
 
-from .chart import evaluation_chart_svg
+from .chart import evaluation_chart_svg, one_decimal
 from .exports import evaluation_csv, evaluation_table, evaluation_xlsx, survey_title
 from .results import MIN_ANSWERS, Evaluation, SurveyResult, evaluation, role_groups
 from .surveys import (
@@ -47,6 +47,7 @@ __all__ = [
     "evaluation_xlsx",
     "has_answered",
     "markers_of",
+    "one_decimal",
     "open_surveys",
     "role_groups",
     "survey_of",

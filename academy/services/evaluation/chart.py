@@ -4,12 +4,12 @@ its end. Only surveys with enough answers are drawn; every number is also writte
 
 from __future__ import annotations
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from ...content import Course
 from .. import charts
-from ..charts import MARGIN, WIDTH, escape
+from ..charts import MARGIN, escape
 from .results import Distribution, Evaluation
 from .surveys import BEFORE, END
 
@@ -18,6 +18,8 @@ _GREEN = "#1b6e3a"
 _ORANGE = "#a35200"
 _GREY = "#6b6b6b"
 _BAR = 20
+# Narrow, so that on a phone the chart is scaled down little and its text stays legible.
+WIDTH = 440
 _BAR_WIDTH = WIDTH - 2 * MARGIN
 
 
@@ -64,6 +66,7 @@ def evaluation_chart_svg(evaluation: Evaluation, course: Course, language: str) 
         description=" ".join(described),
         id_prefix=prefix,
         height=y + 8,
+        width=WIDTH,
         heading=False,
     )
     # The heading without narrow_heading's (empty) subtitle.
@@ -71,12 +74,17 @@ def evaluation_chart_svg(evaluation: Evaluation, course: Course, language: str) 
     return "\n".join(out) + "\n"
 
 
+def one_decimal(value: float) -> str:
+    """4.2 as the current locale writes it (4,2 in Swedish and Norwegian)."""
+    return format_decimal(value, format="0.0")
+
+
 def _rating_text(values: Distribution) -> str:
     if values.average is None:
         return _("no answers")
     return _(
         "%(average)s of 5 (%(count)d answers)",
-        average=f"{values.average:.1f}",
+        average=one_decimal(values.average),
         count=values.answered,
     )
 
@@ -131,7 +139,9 @@ def _confidence(body, described, y, course: Course, language: str, before, end) 
         f'<text x="{MARGIN}" y="{y + 16}" font-size="16" font-weight="bold">'
         f"{escape(heading)}</text>"
     )
-    body += charts.legend([(style, label) for _result, label, style in series], y=y + 28)
+    body += charts.legend(
+        [(style, label) for _result, label, style in series], y=y + 28, width=WIDTH
+    )
     y += 60
     for number, part in enumerate(course.parts, 1):
         name = f"{number}. {part.title.get(language) or part.title.get('en', part.slug)}"
@@ -151,7 +161,9 @@ def _confidence(body, described, y, course: Course, language: str, before, end) 
                     f"{style}/>"
                 )
             texts.append(
-                f"{label}: {values.average:.1f}" if values.average is not None else f"{label}: -"
+                f"{label}: {one_decimal(values.average)}"
+                if values.average is not None
+                else f"{label}: -"
             )
             y += _BAR + 6
         text = " · ".join(texts)

@@ -38,6 +38,7 @@ def evaluation_results(cohort_id: int):
         # The chart escapes every text it draws (tests/test_evaluation.py checks it).
         chart=Markup(chart) if chart else None,  # noqa: S704
         export=ButtonForm(),
+        one_decimal=evaluation.one_decimal,
     )
 
 
