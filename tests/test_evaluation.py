@@ -34,7 +34,11 @@ from tests.factories import (
     make_organizer,
     make_user,
 )
-from tests.test_route_security import complete_course, fake_pdf  # noqa: F401
+from tests.test_route_security import (  # noqa: F401
+    _assignment_answers,
+    complete_course,
+    fake_pdf,
+)
 
 pytestmark = pytest.mark.usefixtures("fake_pdf")
 TODAY = date(2026, 12, 7)
@@ -475,3 +479,44 @@ def test_the_marker_is_in_the_data_export_and_erased_the_answer_stays(round_, db
     privacy.erase_account(db, enrolment.user, withdraw_certificates=False)
     assert db.scalar(select(func.count()).select_from(EvaluationMarker)) == 0
     assert db.scalar(select(func.count()).select_from(EvaluationAnswer)) == 1
+
+
+def test_the_organizer_turns_on_the_survey_after_each_part(app, client, db):
+    with app.app_context():
+        round_ = Round(db)
+        enrolment = round_.enrol(db)
+        part = round_.course.parts[0]
+        for lesson in part.lessons:
+            progress_service.complete_lesson(db, enrolment, round_.course, part, lesson.slug)
+        answers = {
+            item.slug: next(c.slug for c in item.choices if c.correct) for item in part.quiz.items
+        }
+        progress_service.submit_quiz(db, enrolment, round_.course, part, answers, "eval-part")
+        progress_service.save_assignment(
+            db,
+            enrolment,
+            round_.course,
+            part,
+            _assignment_answers(part.assignment.fields),
+            submit=True,
+        )
+    db.commit()
+    client.login_as(enrolment.user)
+    survey = f"/learn/{enrolment.id}/evaluation/part-{part.slug}"
+    assert survey not in client.get(f"/learn/{enrolment.id}/").get_data(as_text=True)
+    client.login_as(round_.organizer.user)
+    answer = client.post_form(
+        f"/organize/cohorts/{round_.cohort.id}/edit",
+        {"course": "safer-streets", "name": round_.cohort.name, "evaluate_each_part": "y"},
+    )
+    assert answer.status_code == 302
+    db.refresh(round_.cohort)
+    assert round_.cohort.evaluate_each_part is True
+    client.login_as(enrolment.user)
+    assert survey in client.get(f"/learn/{enrolment.id}/").get_data(as_text=True)
+    form = client.get(survey).get_data(as_text=True)
+    assert 'name="overall"' in form and "confidence_" not in form
+    data = form_of(round_.course)
+    assert client.post_form(survey, data).status_code == 302
+    row = db.scalars(select(EvaluationAnswer)).one()
+    assert (row.survey, row.overall, row.confidence) == (f"part-{part.slug}", 5, {})
