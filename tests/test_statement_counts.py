@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "organize: organisation": ("organizer", "/organize/organisations/{organisation_id}"),
     "organize: cohort": ("organizer", "/organize/cohorts/{cohort_id}"),
     "organize: report": ("organizer", "/organize/cohorts/{cohort_id}/report"),
+    "organize: evaluation": ("organizer", "/organize/cohorts/{cohort_id}/evaluation"),
     "organize: assignments list": ("organizer", "/organize/cohorts/{cohort_id}/assignments"),
     "organize: assignment review": (
         "organizer",

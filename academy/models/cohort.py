@@ -28,6 +28,8 @@ class Cohort(Base):
     # How many live sessions must be attended when attendance is required.
     required_sessions: Mapped[int] = mapped_column(default=0)
     assignments_need_approval: Mapped[bool] = mapped_column(default=False)
+    # Ask the evaluation after each part too, not only at the end of the course.
+    evaluate_each_part: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -11,7 +11,7 @@ from ...content import get_course
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import Cohort, Enrolment, EnrolmentStatus, LessonProgress, LiveSession, utcnow
-from ...services import certificates, completion
+from ...services import certificates, completion, evaluation
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -75,9 +75,14 @@ def dashboard():
     held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
     attended = attendance_counts(enrolments)
+    courses = {e.id: get_course(e.cohort.course_slug) for e in enrolments}
+    surveys = evaluation.open_surveys(
+        get_session(),
+        [(e, courses[e.id], progress[e.id]) for e in enrolments if courses[e.id] is not None],
+    )
     rows = []
     for enrolment in enrolments:
-        course = get_course(enrolment.cohort.course_slug)
+        course = courses[enrolment.id]
         if course is None:
             continue
         state = progress[enrolment.id]
@@ -92,6 +97,7 @@ def dashboard():
                 ),
                 "sessions": sessions[enrolment.cohort_id],
                 "certificate": held.get(enrolment.id),
+                "surveys": surveys[enrolment.id],
             }
         )
     return render_template("learn/dashboard.html", rows=rows)
@@ -127,6 +133,7 @@ def course_overview(enrolment_id: int):
         next=progress_service.next_step(course, state),
         standing=standing,
         sessions=sessions,
+        surveys=evaluation.open_surveys(get_session(), [(enrolment, course, state)])[enrolment.id],
     )
 
 
