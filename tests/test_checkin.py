@@ -302,7 +302,7 @@ def test_the_check_in_is_in_the_users_language(app, client, db):
     db.flush()
     client.login_as(enrolment.user)
     body = text_of(client.post_form(f"/learn/sessions/{live.id}/check-in", {"code": "x"}))
-    assert "Det är inte koden för det här tillfället." in body
+    assert "Det är inte koden för den här kursträffen." in body
 
 
 @pytest.mark.parametrize(
@@ -417,9 +417,9 @@ def test_a_session_tied_to_a_part_asks_to_finish_it_first(client, db, course):
     enrolment.user.locale = "sv"
     db.flush()
     dashboard = text_of(client.get("/learn/"))
-    assert f"Före tillfället den {day.day} " in dashboard
+    assert f"Före kursträffen den {day.day} " in dashboard
 
     # Once the part is done the dashboard stops asking.
     complete_part(client, enrolment, part)
     dashboard = text_of(client.get("/learn/"))
-    assert "Före tillfället" not in dashboard
+    assert "Före kursträffen" not in dashboard
