@@ -264,7 +264,7 @@ def test_wrong_and_missing_codes_are_said_at_the_field(app, client, db):
     target = f"/learn/sessions/{live.id}/check-in"
     wrong = "111111" if code_now(app, live) != "111111" else "222222"
     answer = client.post_form(target, {"code": wrong})
-    assert answer.status_code == 400
+    assert answer.status_code == 200
     body = text_of(answer)
     assert 'class="field-error" id="code-error"' in body
     assert "That is not the code of this session." in body
@@ -285,7 +285,7 @@ def test_wrong_codes_are_limited_per_user(app, client, db):
         assert "That is not the code" in text_of(client.post_form(target, {"code": wrong}))
     # The eleventh attempt is refused, even with the right code, and said at the field.
     answer = client.post_form(target, {"code": right})
-    assert answer.status_code == 400
+    assert answer.status_code == 200
     assert "Too many wrong codes." in text_of(answer)
     assert attendance_rows(db, live) == []
     # Another participant is not held up.
@@ -314,7 +314,7 @@ def test_check_in_works_only_for_that_session_round_and_time(app, client, db, ca
     live = make_live(db, cohort, starts_in=timedelta(minutes=-10))
     code = code_now(app, live)
     target = live
-    expected = 400
+    expected = 200
     if case == "other-session":
         target = make_live(db, cohort, starts_in=timedelta(minutes=-5), title="Second walk")
     elif case == "other-round":

@@ -597,7 +597,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     # code and is shown again with its error.
     "/learn/sessions/<int:session_id>/check-in": {
         "GET": PARTICIPANT,
-        "POST": (LOGIN, 400, 404, 404, 404, 404),
+        "POST": PARTICIPANT,
     },
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {

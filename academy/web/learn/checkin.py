@@ -95,7 +95,6 @@ def check_in(session_id: int):
             if outcome is checkin.Outcome.WRONG_CODE:
                 _wrong_code()
             form.code.errors.append(_message(outcome))
-    status = 200 if not form.errors else 400
     return render_template(
         "learn/check_in.html",
         live=live,
@@ -105,7 +104,7 @@ def check_in(session_id: int):
         opens_at=checkin.window(live)[0],
         closed=now > live.ends_at,
         present=present,
-    ), status
+    )
 
 
 def _message(outcome: checkin.Outcome) -> str:
