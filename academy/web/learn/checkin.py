@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -90,7 +90,7 @@ def check_in(session_id: int):
             )
             if outcome in (checkin.Outcome.CHECKED_IN, checkin.Outcome.ALREADY):
                 session.commit()
-                flash(_("You are checked in to %(title)s.", title=live.title), "success")
+                # The dashboard says it, at the top of the round's card.
                 return redirect(url_for("learn.dashboard"))
             if outcome is checkin.Outcome.WRONG_CODE:
                 _wrong_code()
