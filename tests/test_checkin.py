@@ -19,7 +19,13 @@ from academy.models import (
     utcnow,
 )
 from academy.services import certificate_pdf, checkin
-from tests.factories import make_cohort, make_enrolment, make_organisation, make_organizer
+from tests.factories import (
+    PASSWORD,
+    make_cohort,
+    make_enrolment,
+    make_organisation,
+    make_organizer,
+)
 from tests.test_learn import (
     assignment_answers,
     complete_everything,
@@ -254,6 +260,21 @@ def test_the_qr_code_opens_the_check_in_with_the_code_filled_in(app, client, db)
     assert attendance_rows(db, live) == []  # a GET changes nothing
     client.post_form(f"/learn/sessions/{live.id}/check-in", {"code": code})
     assert [r.enrolment_id for r in attendance_rows(db, live)] == [enrolment.id]
+
+
+def test_the_qr_code_scanned_when_logged_out_comes_back_after_the_login(app, client, db):
+    cohort = make_cohort(db)
+    enrolment = make_enrolment(db, cohort=cohort)
+    live = make_live(db, cohort, starts_in=timedelta(minutes=-1))
+    code = code_now(app, live)
+    address = f"/learn/sessions/{live.id}/check-in?code={code}"
+    answer = client.get(address)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=")
+    logged_in = client.post_form(
+        "/login", {"email": enrolment.user.email, "password": PASSWORD, "next": address}
+    )
+    assert logged_in.headers["Location"] == address
+    assert f'value="{code}"' in text_of(client.get(address))
 
 
 def test_wrong_and_missing_codes_are_said_at_the_field(app, client, db):
