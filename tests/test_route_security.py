@@ -601,6 +601,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/learn/<int:enrolment_id>/evaluation/<survey_key>/skip": {
         "POST": participant_to("/learn/{enrolment_id}/")
     },
+    # Check-in to a live session of the participant's round; a form sent empty lacks the
+    # code and is shown again with its error.
+    "/learn/sessions/<int:session_id>/check-in": {
+        "GET": PARTICIPANT,
+        "POST": PARTICIPANT,
+    },
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {
         "GET": PARTICIPANT,
@@ -684,6 +690,8 @@ ROUTES: dict[str, dict[str, Row]] = {
         "GET": ORGANIZER,
         "POST": (LOGIN, 404, 404, 400, 404, 400),
     },
+    # The check-in screen: the world's session is next week, so it says when it opens.
+    "/organize/sessions/<int:session_id>/check-in": {"GET": ORGANIZER},
     "/organize/enrolments/<int:enrolment_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/enrolments/<int:enrolment_id>/withdraw": {
         "GET": ORGANIZER,

@@ -40,6 +40,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "learn: quiz result": ("participant", "/learn/{enrolment_id}/{part_slug}/quiz/{attempt_id}"),
     "learn: assignment": ("participant", "/learn/{enrolment_id}/{part_slug}/assignment"),
     "learn: place findings": ("participant", "/learn/{enrolment_id}/place"),
+    "learn: check-in": ("participant", "/learn/sessions/{session_id}/check-in"),
     "account: profile": ("participant", "/account"),
     "certificate: PDF download": ("participant", "/certificates/{certificate_id}/certificate.pdf"),
     "verify: certificate (public)": ("anonymous", "/verify/{code}"),
@@ -54,6 +55,7 @@ PAGES: dict[str, tuple[str, str]] = {
         "/organize/enrolments/{enrolment_id}/assignments/{part_slug}",
     ),
     "organize: attendance": ("organizer", "/organize/sessions/{session_id}/attendance"),
+    "organize: check-in screen": ("organizer", "/organize/sessions/{session_id}/check-in"),
     "organize: import review": ("organizer", "/organize/cohorts/{cohort_id}/import/{key}"),
     "organize: certificate manage": (
         "organizer",

@@ -52,6 +52,9 @@ class LiveSession(Base):
     ends_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(300), default="")
     video_url: Mapped[str] = mapped_column(String(500), default="")
+    # The part of the course the session discusses, if any: participants are told to
+    # finish it before the session.
+    part_slug: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cohort: Mapped[Cohort] = relationship()
