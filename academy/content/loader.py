@@ -2,9 +2,9 @@
 
 The layout and format are described in ``courses/README.md``. Reading a folder's files is
 ``course_files``; the course is built from them part by part (``lessons``, ``quizzes``,
-``assignments``, ``facilitator``, with Markdown rendered by ``rendering``). A course with any problem
-is left out of the catalog; ``load_courses`` returns the problems so the CLI can print
-them all and the app can refuse to serve half-checked content.
+``assignments``, ``facilitator``, with Markdown rendered by ``rendering``). A course with
+any problem is left out of the catalog; ``load_courses`` returns the problems so the CLI
+can print them all and the app can refuse to serve half-checked content.
 """
 
 from __future__ import annotations
