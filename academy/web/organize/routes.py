@@ -13,6 +13,7 @@ def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
     from . import (  # noqa: F401
         assignments,
+        facilitation,
         imports,
         live_sessions,
         measures,
