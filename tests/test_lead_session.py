@@ -105,7 +105,7 @@ def test_the_organizer_reads_the_notes_in_swedish_and_the_lists(client, round_):
     # The fixture course's notes in Swedish: run sheet with running minutes, questions,
     # exercise, what to bring.
     assert "Välkommen, och vad deltagarna läste i lektionerna." in page
-    assert "10–45" in page
+    assert "10\u201345" in page
     assert "Vilken sida av brottstriangeln kan vi ändra först?" in page
     assert "Ett problem, tre sidor" in page
     assert "<li>blädderblock och pennor</li>" in page
