@@ -241,3 +241,13 @@ def test_the_swedish_and_norwegian_notes_are_their_own_languages(real_course, pa
     # Letters of the other alphabet (the course's place names are in the lessons, not here).
     assert not re.search(r"[äö]", texts["nb"]), re.search(r"\w*[äö]\w*", texts["nb"])
     assert not re.search(r"[æø]", texts["sv"]), re.search(r"\w*[æø]\w*", texts["sv"])
+
+
+def test_courses_check_prints_a_problem_of_the_notes_and_fails(app, courses):
+    edit(courses / NOTES, "minutes: 60", "minutes: 75")
+    result = app.test_cli_runner().invoke(args=["courses", "check", "--courses-dir", str(courses)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{courses / NOTES}:1: the run sheet's minutes add up to 60, not the 75 of minutes",
+        "1 problem",
+    ]
