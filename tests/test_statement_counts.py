@@ -47,6 +47,10 @@ PAGES: dict[str, tuple[str, str]] = {
     "organize: organisation": ("organizer", "/organize/organisations/{organisation_id}"),
     "organize: cohort": ("organizer", "/organize/cohorts/{cohort_id}"),
     "organize: report": ("organizer", "/organize/cohorts/{cohort_id}/report"),
+    "organize: lead a session": (
+        "organizer",
+        "/organize/cohorts/{cohort_id}/parts/{part_slug}/lead",
+    ),
     "organize: assignments list": ("organizer", "/organize/cohorts/{cohort_id}/assignments"),
     "organize: assignment review": (
         "organizer",
