@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from academy.models import AudienceRole, EnrolmentStatus, PartState, utcnow
+from academy.models import AudienceRole, EnrolmentStatus, LiveSession, PartState, utcnow
 from academy.services import facilitation
 from tests.factories import (
     make_cohort,
@@ -132,6 +132,32 @@ def test_the_round_page_links_each_part(client, round_):
     page = client.get(f"/organize/cohorts/{cohort.id}").get_data(as_text=True)
     assert f'href="{lead_url(cohort)}"' in page
     assert f'href="{lead_url(cohort, NO_NOTES_PART)}"' in page
+
+
+def test_a_live_session_that_names_a_part_links_its_lead_page(client, db, round_):
+    """Live sessions name their part with issue 16 item 3 (``LiveSession.part_slug``);
+    until that column is merged this test has nothing to check."""
+    if not hasattr(LiveSession, "part_slug"):
+        pytest.skip("LiveSession.part_slug comes with live sessions tied to a part")
+    cohort, organizer, _people = round_
+    starts = utcnow() + timedelta(days=7)
+    for hours, title, part_slug in ((0, "Om del 1", PART), (24, "Utan del", None)):
+        db.add(
+            LiveSession(
+                cohort_id=cohort.id,
+                title=title,
+                starts_at=starts + timedelta(hours=hours),
+                ends_at=starts + timedelta(hours=hours + 2),
+                part_slug=part_slug,
+            )
+        )
+    db.flush()
+    client.login_as(organizer)
+    page = client.get(f"/organize/cohorts/{cohort.id}").get_data(as_text=True)
+    sessions = page[page.index('id="sessions-heading"') : page.index('id="lead-heading"')]
+    with_part, without_part = sessions.split("Utan del")
+    assert f'href="{lead_url(cohort)}">Leda kursträffen</a>' in with_part
+    assert "Leda kursträffen" not in without_part
 
 
 @pytest.mark.parametrize("who", ["other organizer", "participant", "unknown part", "no round"])
