@@ -845,7 +845,7 @@ def test_unexpected_files_and_bad_encoding(courses):
             f"{PART_ONE}/notes.txt",
             1,
             "unexpected file: a part folder holds part.yaml, quiz.yaml, assignment.yaml, "
-            "lessons/ and images/",
+            "facilitator.yaml, lessons/ and images/",
         ),
     ]
 
@@ -868,7 +868,7 @@ def test_image_folder_holds_used_svg_files_only(courses):
             f"{PART_ONE}/images/drafts/old.svg",
             1,
             "unexpected file: a part folder holds part.yaml, quiz.yaml, assignment.yaml, "
-            "lessons/ and images/",
+            "facilitator.yaml, lessons/ and images/",
         ),
         (f"{PART_ONE}/images/photo.jpg", 1, "images/ holds diagrams only: <name>.svg files"),
         (

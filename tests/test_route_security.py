@@ -660,6 +660,8 @@ ROUTES: dict[str, dict[str, Row]] = {
     },
     "/organize/cohorts/<int:cohort_id>/archive": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/cohorts/<int:cohort_id>/schedule.ics": {"GET": ORGANIZER},
+    # Leading a session: the facilitator notes and the participants' names.
+    "/organize/cohorts/<int:cohort_id>/parts/<part_slug>/lead": {"GET": ORGANIZER},
     "/organize/cohorts/<int:cohort_id>/participants/new": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/cohorts/<int:cohort_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/cohorts/<int:cohort_id>/report": {"GET": ORGANIZER},

@@ -49,6 +49,10 @@ PAGES: dict[str, tuple[str, str]] = {
     "organize: cohort": ("organizer", "/organize/cohorts/{cohort_id}"),
     "organize: report": ("organizer", "/organize/cohorts/{cohort_id}/report"),
     "organize: evaluation": ("organizer", "/organize/cohorts/{cohort_id}/evaluation"),
+    "organize: lead a session": (
+        "organizer",
+        "/organize/cohorts/{cohort_id}/parts/{part_slug}/lead",
+    ),
     "organize: assignments list": ("organizer", "/organize/cohorts/{cohort_id}/assignments"),
     "organize: assignment review": (
         "organizer",

@@ -23,12 +23,15 @@ from .model import (
     Catalog,
     Choice,
     Course,
+    Exercise,
+    FacilitatorNotes,
     FieldChoice,
     Image,
     Lesson,
     Part,
     Quiz,
     QuizItem,
+    RunStep,
 )
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "Choice",
     "Course",
     "CourseError",
+    "Exercise",
+    "FacilitatorNotes",
     "FieldChoice",
     "Image",
     "ImageHref",
@@ -48,6 +53,7 @@ __all__ = [
     "Problem",
     "Quiz",
     "QuizItem",
+    "RunStep",
     "content_version",
     "get_catalog",
     "get_course",

@@ -16,7 +16,7 @@ from typing import Any
 from .checks import Report, Section
 from .yamlsource import LineDict, YamlSyntaxError, parse_yaml
 
-PART_FILES = ("part.yaml", "quiz.yaml", "assignment.yaml")
+PART_FILES = ("part.yaml", "quiz.yaml", "assignment.yaml", "facilitator.yaml")
 
 
 class CourseFiles:
@@ -95,8 +95,8 @@ class CourseFiles:
                 self.problem(
                     relative,
                     1,
-                    "unexpected file: a part folder holds part.yaml, "
-                    "quiz.yaml, assignment.yaml, lessons/ and images/",
+                    "unexpected file: a part folder holds part.yaml, quiz.yaml, "
+                    "assignment.yaml, facilitator.yaml, lessons/ and images/",
                 )
         for folder in unlisted:
             self.problem("course.yaml", parts_line, f"folder {folder}/ is not listed in parts")

@@ -2,9 +2,9 @@
 
 The layout and format are described in ``courses/README.md``. Reading a folder's files is
 ``course_files``; the course is built from them part by part (``lessons``, ``quizzes``,
-``assignments``, with Markdown rendered by ``rendering``). A course with any problem
-is left out of the catalog; ``load_courses`` returns the problems so the CLI can print
-them all and the app can refuse to serve half-checked content.
+``assignments``, ``facilitator``, with Markdown rendered by ``rendering``). A course with
+any problem is left out of the catalog; ``load_courses`` returns the problems so the CLI
+can print them all and the app can refuse to serve half-checked content.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from types import MappingProxyType
 from .assignments import AssignmentBuilder
 from .checks import Problem, Report
 from .course_files import CourseFiles, content_version
+from .facilitator import FacilitatorBuilder
 from .lessons import LessonBuilder
 from .markdown import ImageHref, LessonHref, image_href, lesson_href
 from .model import DEFAULT_PASS_MARK, Catalog, Course, Part
@@ -86,6 +87,7 @@ class _CourseLoader:
         self.lessons = LessonBuilder(self.files, self.markdown)
         self.quizzes = QuizBuilder(self.files)
         self.assignments = AssignmentBuilder(self.files, self.markdown)
+        self.facilitator = FacilitatorBuilder(self.files)
         self.slug = ""
         self.slug_line = 1
         self.listed_lessons: set[tuple[str, str]] = set()
@@ -166,4 +168,5 @@ class _CourseLoader:
             assignment=assignment,
             # After the lessons and the assignment: they tell which diagrams are used.
             images=self.lessons.load_images(slug),
+            facilitator=self.facilitator.load_notes(slug),
         )

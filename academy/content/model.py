@@ -141,10 +141,42 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class RunStep:
+    """One step of a session's run sheet: what happens, and for how many minutes."""
+
+    minutes: int
+    text: Translated
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """The exercise a session does together: a title and Markdown instructions."""
+
+    title: Translated
+    instructions_html: Translated
+
+
+@dataclass(frozen=True, slots=True)
+class FacilitatorNotes:
+    """Notes for whoever leads a session on a part, shown to organizers only.
+
+    ``minutes`` is the session's length, which the run sheet's steps add up to;
+    ``questions`` are plain text, ``bring_html`` and the exercise's instructions Markdown.
+    """
+
+    minutes: int
+    questions: tuple[Translated, ...]
+    run_sheet: tuple[RunStep, ...]
+    exercise: Exercise
+    bring_html: Translated
+
+
+@dataclass(frozen=True, slots=True)
 class Part:
     """A part of a course: lessons in order, then an optional quiz and assignment.
 
-    ``images`` maps the name of each diagram (the file name without ``.svg``) to the image.
+    ``facilitator`` holds the notes for leading a session on the part, if the part has
+    them. ``images`` maps the name of each diagram (the file name without ``.svg``) to the image.
     """
 
     slug: str
@@ -154,6 +186,7 @@ class Part:
     quiz: Quiz | None
     assignment: Assignment | None
     images: Mapping[str, Image] = field(default_factory=lambda: MappingProxyType({}))
+    facilitator: FacilitatorNotes | None = None
 
     def lesson(self, slug: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.slug == slug), None)

@@ -15,6 +15,7 @@ def register_views() -> None:
         assignments,
         checkin,
         evaluation,
+        facilitation,
         imports,
         live_sessions,
         measures,
