@@ -17,6 +17,7 @@ from ...services import plans as plans_service
 from ..downloads import local_today
 from ..forms import require_button_form
 from ..params import int_arg
+from ..urls import url_for_ids
 from .access import (
     load_owned_plan,
     load_plan,
@@ -148,6 +149,7 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
         },
         review_form=review_form or (ReviewForm() if view.owner else None),
         today=today,
+        measure_url=url_for_ids("organize.measure", "measure_id"),
     )
 
 
