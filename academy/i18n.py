@@ -127,6 +127,8 @@ def _newstyle_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
         text = translate(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704 - our own catalog, trusted as Jinja does
+        if not variables and "%" not in text:
+            return text  # what "% {}" would give, without Markup's escaping helpers
         return text % variables
 
     return gettext
