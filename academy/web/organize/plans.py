@@ -141,9 +141,9 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
         plan=plan,
         organisation=plan.organisation,
         owner=view.owner,
+        kinds=plans_service.KIND_LABELS,
         # Translated once for the page: a lazy label looks its catalog up on every use,
         # and the page shows one per measure card.
-        kinds={kind: str(label) for kind, label in plans_service.KIND_LABELS.items()},
         statuses={
             status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
         },
