@@ -75,12 +75,17 @@ def localdate(value: datetime | None, tz: str | None = None, fmt: str = "long") 
     return format_date(value.astimezone(zone).date(), fmt, locale=get_locale())
 
 
-def dateformat(value: date | datetime | None = None, format: str | None = None) -> str:
+@pass_context
+def dateformat(
+    context: Context, value: date | datetime | None = None, format: str | None = None
+) -> str:
     """Flask-Babel's ``dateformat`` filter, remembered for calendar days: a page of measures
     or reviews shows the same few days over and over, and each formatting looks the
-    locale's patterns up anew. Times (and None, "today") go to Flask-Babel as before."""
+    locale's patterns up anew. The locale is the render's (``template_translations``; a
+    macro imported without context asks Flask-Babel, which takes as long as formatting).
+    Times (and None, "today") go to Flask-Babel as before."""
     if type(value) is date:
-        return _formatted_day(value, format, get_locale())
+        return _formatted_day(value, format, context.get("babel_locale") or get_locale())
     return flask_babel.format_date(value, format)
 
 
@@ -101,7 +106,8 @@ def _language_code(locale) -> str:
 
 
 def template_translations() -> dict[str, object]:
-    """``gettext`` and ``ngettext`` bound to this render's catalog, for the page templates.
+    """``gettext`` and ``ngettext`` bound to this render's catalog, for the page templates,
+    and its locale (for ``dateformat``).
 
     Flask-Babel's template callables look the catalog up again for every ``_()`` (several
     trips through ``g`` each), and a page makes dozens of them. A context processor runs
@@ -113,6 +119,7 @@ def template_translations() -> dict[str, object]:
     return {
         "gettext": _newstyle_gettext(translations.ugettext),
         "ngettext": _newstyle_ngettext(translations.ungettext),
+        "babel_locale": get_locale(),
     }
 
 
