@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from academy.content import Course
@@ -85,10 +85,7 @@ def create_database(
                 session, course, organisation.id, organisation.place_ids, report_participants
             )
             path_values |= fill_place_plan(
-                session,
-                organisation.id,
-                organisation.place_ids[0],
-                int(path_values["report_cohort"]),
+                session, course, organisation.id, organisation.place_ids[0]
             )
             if roster_participants:
                 path_values |= fill_roster_cohort(
@@ -271,18 +268,35 @@ def fill_roster_cohort(
 
 def fill_place_plan(
     session: Session,
+    course: Course,
     organisation_id: int,
     place_id: int,
-    cohort_id: int,
     findings: int = 2_000,
     measures: int = 30,
+    walks: int = 8,
 ) -> dict[str, str]:
     """``findings`` findings of safety walks at one place and an action plan for it with
     ``measures`` measures, each answering a few findings, in every status, some overdue:
-    the place page and the plan page of a town that has walked a place for years.
-    Returns {"place": its id, "plan": the plan's id}."""
+    the place page, the plan page and the comparison of walks of a town that has walked a
+    place for years. The findings come from ``walks`` archived rounds half a year apart;
+    every fifth finding of a walk after the first is marked as the same problem as a
+    finding of the walk before (as an organizer would), so that each column has new,
+    still-there and gone problems. Returns {"place": its id, "plan": the plan's id}."""
     now = utcnow()
     today = now.date()
+    walk_ids = [
+        insert_round(
+            session,
+            organisation_id,
+            course,
+            f"Station square, walk {number + 1}",
+            place_id,
+            today - timedelta(days=180 * (walks - number) + 30),
+            archived=True,
+        )
+        for number in range(walks)
+    ]
+    per_walk = -(-findings // walks)
     categories = list(FindingCategory)
     severities = list(FindingSeverity)
     finding_ids = insert_rows(
@@ -291,19 +305,31 @@ def fill_place_plan(
         [
             {
                 "place_id": place_id,
-                "cohort_id": cohort_id,
+                "cohort_id": walk_ids[n // per_walk],
                 "part_slug": "situational-prevention",
                 "position": n % 8,
-                "spot": f"Spot {n} by the station",
+                "spot": f"Spot {n % per_walk} by the station",
                 "category": categories[n % len(categories)],
                 "observation": "Dark and deserted after six in the evening.",
                 "suggestion": "Better lighting and trimmed bushes.",
                 "severity": severities[n % len(severities)],
-                "created_at": now - timedelta(days=n % 700, minutes=n),
+                "created_at": now
+                - timedelta(days=180 * (walks - n // per_walk), minutes=n % per_walk),
             }
             for n in range(findings)
         ],
     )
+    # Marked rows name the first finding of their problem (services.places.same_as).
+    first_of: dict[int, int] = {}
+    marks = []
+    for n in range(per_walk, findings):
+        if n % 5 == 0:
+            earlier = finding_ids[n - per_walk]
+            first = first_of.get(earlier, earlier)
+            first_of[finding_ids[n]] = first
+            marks.append({"id": finding_ids[n], "same_as_id": first})
+    if marks:
+        session.execute(update(Finding), marks)
     [plan_id] = insert_rows(
         session,
         Plan,

@@ -135,6 +135,11 @@ TARGETS: list[Target] = [
     # place page of those 2,000 findings sits at 0.07 (16 ms in-process, 60 % template);
     # its target comes with the comparison over walks (issue 15, item 4), which it becomes.
     Target("/organize/plans/{plan}", 0.15, login="organizer"),
+    # Issue 15, item 4: the same place's walks compared (fill_place_plan: its 2,000
+    # findings from eight walks half a year apart, a fifth of each later walk marked as
+    # the same problem as one of the walk before), with the 30 measures beside them, in a
+    # fixed number of statements (tests/test_walks.py asserts it for 10 and 2,000).
+    Target("/organize/places/{place}/walks", 0.15, login="organizer"),
     Target(
         "/organize/cohorts/{roster_cohort}",
         0.05,

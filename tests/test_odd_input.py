@@ -565,6 +565,7 @@ FORMS: dict[type, tuple[Use, ...]] = {
         for path in (
             "/organize/plans/{plan_id}/measures/new",
             "/organize/measures/{measure_id}/edit",
+            "/organize/plans/{plan_id}/proposals/{proposal_id}/accept",
         )
     ),
     plan_forms.MeasureStatusForm: (
@@ -572,6 +573,20 @@ FORMS: dict[type, tuple[Use, ...]] = {
             "partner_organizer",
             "/organize/measures/{measure_id}/status",
             {"status": "dropped", "reason": "Ersätts av kamerabevakning."},
+        ),
+    ),
+    plan_forms.ProposalMergeForm: (
+        Use(
+            "organizer",
+            "/organize/plans/{plan_id}/proposals/{proposal_id}/merge",
+            {"measure": "{measure_id}", "note": "Föreslaget i kursen: fastighetsskötarrunda."},
+        ),
+    ),
+    plan_forms.ProposalDropForm: (
+        Use(
+            "organizer",
+            "/organize/plans/{plan_id}/proposals/{proposal_id}/drop",
+            {"reason": "Finns redan i medborgarlöftet."},
         ),
     ),
     plan_forms.NoteForm: (

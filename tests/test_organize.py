@@ -20,6 +20,7 @@ from academy.models import (
     FindingCategory,
     Invitation,
     LiveSession,
+    MeasureProposal,
     Organisation,
     Organizer,
     OutboxMail,
@@ -75,10 +76,22 @@ def test_admin_creates_an_organisation_and_invites_an_organizer(client, db):
     client.login_as(admin)
     response = client.post_form(
         "/organize/organisations/new",
-        {"name": "Kongsvinger kommune", "kind": "municipality", "timezone": "Europe/Oslo"},
+        {
+            "name": "Kongsvinger kommune",
+            "kind": "municipality",
+            "timezone": "Europe/Oslo",
+            "language": "nb",
+        },
     )
     organisation = db.scalars(select(Organisation)).one()
     assert response.headers["Location"] == f"/organize/organisations/{organisation.id}"
+    # Its lägesbild is written in Norwegian, whoever downloads it.
+    assert organisation.language == "nb"
+    wrong = client.post_form(
+        "/organize/organisations/new",
+        {"name": "Sarpsborg kommune", "kind": "municipality", "language": "de"},
+    )
+    assert wrong.status_code == 200 and 'id="language-error"' in wrong.get_data(as_text=True)
     again = client.post_form(
         "/organize/organisations/new", {"name": "Kongsvinger kommune", "kind": "municipality"}
     )
@@ -333,6 +346,15 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         created_by_id=organizer_row.user_id,
     )
     review = plans.add_review(db, plan, date(2027, 6, 1), "", added_by_id=organizer_row.user_id)
+    proposal = MeasureProposal(
+        place_id=place.id,
+        cohort_id=cohort.id,
+        enrolment_id=enrolment.id,
+        part_slug="place-collaboration",
+        what="Secret proposal",
+    )
+    db.add(proposal)
+    db.flush()
     urls = organizer_urls(
         app,
         cohort,
@@ -347,6 +369,7 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
         plan_id=plan.id,
         measure_id=measure.id,
         review_id=review.id,
+        proposal_id=proposal.id,
     )
     assert len(urls) >= 15
 
@@ -362,6 +385,7 @@ def test_organizers_of_another_organisation_get_404_everywhere(app, client, db, 
             assert response.status_code == 404, (user, method, path)
             assert b"Secret Person" not in response.data
             assert b"Secret measure" not in response.data
+            assert b"Secret proposal" not in response.data
     client.login_as(participant)
     assert client.get("/organize/").status_code == 404
     db.refresh(cohort)

@@ -62,6 +62,7 @@ from academy.models import (
     FindingPhoto,
     FindingSeverity,
     LiveSession,
+    MeasureProposal,
     Organisation,
     OrganisationKind,
     OutboxMail,
@@ -153,6 +154,8 @@ class World:
     plan_id: int = 0
     measure_id: int = 0
     review_id: int = 0
+    # A measure a participant proposed for the place in the course: the owner's alone.
+    proposal_id: int = 0
 
     def url_values(self) -> dict[str, Any]:
         return {
@@ -174,6 +177,7 @@ class World:
             "plan_id": self.plan_id,
             "measure_id": self.measure_id,
             "review_id": self.review_id,
+            "proposal_id": self.proposal_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
             "page": 1,
@@ -337,11 +341,26 @@ def build_world(app: Flask, session: Session) -> World:
         kid = badges.ensure_signing_key(app).thumbprint
         session.flush()
         plan, measure, review = build_plan(session, place, partner_organisation, organizer.user_id)
+        # The fixture course has no proposed measures: the participant's proposal is added
+        # directly, as the real course's place-collaboration assignment makes it.
+        proposal = MeasureProposal(
+            place_id=place.id,
+            cohort_id=cohort.id,
+            enrolment_id=enrolment.id,
+            part_slug="place-collaboration",
+            what="Åsa's idea: a caretaker round at the bike stand every Friday night",
+            who="Torpa Fastigheter",
+            by_when="before autumn 2027",
+            indicator="Fewer thefts reported at the stand",
+        )
+        session.add(proposal)
+        session.flush()
     session.commit()
     return World(
         plan_id=plan.id,
         measure_id=measure.id,
         review_id=review.id,
+        proposal_id=proposal.id,
         users={
             "anonymous": None,
             "participant": participant,
@@ -379,6 +398,7 @@ def build_world(app: Flask, session: Session) -> World:
             invited.user.name,
             invited.user.email,
             finding.spot,
+            proposal.what,
         ],
         not_for_readers=[
             participant.name,
@@ -387,6 +407,7 @@ def build_world(app: Flask, session: Session) -> World:
             invited.user.name,
             invited.user.email,
             cohort.name,
+            proposal.what,
         ],
     )
 
@@ -675,6 +696,9 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/places/<int:place_id>/edit": {"GET": ORGANIZER, "POST": organizers_to(PLACE_PAGE)},
     "/organize/places/<int:place_id>/export": {"POST": PLACE_READERS},
     "/organize/places/<int:place_id>/summary.pdf": {"POST": PLACE_READERS},
+    "/organize/places/<int:place_id>/walks": {"GET": PLACE_READERS},
+    # The lägesbild: a form sent with nothing but its token is the PDF.
+    "/organize/places/<int:place_id>/situation": {"POST": PLACE_READERS},
     # Partners: chosen by the owner's organizers; a form sent without an organisation
     # is refused with a message, back on the place page.
     "/organize/places/<int:place_id>/partners": {"POST": organizers_to(PARTNERS)},
@@ -686,6 +710,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/findings/<int:finding_id>/photo/remove": {
         "POST": organizers_to(FINDING_ON_PLACE_PAGE)
     },
+    # "Same as an earlier finding": a form sent empty is shown again with its error; the
+    # world's finding is not marked, so clearing it changes nothing and leads back.
+    "/organize/findings/<int:finding_id>/same-as": {"GET": ORGANIZER, "POST": ORGANIZER},
+    "/organize/findings/<int:finding_id>/same-as/clear": {
+        "POST": organizers_to(FINDING_ON_PLACE_PAGE)
+    },
     # Plans and measures: the owner's organizers change them, partners and viewers read
     # them at the places they read. Forms sent empty are shown again with their errors.
     "/organize/organisations/<int:organisation_id>/plans": {"GET": PLAN_LIST_READERS},
@@ -695,6 +725,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     },
     "/organize/places/<int:place_id>/plans": {"GET": PLACE_READERS},
     "/organize/plans/<int:plan_id>": {"GET": PLACE_READERS},
+    "/organize/plans/<int:plan_id>/situation": {"POST": PLACE_READERS},
     "/organize/plans/<int:plan_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/plans/<int:plan_id>/reviews": {"POST": ORGANIZER},
     "/organize/plan-reviews/<int:review_id>/remove": {
@@ -714,6 +745,21 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/measures/<int:measure_id>/findings/done": {
         "GET": organizers_to(MEASURE_PAGE),
         "POST": organizers_to(MEASURE_PAGE),
+    },
+    # Measures proposed in the course: the owner's organizers alone (a proposal carries a
+    # participant's words). Accept and merge sent empty are shown again with their errors;
+    # dropping needs no reason.
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/accept": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/merge": {
+        "GET": ORGANIZER,
+        "POST": ORGANIZER,
+    },
+    "/organize/plans/<int:plan_id>/proposals/<int:proposal_id>/drop": {
+        "GET": ORGANIZER,
+        "POST": organizers_to(PLAN_PAGE + "#proposals"),
     },
     # Administrators
     "/admin/": {"GET": ADMINISTRATOR},

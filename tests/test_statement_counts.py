@@ -63,6 +63,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "organize: place page, as a partner": ("partner_organizer", "/organize/places/{place_id}"),
     "organize: place page, as a viewer": ("viewer", "/organize/places/{place_id}"),
     "organize: index, as a viewer": ("viewer", "/organize/"),
+    "organize: walks of a place": ("organizer", "/organize/places/{place_id}/walks"),
+    "organize: walks of a place, as a viewer": ("viewer", "/organize/places/{place_id}/walks"),
     "organize: plan page": ("organizer", "/organize/plans/{plan_id}"),
     "organize: plan page, as a partner": ("partner_organizer", "/organize/plans/{plan_id}"),
     "organize: plan page, as a viewer": ("viewer", "/organize/plans/{plan_id}"),

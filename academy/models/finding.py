@@ -52,12 +52,31 @@ class Finding(Base):
     which are then set to NULL so that the place keeps its picture without the person.
     ``position`` is the row of the findings group it came from. ``severity`` is None
     where the assignment does not ask for one (the place audit).
+
+    ``same_as_id`` says that an organizer judged this finding of a later walk to be the
+    same problem as a finding of an earlier walk of the place. It always names the first
+    finding of the problem (the "root", whose own ``same_as_id`` is None), so that a walk's
+    problems are its findings' ``coalesce(same_as_id, id)`` without following chains
+    (``services.places.walks``). Set to NULL if that finding is deleted.
     """
 
     __tablename__ = "finding"
     __table_args__ = (
         # The place page: its findings, newest first, and their counts.
         Index(None, "place_id", "created_at"),
+        # The comparison of walks (services.places.walks): a place's findings counted per
+        # round, category and severity, read from the index alone and in its order
+        # (2,000 findings on SQLite: 5.9 ms without it, 0.9 ms with it).
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        Index(
+            "ix_finding_walk_counts",
+            "place_id",
+            "cohort_id",
+            "category",
+            "severity",
+            "same_as_id",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +106,9 @@ class Finding(Base):
         ForeignKey("user.id", ondelete="SET NULL")
     )
     status_changed_at: Mapped[datetime | None]
+    same_as_id: Mapped[int | None] = mapped_column(
+        ForeignKey("finding.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

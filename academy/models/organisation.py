@@ -22,6 +22,9 @@ class Organisation(Base):
     )
     # IANA zone for showing times; None means the installation's TIMEZONE.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The language of the documents it takes decisions on (the lägesbild): "sv", "nb" or
+    # "en"; None means the language of whoever downloads one.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -129,6 +129,10 @@ class Measure(Base):
     place: Mapped[Place] = relationship()
     responsible: Mapped[Organisation] = relationship()
 
+    def overdue_on(self, today: date) -> bool:
+        """Still to be done and past its due date on ``today``."""
+        return self.status.is_open and self.due_on is not None and self.due_on < today
+
     def __repr__(self) -> str:
         return f"<Measure {self.id} {self.status} plan={self.plan_id}>"
 
@@ -144,6 +148,59 @@ class MeasureNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProposalStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    DROPPED = "dropped"
+
+
+class MeasureProposal(Base):
+    """One row of a submitted assignment's proposed measures, as the participant wrote it.
+
+    ``place_id`` is the enrolment's place, else the round's, when it was submitted (None
+    if neither had one: kept, but shown nowhere). ``cohort_id`` stays when the person is
+    erased; ``enrolment_id`` and ``submission_id`` are then set to NULL, as a finding's
+    are. ``measure_id`` is the measure it became (accepted) or was merged into.
+    """
+
+    __tablename__ = "measure_proposal"
+    __table_args__ = (
+        # The plan page: the open proposals of its places.
+        Index(None, "place_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolment.id", ondelete="SET NULL"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment_submission.id", ondelete="SET NULL"), index=True
+    )
+    part_slug: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    what: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(200), default="")
+    by_when: Mapped[str] = mapped_column(String(200), default="")
+    indicator: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        string_enum(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
+    )
+    # The measure it became or was merged into; None again if that measure is deleted.
+    measure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("measure.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MeasureProposal {self.id} place={self.place_id} {self.status}>"
 
 
 class MeasureReminder(Base):

@@ -91,3 +91,19 @@ def legend_positions(
         positions.append((x, y))
         x += advance
     return positions
+
+
+def narrow_heading(heading: str, subtitle: str, width: int) -> tuple[list[str], int]:
+    """For a chart that draws its own heading (``open_svg(heading=False)``): ``heading``
+    in bold, wrapped to ``width`` (about 10px a character: SVG text does not wrap), and
+    ``subtitle`` under it. Returns the ``<text>`` lines and the y of the subtitle's
+    baseline, below which the chart goes on."""
+    lines = wrap(heading, (width - 2 * MARGIN) // 10)
+    out = [
+        f'<text x="{MARGIN}" y="{28 + 22 * index}" font-size="18" font-weight="bold">'
+        f"{escape(line)}</text>"
+        for index, line in enumerate(lines)
+    ]
+    bottom = 28 + 22 * len(lines)
+    out.append(f'<text x="{MARGIN}" y="{bottom}">{escape(subtitle)}</text>')
+    return out, bottom

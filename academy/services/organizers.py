@@ -29,8 +29,11 @@ def create_organisation(
     kind: OrganisationKind,
     timezone: str | None,
     created_by_id: int | None,
+    language: str | None = None,
 ) -> Organisation:
-    organisation = Organisation(name=name.strip(), kind=kind, timezone=timezone or None)
+    organisation = Organisation(
+        name=name.strip(), kind=kind, timezone=timezone or None, language=language or None
+    )
     session.add(organisation)
     session.flush()
     audit.record(

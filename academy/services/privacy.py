@@ -33,6 +33,7 @@ from ..models import (
     LessonProgress,
     Measure,
     MeasureNote,
+    MeasureProposal,
     Organizer,
     OutboxMail,
     PartState,
@@ -164,6 +165,20 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
         ],
         "certificates": certificates,
         "findings": findings,
+        "proposed_measures": [
+            {
+                "id": r.id,
+                "enrolment": r.enrolment_id,
+                "part": r.part_slug,
+                "what": r.what,
+                "who": r.who,
+                "by_when": r.by_when,
+                "indicator": r.indicator,
+                "status": r.status.value,
+                "created_at": _iso(r.created_at),
+            }
+            for r in sorted(rows(MeasureProposal), key=lambda proposal: proposal.id)
+        ],
     }
     return data, certificate_files + photo_files
 
@@ -283,6 +298,7 @@ def erase_account(
         Measure.created_by_id,
         Measure.contact_id,
         MeasureNote.author_id,
+        MeasureProposal.decided_by_id,
     ):
         session.execute(update(column.class_).where(column == user.id).values({column.key: None}))
     audit.record(

@@ -193,6 +193,23 @@ class Shots:
         self.page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def submit_safety_walk(page: Page, data: dict) -> None:
+    """Fill in the open safety-walk assignment page with ``data`` (``answers``), adding
+    rows of findings as needed, and submit it (the page in Swedish)."""
+    for slug in ("place", "date-time", "participants", "summary"):
+        page.fill(f'[name="{slug}"]', data[slug])
+    for row, finding in enumerate(data["findings"]):
+        if not page.locator(f'[name="findings-{row}-spot"]').count():
+            page.click('button[name="action"][value="add:findings"]')
+            expect(page.locator(f'[name="findings-{row}-spot"]')).to_be_visible()
+        for key in ("spot", "observation", "suggestion"):
+            page.fill(f'[name="findings-{row}-{key}"]', finding[key])
+        for key in ("category", "severity"):
+            page.check(f'input[name="findings-{row}-{key}"][value="{finding[key]}"]')
+    page.get_by_role("button", name="Lämna in uppgiften").click()
+    expect(page.locator(".flash-success")).to_contain_text("Uppgiften är inlämnad.")
+
+
 def log_in(page: Page, email: str) -> None:
     page.goto("/login")
     page.locator("input[name=email]").fill(email)
@@ -220,19 +237,7 @@ def test_findings_reach_the_place_picture(page: Page, live_server, world, screen
     # The safety walk, through the real assignment page.
     page.get_by_role("link", name="Trygghetsvandring på din plats").click()
     expect(page).to_have_url(f"{base}/learn/{enrolment}/{PART}/assignment")
-    data = answers(OWN_FINDINGS)
-    for slug in ("place", "date-time", "participants", "summary"):
-        page.fill(f'[name="{slug}"]', data[slug])
-    for row, finding in enumerate(data["findings"]):
-        if not page.locator(f'[name="findings-{row}-spot"]').count():
-            page.click('button[name="action"][value="add:findings"]')
-            expect(page.locator(f'[name="findings-{row}-spot"]')).to_be_visible()
-        for key in ("spot", "observation", "suggestion"):
-            page.fill(f'[name="findings-{row}-{key}"]', finding[key])
-        for key in ("category", "severity"):
-            page.check(f'input[name="findings-{row}-{key}"][value="{finding[key]}"]')
-    page.get_by_role("button", name="Lämna in uppgiften").click()
-    expect(page.locator(".flash-success")).to_contain_text("Uppgiften är inlämnad.")
+    submit_safety_walk(page, answers(OWN_FINDINGS))
     expect(page).not_to_have_url(f"{base}/learn/{enrolment}/{PART}/assignment")
 
     # Now the place page shows everyone's findings, without names.

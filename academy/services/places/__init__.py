@@ -12,6 +12,8 @@ keeps their statuses):
 - ``partners``: who reads a place besides its owner (partners, viewers), and choosing
   partners;
 - ``chart``: the findings as a bar chart;
+- ``walks``, ``same_as`` and ``trend_chart``: the walks compared over time (before and
+  after), marking a later finding the same as an earlier one, and the trend chart;
 - ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF, and the
   audit row of an export.
 """
@@ -74,6 +76,14 @@ from .registry import (
     places_overview,
     update_place,
 )
+from .same_as import (
+    CANDIDATES_PAGE_SIZE,
+    Candidate,
+    SameAsError,
+    clear_same_as,
+    mark_same_as,
+    same_as_candidates,
+)
 from .shared import (
     SHARING_STATUSES,
     SharedFinding,
@@ -82,11 +92,15 @@ from .shared import (
     shared_findings_page,
 )
 from .summary_pdf import SUMMARY_STYLESHEET, SUMMARY_TEMPLATE, summary_pdf, summary_pdf_html
+from .trend_chart import MAX_CHART_COLUMNS, column_label, walks_chart_svg
+from .walks import Column, CompareBy, MeasureTrend, WalkComparison, compare_walks
 
 __all__ = [
+    "CANDIDATES_PAGE_SIZE",
     "CATEGORY_LABELS",
     "CHART_WIDTH",
     "FINDINGS_PAGE_SIZE",
+    "MAX_CHART_COLUMNS",
     "OPEN_STATUSES",
     "PLACE_DESCRIPTION_MAX",
     "PLACE_NAME_MAX",
@@ -99,9 +113,13 @@ __all__ = [
     "SUMMARY_TEMPLATE",
     "UNRATED",
     "Access",
+    "Candidate",
+    "Column",
+    "CompareBy",
     "FindingFilters",
     "FindingRow",
     "FindingsPage",
+    "MeasureTrend",
     "PageLabels",
     "PartnerChoice",
     "PartnerError",
@@ -109,11 +127,16 @@ __all__ = [
     "PlaceSummary",
     "PlacesOverview",
     "Reach",
+    "SameAsError",
     "SharedFinding",
     "SharedFindingsPage",
     "SourceTitle",
+    "WalkComparison",
     "add_partner",
     "all_findings",
+    "clear_same_as",
+    "column_label",
+    "compare_walks",
     "create_place",
     "filter_labels",
     "findings_chart_svg",
@@ -125,6 +148,7 @@ __all__ = [
     "findings_xlsx",
     "has_shared_findings",
     "load_finding",
+    "mark_same_as",
     "page_labels",
     "partner_choice",
     "place_access",
@@ -135,9 +159,11 @@ __all__ = [
     "record_findings",
     "record_findings_export",
     "remove_partner",
+    "same_as_candidates",
     "set_status",
     "shared_findings_page",
     "summary_pdf",
     "summary_pdf_html",
     "update_place",
+    "walks_chart_svg",
 ]

@@ -59,8 +59,8 @@ def findings_chart_svg(
 
     # The place's name in bold (wrapped: about 10px a character), what the chart shows
     # under it, then the legend.
-    heading = charts.wrap(summary.place_name, (CHART_WIDTH - 2 * MARGIN) // 10)
-    legend_top = 28 + 22 * len(heading) + 20
+    heading, below = charts.narrow_heading(summary.place_name, subtitle, CHART_WIDTH)
+    legend_top = below + 20
     positions = charts.legend_positions(list(labels.values()), y=legend_top, width=CHART_WIDTH)
     top = max(y for _x, y in positions) + charts.LEGEND_ROW + 18
     if not summary.total:
@@ -75,12 +75,7 @@ def findings_chart_svg(
         width=CHART_WIDTH,
         heading=False,
     )
-    for index, line in enumerate(heading):
-        out.append(
-            f'<text x="{MARGIN}" y="{28 + 22 * index}" font-size="18" font-weight="bold">'
-            f"{escape(line)}</text>"
-        )
-    out.append(f'<text x="{MARGIN}" y="{28 + 22 * len(heading)}">{escape(subtitle)}</text>')
+    out += heading
     out += charts.legend(
         [(_severity_style(s), label) for s, label in labels.items()],
         y=legend_top,

@@ -173,6 +173,10 @@ class FindingRow:
     # The photo's size (services.photos), None without one.
     photo_width: int | None = None
     photo_height: int | None = None
+    # The first finding of the same problem at an earlier walk (services.places.same_as),
+    # and its spot; None when this finding is not marked.
+    same_as_id: int | None = None
+    same_as_spot: str | None = None
 
 
 # What every list of findings shows of one, organizers' and participants' alike; then the
@@ -194,7 +198,7 @@ NEWEST_FIRST = (Finding.created_at.desc(), Finding.id.desc())
 
 
 def _rows_statement(place: Place, filters: FindingFilters):
-    participant, changer = aliased(User), aliased(User)
+    participant, changer, first = aliased(User), aliased(User), aliased(Finding)
     return (
         select(
             *FINDING_COLUMNS,
@@ -207,9 +211,12 @@ def _rows_statement(place: Place, filters: FindingFilters):
             participant.name.label("participant"),
             Finding.created_at,
             *PHOTO_SIZE_COLUMNS,
+            Finding.same_as_id,
+            first.spot.label("same_as_spot"),
         )
         .join(Cohort, Cohort.id == Finding.cohort_id)
         .outerjoin(FindingPhoto, FindingPhoto.finding_id == Finding.id)
+        .outerjoin(first, first.id == Finding.same_as_id)
         .outerjoin(Enrolment, Enrolment.id == Finding.enrolment_id)
         .outerjoin(participant, participant.id == Enrolment.user_id)
         .outerjoin(changer, changer.id == Finding.status_changed_by_id)

@@ -5,10 +5,13 @@ and how far they have come.
 - ``editing``: making and changing plans (with review dates) and measures;
 - ``progress``: a measure's status and notes, the findings it answers;
 - ``pages``: what the plan pages show, in a fixed number of statements;
+- ``proposals``: measures proposed in the course (recorded from submitted assignments),
+  accepted, merged or dropped by the place's owner;
 - ``reminders``: the due-date mails of ``flask plans remind``;
 - ``labels``: the words for a plan's kind and a measure's status.
 """
 
+from . import proposals
 from .editing import (
     CONTACT_MAX,
     EARLIEST,
@@ -50,6 +53,15 @@ from .progress import (
     open_findings,
     set_measure_status,
 )
+from .proposals import (
+    ProposalRow,
+    merge_choices,
+    open_proposal_count,
+    open_proposals,
+    proposal_of_plan,
+    proposals_group,
+    record_proposals,
+)
 from .reminders import DUE_SOON, OVERDUE, REMIND_BEFORE, send_measure_reminders
 from .rules import MeasureRight, PlanView, measure_right, plan_view
 
@@ -77,6 +89,7 @@ __all__ = [
     "PlanPage",
     "PlanValues",
     "PlanView",
+    "ProposalRow",
     "ReasonMissing",
     "add_note",
     "add_review",
@@ -88,11 +101,18 @@ __all__ = [
     "measure_choices",
     "measure_page",
     "measure_right",
+    "merge_choices",
     "open_findings",
+    "open_proposal_count",
+    "open_proposals",
     "plan_page",
     "plan_view",
     "plans_of_organisation",
     "plans_of_place",
+    "proposal_of_plan",
+    "proposals",
+    "proposals_group",
+    "record_proposals",
     "remove_review",
     "send_measure_reminders",
     "set_measure_status",

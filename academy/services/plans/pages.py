@@ -1,6 +1,7 @@
 """What the plan pages show, each loaded in a fixed number of statements whatever the
 number of measures (``tests/test_statement_counts.py`` pins them). Participants' names
-are never loaded: a finding is its spot, category and status."""
+are never loaded: a finding is its spot, category and status, a proposal (the owner's
+only) its text and round."""
 
 from __future__ import annotations
 
@@ -28,12 +29,9 @@ from ...models import (
     plan_place,
 )
 from ..paging import Page, page_offset
+from .proposals import ProposalRow, open_proposals
 
 CHOOSER_PAGE_SIZE = 50
-
-
-def _is_overdue(measure: Measure, today: date) -> bool:
-    return measure.status.is_open and measure.due_on is not None and measure.due_on < today
 
 
 # --- lists of plans -------------------------------------------------------------------------
@@ -96,6 +94,7 @@ class PlanPage:
     reviews: list[PlanReview]
     next_review: PlanReview | None
     overdue: int
+    proposals: list[ProposalRow] = field(default_factory=list)
 
 
 # The plan page's two statements, built once (as services.roster's): building them took
@@ -118,9 +117,17 @@ _FINDINGS_PER_MEASURE = (
 )
 
 
-def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: date) -> PlanPage:
+def plan_page(
+    session: Session,
+    plan: Plan,
+    place_ids: Collection[int],
+    today: date,
+    *,
+    with_proposals: bool = False,
+) -> PlanPage:
     """The plan with its measures at ``place_ids`` (the places the reader reads), by due
-    date; progress per responsible organisation; review dates, the next one marked."""
+    date; progress per responsible organisation; review dates, the next one marked; for
+    the owner (``with_proposals``), the open proposals of its places (one statement)."""
     places = [place for place in plan.places if place.id in place_ids]
     names = {place.id: place.name for place in places}
     measures = list(
@@ -128,8 +135,7 @@ def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: d
     )
     counts = dict(session.execute(_FINDINGS_PER_MEASURE, {"plan_id": plan.id}).all())
     rows = [
-        MeasureRow(m, names[m.place_id], counts.get(m.id, 0), _is_overdue(m, today))
-        for m in measures
+        MeasureRow(m, names[m.place_id], counts.get(m.id, 0), m.overdue_on(today)) for m in measures
     ]
     progress: dict[int, OrganisationProgress] = {}
     for measure in measures:
@@ -150,6 +156,7 @@ def plan_page(session: Session, plan: Plan, place_ids: Collection[int], today: d
         reviews=reviews,
         next_review=next((review for review in reviews if review.review_on >= today), None),
         overdue=sum(row.overdue for row in rows),
+        proposals=open_proposals(session, list(names)) if with_proposals else [],
     )
 
 
@@ -192,7 +199,7 @@ def measure_page(session: Session, measure: Measure, today: date) -> MeasurePage
         contact_person=contact,
         findings=findings,
         notes=notes,
-        overdue=_is_overdue(measure, today),
+        overdue=measure.overdue_on(today),
         open_findings=sum(finding.status != FindingStatus.DONE for finding in findings),
     )
 

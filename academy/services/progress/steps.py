@@ -23,7 +23,7 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
-from .. import audit, places
+from .. import audit, places, plans
 from .completing import update_completion
 from .reading import lesson_is_done
 
@@ -172,6 +172,8 @@ def save_assignment(
     if submit:
         # Safety walks and place audits feed the place's findings (services.places).
         places.record_findings(session, submission, enrolment, part)
+        # Proposed measures feed the place's plans (services.plans.proposals).
+        plans.record_proposals(session, submission, enrolment, part)
     _start(enrolment)
     update_completion(session, enrolment, course)
     return submission

@@ -20,6 +20,7 @@ from ...models import (
     Finding,
     LiveSession,
     Measure,
+    MeasureProposal,
     Organisation,
     Organizer,
     Place,
@@ -240,3 +241,13 @@ def load_owned_measure(measure_id: int) -> Measure:
     if right is not plans.MeasureRight.OWNER:
         abort(404)
     return measure
+
+
+def load_plan_proposal(plan_id: int, proposal_id: int) -> tuple[Plan, MeasureProposal]:
+    """A plan of one of the current user's organisations and a proposal at one of its
+    places, or 404: only the owner's organizers see proposals (participants' words)."""
+    plan = load_owned_plan(plan_id)
+    proposal = plans.proposal_of_plan(get_session(), plan, proposal_id)
+    if proposal is None:
+        abort(404)
+    return plan, proposal

@@ -17,7 +17,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ...content import get_catalog
 from ...db import get_session
-from ...i18n import language_choices
+from ...i18n import current_locale, language_choices
 from ...models import Cohort, InvitationPurpose, OrganisationKind, Organizer, Viewer
 from ...services import accounts, cohorts, invitations, organizers, places
 from ..access import admin_required
@@ -53,6 +53,12 @@ class OrganisationForm(AcademyForm):
         choices=[SelectChoice("", _l("The site's default"))]
         + [SelectChoice(zone, zone) for zone in TIMEZONES],
         validators=[Optional()],
+    )
+
+    language = SelectField(
+        _l("Language of its documents"),
+        description=_l("The situation picture (lägesbild) is written in it."),
+        choices=language_choices(),
     )
 
     def validate_timezone(self, field) -> None:
@@ -105,7 +111,7 @@ def index():
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @admin_required
 def new_organisation():
-    form = OrganisationForm()
+    form = OrganisationForm(language=current_locale())
     if form.validate_on_submit():
         session = get_session()
         if organizers.organisation_name_taken(session, form.name.data):
@@ -117,6 +123,7 @@ def new_organisation():
                 kind=OrganisationKind(form.kind.data),
                 timezone=form.timezone.data,
                 created_by_id=current_user.id,
+                language=form.language.data,
             )
             session.commit()
             flash(

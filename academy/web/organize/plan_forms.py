@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,6 +41,8 @@ PLAN_ERRORS = {
     ("contact_person", "not_an_organizer"): _l(
         "Choose an organizer of the responsible organisation, or no one."
     ),
+    ("place", "not_the_proposals"): _l("A proposal becomes a measure at its own place."),
+    ("measure", "not_at_place"): _l("Choose one of the plan's measures at the proposal's place."),
 }
 
 
@@ -205,3 +214,42 @@ class FindingsChoiceForm(AcademyForm):
 
 class FindingsDoneForm(AcademyForm):
     findings = IdsField(coerce=int)
+
+
+class ProposalMergeForm(AcademyForm):
+    """Merge a proposal into a measure (the choices are the view's), with the note that
+    goes to the measure's progress notes (filled with a quote of the proposal)."""
+
+    measure = RadioField(
+        _l("The measure it joins"),
+        validators=[DataRequired(message=_l("Choose the measure."))],
+        validate_choice=False,
+    )
+    note = TextAreaField(
+        _l("Progress note on the measure"),
+        validators=[
+            DataRequired(message=_l("Write the note.")),
+            Length(
+                max=plans.NOTE_MAX,
+                message=_l("Write at most %(count)d characters.", count=plans.NOTE_MAX),
+            ),
+        ],
+        description=_l("Quotes the proposal; change it as you see fit."),
+    )
+
+    def validate_measure(self, field) -> None:
+        if field.data not in {choice.value for choice in field.choices or []}:
+            raise ValidationError(_l("Choose the measure."))
+
+
+class ProposalDropForm(AcademyForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            Length(
+                max=plans.proposals.REASON_MAX,
+                message=_l("Write at most %(count)d characters.", count=plans.proposals.REASON_MAX),
+            )
+        ],
+        description=_l("Optional. Only the organizers of the place see it."),
+    )

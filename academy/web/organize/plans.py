@@ -28,6 +28,7 @@ from .access import (
 )
 from .blueprint import bp
 from .plan_forms import PlanForm, ReviewForm, saved
+from .situation import language_name as situation_language
 
 
 @bp.get("/organisations/<int:organisation_id>/plans")
@@ -48,13 +49,16 @@ def organisation_plans(organisation_id: int):
 @reader_required
 def place_plans(place_id: int):
     place, owner = load_readable_place(place_id)
+    session = get_session()
     return render_template(
         "organize/plans/index.html",
         organisation=place.organisation,
         place=place,
         owner=owner,
-        plans=plans_service.plans_of_place(get_session(), place.id),
+        plans=plans_service.plans_of_place(session, place.id),
         kinds=plans_service.KIND_LABELS,
+        # Proposals are the owner's alone (participants' words).
+        proposals=plans_service.open_proposal_count(session, place.id) if owner else 0,
     )
 
 
@@ -137,7 +141,9 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
     today = local_today(plan.organisation.timezone)
     return render_template(
         "organize/plans/plan.html",
-        page=plans_service.plan_page(session, plan, view.place_ids, today),
+        page=plans_service.plan_page(
+            session, plan, view.place_ids, today, with_proposals=view.owner
+        ),
         plan=plan,
         organisation=plan.organisation,
         owner=view.owner,
@@ -150,6 +156,7 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
         review_form=review_form or (ReviewForm() if view.owner else None),
         today=today,
         measure_url=url_for_ids("organize.measure", "measure_id"),
+        situation_language=situation_language(plan.organisation),
     )
 
 

@@ -21,7 +21,10 @@ def register_views() -> None:
         partners,
         places,
         plans,
+        proposals,
         reports,
         rounds,
+        situation,
         viewers,
+        walks,
     )

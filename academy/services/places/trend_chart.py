@@ -1,0 +1,144 @@
+"""A place's walks over time as SVG: small multiples, a row of bars per category (and one
+for all findings), a bar per walk or quarter, oldest on the left, each count written above
+its bar.
+
+Each row has its own scale (its largest count fills the row's height): the question a row
+answers is whether *that* category went up or down, and the counts are written out, so
+rows are never compared by bar height alone. The chart shows the last
+``MAX_CHART_COLUMNS`` columns; the page's tables have them all.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale, format_date, ngettext
+from flask_babel import gettext as _
+
+from .. import charts
+from ..charts import MARGIN, escape
+from .labels import CATEGORY_LABELS
+from .walks import Column, CompareBy, WalkComparison
+
+MAX_CHART_COLUMNS = 8
+TREND_CHART_WIDTH = 360
+# 7.8:1 and 17.4:1 on white (WCAG AA for graphics: 3:1).
+_CATEGORY_FILL = "#1f5f99"
+_TOTAL_FILL = "#1a1a1a"
+_BAR_AREA = 40
+# The row's name, the counts above the bars, the bars, two lines of column labels.
+_ROW_HEIGHT = 18 + 16 + _BAR_AREA + 34
+
+
+def column_label(column: Column, by: CompareBy) -> str:
+    """The column's heading, in the current locale: "Walk 2" or "Q3 2027"."""
+    if by is CompareBy.QUARTER and column.quarter is not None:
+        year, quarter = column.quarter
+        return _("Q%(quarter)d %(year)d", quarter=quarter, year=year)
+    return _("Walk %(number)d", number=column.number)
+
+
+def _short_labels(column: Column, by: CompareBy) -> tuple[str, str]:
+    """The two short lines under a bar: the walk's number and month, or the quarter and
+    year."""
+    if by is CompareBy.QUARTER and column.quarter is not None:
+        year, quarter = column.quarter
+        return _("Q%(quarter)d", quarter=quarter), str(year)
+    return str(column.number), format_date(column.first_on, "MMM yy")
+
+
+def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
+    """The comparison's trend chart as standalone SVG in ``language`` (see the module);
+    the title and description say in words what the bars show, and every text is
+    escaped."""
+    columns = comparison.columns[-MAX_CHART_COLUMNS:]
+    skipped = len(comparison.columns) - len(columns)
+    rows = [(None, comparison.total_series[skipped:])] + [
+        (category, comparison.category_series(category)[skipped:])
+        for category in comparison.categories
+    ]
+    with force_locale(language):
+        if comparison.by is CompareBy.QUARTER:
+            title = _("%(place)s: findings per quarter", place=comparison.place_name)
+        else:
+            title = _("%(place)s: findings per walk", place=comparison.place_name)
+        subtitle = (
+            _(
+                "The last %(shown)d of %(total)d, oldest on the left.",
+                shown=len(columns),
+                total=len(comparison.columns),
+            )
+            if skipped
+            else _("Oldest on the left.")
+        )
+        names = [_("All findings")] + [
+            str(CATEGORY_LABELS[category]) for category, _series in rows[1:]
+        ]
+        headings = [column_label(column, comparison.by) for column in columns]
+        short = [_short_labels(column, comparison.by) for column in columns]
+        lines = [subtitle]
+        for column, heading in zip(columns, headings, strict=True):
+            found = ngettext("%(num)d finding", "%(num)d findings", column.total)
+            lines.append(
+                _(
+                    "%(column)s (%(date)s): %(found)s.",
+                    column=heading,
+                    date=format_date(column.first_on, "long"),
+                    found=found,
+                )
+            )
+        for name, (_category, series) in zip(names, rows, strict=True):
+            lines.append(f"{name}: {', '.join(str(count) for count in series)}.")
+        empty = _("No findings yet.")
+
+    heading, below = charts.narrow_heading(title, subtitle, TREND_CHART_WIDTH)
+    top = below + 12
+    body = _ROW_HEIGHT * len(rows) if columns else 40
+    out = charts.open_svg(
+        language=language,
+        title=title,
+        description=" ".join(lines),
+        id_prefix=f"place-{comparison.place_id}-walks",
+        height=top + body,
+        width=TREND_CHART_WIDTH,
+        heading=False,
+    )
+    out += heading
+    if not columns:
+        out.append(f'<text x="{MARGIN}" y="{top + 24}">{escape(empty)}</text>')
+        out.append("</svg>")
+        return "\n".join(out) + "\n"
+
+    step = (TREND_CHART_WIDTH - 2 * MARGIN) / len(columns)
+    bar = min(28.0, step * 0.6)
+    y = top
+    for index, (name, (_category, series)) in enumerate(zip(names, rows, strict=True)):
+        fill = _TOTAL_FILL if index == 0 else _CATEGORY_FILL
+        out.append(f'<text x="{MARGIN}" y="{y + 14}" font-weight="bold">{escape(name)}</text>')
+        largest = max(series) or 1
+        base = y + 18 + 16 + _BAR_AREA
+        for position, (count, (first, second)) in enumerate(zip(series, short, strict=True)):
+            middle = MARGIN + step * position + step / 2
+            height = _BAR_AREA * count / largest
+            if count:
+                out.append(
+                    f'<rect x="{middle - bar / 2:.1f}" y="{base - height:.1f}" '
+                    f'width="{bar:.1f}" height="{max(height, 1):.1f}" fill="{fill}"/>'
+                )
+            out.append(
+                f'<text x="{middle:.1f}" y="{base - height - 4:.1f}" text-anchor="middle">'
+                f"{count}</text>"
+            )
+            out.append(
+                f'<text x="{middle:.1f}" y="{base + 14}" text-anchor="middle" font-size="11">'
+                f"{escape(first)}</text>"
+            )
+            out.append(
+                f'<text x="{middle:.1f}" y="{base + 27}" text-anchor="middle" font-size="11">'
+                f"{escape(second)}</text>"
+            )
+        out.append(
+            f'<line x1="{MARGIN}" y1="{base + 0.5}" x2="{TREND_CHART_WIDTH - MARGIN}" '
+            f'y2="{base + 0.5}" stroke="#6b6b6b" stroke-width="1"/>'
+        )
+        y += _ROW_HEIGHT
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
