@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, get_translations
@@ -74,6 +75,26 @@ def localdate(value: datetime | None, tz: str | None = None, fmt: str = "long") 
     return format_date(value.astimezone(zone).date(), fmt, locale=get_locale())
 
 
+@pass_context
+def dateformat(
+    context: Context, value: date | datetime | None = None, format: str | None = None
+) -> str:
+    """Flask-Babel's ``dateformat`` filter, remembered for calendar days: a page of measures
+    or reviews shows the same few days over and over, and each formatting looks the
+    locale's patterns up anew. The locale is the render's (``template_translations``; a
+    macro imported without context asks Flask-Babel, which takes as long as formatting).
+    Times (and None, "today") go to Flask-Babel as before."""
+    if type(value) is date:
+        return _formatted_day(value, format, context.get("babel_locale") or get_locale())
+    return flask_babel.format_date(value, format)
+
+
+@lru_cache(maxsize=2048)
+def _formatted_day(value: date, format: str | None, locale) -> str:
+    # ``locale`` is the one format_date reads itself; it is part of the key.
+    return flask_babel.format_date(value, format)
+
+
 def current_locale() -> str:
     """The request's language code; templates call this often, so the string is cached."""
     return _language_code(get_locale())
@@ -85,7 +106,8 @@ def _language_code(locale) -> str:
 
 
 def template_translations() -> dict[str, object]:
-    """``gettext`` and ``ngettext`` bound to this render's catalog, for the page templates.
+    """``gettext`` and ``ngettext`` bound to this render's catalog, for the page templates,
+    and its locale (for ``dateformat``).
 
     Flask-Babel's template callables look the catalog up again for every ``_()`` (several
     trips through ``g`` each), and a page makes dozens of them. A context processor runs
@@ -97,6 +119,7 @@ def template_translations() -> dict[str, object]:
     return {
         "gettext": _newstyle_gettext(translations.ugettext),
         "ngettext": _newstyle_ngettext(translations.ungettext),
+        "babel_locale": get_locale(),
     }
 
 
@@ -111,6 +134,8 @@ def _newstyle_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
         text = translate(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704 - our own catalog, trusted as Jinja does
+        if not variables and "%" not in text:
+            return text  # what "% {}" would give, without Markup's escaping helpers
         return text % variables
 
     return gettext
@@ -133,5 +158,6 @@ def _newstyle_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(localdate, "localdate")
+    app.add_template_filter(dateformat, "dateformat")
     app.add_template_global(current_locale, "current_locale")
     app.context_processor(template_translations)

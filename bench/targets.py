@@ -126,9 +126,12 @@ TARGETS: list[Target] = [
     # Issue 15: the action plan of a place walked for years (bench.pages_database.
     # fill_place_plan: 2,000 findings at the place, a plan of 30 measures answering three
     # findings each), read in a fixed number of statements (tests/test_statement_counts.py);
-    # the issue asks for at least 0.15 of /healthz. Not met yet: 0.15 and 0.11 in two
-    # quiet runs (in-process 8-10 ms against 0.55 for /healthz, two thirds of it the
-    # template's 30 measure cards; cProfile: ~10 macro calls and 4 gettext per card). The
+    # the issue asks for at least 0.15 of /healthz. It sat at 0.11-0.15 (in-process 7-8 ms
+    # against 0.43 for /healthz, half of it the template's 30 measure cards: each _() in
+    # the loop copied the context, each status was a lazy label, each date was formatted
+    # anew, each link built by url_for). With those done once per page and the page's
+    # statements built once, 4.5 ms in-process and 0.17-0.19 in four runs on a busy
+    # machine (load average 2-5), where the code before measured 0.12-0.13 (README). The
     # place page of those 2,000 findings sits at 0.07 (16 ms in-process, 60 % template);
     # its target comes with the comparison over walks (issue 15, item 4), which it becomes.
     Target("/organize/plans/{plan}", 0.15, login="organizer"),

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...models import (
@@ -97,6 +97,26 @@ class PlanPage:
     proposals: list[ProposalRow] = field(default_factory=list)
 
 
+# The plan page's two statements, built once (as services.roster's): building them took
+# a third of a millisecond of each request, as much as running them.
+_MEASURES_AT_PLACES = (
+    select(Measure)
+    .options(joinedload(Measure.responsible))
+    .where(
+        Measure.plan_id == bindparam("plan_id"),
+        Measure.place_id.in_(bindparam("place_ids", expanding=True)),
+    )
+    .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.title, Measure.id)
+)
+
+_FINDINGS_PER_MEASURE = (
+    select(measure_finding.c.measure_id, func.count())
+    .join(Measure, Measure.id == measure_finding.c.measure_id)
+    .where(Measure.plan_id == bindparam("plan_id"))
+    .group_by(measure_finding.c.measure_id)
+)
+
+
 def plan_page(
     session: Session,
     plan: Plan,
@@ -111,21 +131,9 @@ def plan_page(
     places = [place for place in plan.places if place.id in place_ids]
     names = {place.id: place.name for place in places}
     measures = list(
-        session.scalars(
-            select(Measure)
-            .options(joinedload(Measure.responsible))
-            .where(Measure.plan_id == plan.id, Measure.place_id.in_(list(names)))
-            .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.title, Measure.id)
-        )
+        session.scalars(_MEASURES_AT_PLACES, {"plan_id": plan.id, "place_ids": list(names)})
     )
-    counts = dict(
-        session.execute(
-            select(measure_finding.c.measure_id, func.count())
-            .join(Measure, Measure.id == measure_finding.c.measure_id)
-            .where(Measure.plan_id == plan.id)
-            .group_by(measure_finding.c.measure_id)
-        ).all()
-    )
+    counts = dict(session.execute(_FINDINGS_PER_MEASURE, {"plan_id": plan.id}).all())
     rows = [
         MeasureRow(m, names[m.place_id], counts.get(m.id, 0), m.overdue_on(today)) for m in measures
     ]

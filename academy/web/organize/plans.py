@@ -17,6 +17,7 @@ from ...services import plans as plans_service
 from ..downloads import local_today
 from ..forms import require_button_form
 from ..params import int_arg
+from ..urls import url_for_ids
 from .access import (
     load_owned_plan,
     load_plan,
@@ -147,9 +148,14 @@ def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewFor
         organisation=plan.organisation,
         owner=view.owner,
         kinds=plans_service.KIND_LABELS,
-        statuses=plans_service.MEASURE_STATUS_LABELS,
+        # Translated once for the page: a lazy label looks its catalog up on every use,
+        # and the page shows one per measure card.
+        statuses={
+            status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
+        },
         review_form=review_form or (ReviewForm() if view.owner else None),
         today=today,
+        measure_url=url_for_ids("organize.measure", "measure_id"),
         situation_language=situation_language(plan.organisation),
     )
 
