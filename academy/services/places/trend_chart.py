@@ -10,7 +10,11 @@ rows are never compared by bar height alone. The chart shows the last
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_date, ngettext
+from datetime import date
+from functools import lru_cache
+
+from babel.dates import format_date as babel_format_date
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from .. import charts
@@ -28,6 +32,13 @@ _BAR_AREA = 40
 _ROW_HEIGHT = 18 + 16 + _BAR_AREA + 34
 
 
+@lru_cache(maxsize=1024)
+def _day(value: date, pattern: str, language: str) -> str:
+    """A walk's day in ``language``: the same few days are drawn on every view of a place,
+    and Babel looks a locale's patterns up anew for each one."""
+    return babel_format_date(value, pattern, locale=language)
+
+
 def column_label(column: Column, by: CompareBy) -> str:
     """The column's heading, in the current locale: "Walk 2" or "Q3 2027"."""
     if by is CompareBy.QUARTER and column.quarter is not None:
@@ -36,13 +47,13 @@ def column_label(column: Column, by: CompareBy) -> str:
     return _("Walk %(number)d", number=column.number)
 
 
-def _short_labels(column: Column, by: CompareBy) -> tuple[str, str]:
+def _short_labels(column: Column, by: CompareBy, language: str) -> tuple[str, str]:
     """The two short lines under a bar: the walk's number and month, or the quarter and
     year."""
     if by is CompareBy.QUARTER and column.quarter is not None:
         year, quarter = column.quarter
         return _("Q%(quarter)d", quarter=quarter), str(year)
-    return str(column.number), format_date(column.first_on, "MMM yy")
+    return str(column.number), _day(column.first_on, "MMM yy", language)
 
 
 def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
@@ -73,7 +84,7 @@ def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
             str(CATEGORY_LABELS[category]) for category, _series in rows[1:]
         ]
         headings = [column_label(column, comparison.by) for column in columns]
-        short = [_short_labels(column, comparison.by) for column in columns]
+        short = [_short_labels(column, comparison.by, language) for column in columns]
         lines = [subtitle]
         for column, heading in zip(columns, headings, strict=True):
             found = ngettext("%(num)d finding", "%(num)d findings", column.total)
@@ -81,7 +92,7 @@ def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
                 _(
                     "%(column)s (%(date)s): %(found)s.",
                     column=heading,
-                    date=format_date(column.first_on, "long"),
+                    date=_day(column.first_on, "long", language),
                     found=found,
                 )
             )

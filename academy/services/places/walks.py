@@ -17,9 +17,9 @@ one. For each column after the first:
 So unmarked findings of a later walk count as new: the page says so, because the figures
 are only as good as the marking.
 
-The whole comparison costs three statements whatever the number of findings: the counts
-per round, category and severity; the problems per round; the place's measures with the
-categories of the findings they answer.
+The whole comparison costs four statements whatever the number of findings: the counts
+per round, category and severity; each round's dates; the problems per round; the place's
+measures with the categories of the findings they answer.
 """
 
 from __future__ import annotations
@@ -140,9 +140,9 @@ class WalkComparison:
 class _Walk:
     cohort_id: int
     name: str
-    first_at: datetime
-    last_at: datetime
-    counts: dict[Cell, int]
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    counts: dict[Cell, int] = field(default_factory=dict)
     # Findings not marked as an earlier one: each is a problem first seen on this walk.
     unmarked: int = 0
     # The first findings (and their walks) that this walk's marked findings name.
@@ -246,12 +246,17 @@ _GROUPED = (
         Finding.severity,
         func.count().label("found"),
         func.count(Finding.same_as_id).label("marked"),
-        func.min(Finding.created_at).label("first_at"),
-        func.max(Finding.created_at).label("last_at"),
     )
     .where(Finding.place_id == _PLACE)
     .group_by(Finding.cohort_id, Finding.category, Finding.severity)
     .subquery()
+)
+# Each round's first and last finding at the place, apart from the counts: a few dates to
+# read rather than two for every (round, category, severity).
+_DATES = (
+    select(Finding.cohort_id, func.min(Finding.created_at), func.max(Finding.created_at))
+    .where(Finding.place_id == _PLACE)
+    .group_by(Finding.cohort_id)
 )
 _COUNTS = (
     select(
@@ -261,41 +266,40 @@ _COUNTS = (
         _GROUPED.c.severity,
         _GROUPED.c.found,
         _GROUPED.c.marked,
-        _GROUPED.c.first_at,
-        _GROUPED.c.last_at,
     )
     .join(Cohort, Cohort.id == _GROUPED.c.cohort_id)
     .where(Cohort.organisation_id == _OWNER)
 )
 _FIRST = aliased(Finding)
+# The marked findings of the place; those of another organisation's round are left out
+# by the caller, which knows the owner's rounds from the counts.
 _MARKED = (
     select(Finding.cohort_id, Finding.same_as_id, _FIRST.cohort_id)
-    .join(Cohort, Cohort.id == Finding.cohort_id)
     .join(_FIRST, _FIRST.id == Finding.same_as_id)
-    .where(Finding.place_id == _PLACE, Cohort.organisation_id == _OWNER)
+    .where(Finding.place_id == _PLACE, Finding.same_as_id.is_not(None))
     .distinct()
 )
 
 
 def _walks(session: Session, place: Place) -> list[_Walk]:
-    """The place's walks, oldest first, with their counts, their unmarked findings and
-    the first findings their marked ones name (two statements, the second as long as the
+    """The place's walks, oldest first, with their counts, dates, unmarked findings and
+    the first findings their marked ones name (three statements, the last as long as the
     marked findings are many). The findings are those of ``listing.finding_criteria``:
     at the place, from its owner's rounds."""
     bound = {"place_id": place.id, "organisation_id": place.organisation_id}
     walks: dict[int, _Walk] = {}
-    for cohort_id, name, category, severity, count, marked, first_at, last_at in session.execute(
-        _COUNTS, bound
-    ):
+    for cohort_id, name, category, severity, count, marked in session.execute(_COUNTS, bound):
         walk = walks.get(cohort_id)
         if walk is None:
-            walk = walks[cohort_id] = _Walk(cohort_id, name, first_at, last_at, {})
-        walk.first_at = min(walk.first_at, first_at)
-        walk.last_at = max(walk.last_at, last_at)
+            walk = walks[cohort_id] = _Walk(cohort_id, name)
         walk.counts[(category, severity)] = count
         walk.unmarked += count - marked
-    for cohort_id, first_id, first_cohort_id in session.execute(_MARKED, bound):
-        walks[cohort_id].marked.add((first_id, first_cohort_id))
+    for cohort_id, first_at, last_at in session.execute(_DATES, {"place_id": place.id}):
+        if cohort_id in walks:  # not another organisation's round
+            walks[cohort_id].first_at, walks[cohort_id].last_at = first_at, last_at
+    for cohort_id, first_id, first_cohort_id in session.execute(_MARKED, {"place_id": place.id}):
+        if cohort_id in walks:
+            walks[cohort_id].marked.add((first_id, first_cohort_id))
     return sorted(walks.values(), key=lambda walk: (walk.first_at, walk.cohort_id))
 
 

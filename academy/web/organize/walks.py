@@ -60,21 +60,39 @@ def place_walks(place_id: int):
         tz=place.organisation.timezone,
         with_rounds=owner,
     )
+    headings = [places_service.column_label(column, by) for column in comparison.columns]
+    labels = places_service.page_labels()
     return render_template(
         "organize/places/walks.html",
         place=place,
         organisation=place.organisation,
         owner=owner,
         comparison=comparison,
-        headings=[places_service.column_label(column, by) for column in comparison.columns],
+        headings=headings,
+        trends=measure_trends(comparison, headings, labels),
         situation_language=situation_language(place.organisation),
-        labels=places_service.page_labels(),
+        labels=labels,
         measure_statuses={
             status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
         },
         # The chart escapes every text it draws (tests/test_walks.py checks it).
         chart=Markup(places_service.walks_chart_svg(comparison, current_locale())),  # noqa: S704
     )
+
+
+def measure_trends(comparison, headings: list[str], labels) -> dict[int, str]:
+    """Each measure's line beside the walks, "Lighting: Walk 1: 12 → Walk 2: 5", written
+    once here rather than step by step in the template (30 measures of 8 walks are a
+    thousand template fragments)."""
+    return {
+        measure.id: ", ".join(labels.categories[category] for category in measure.categories)
+        + ": "
+        + " → ".join(
+            f"{heading}: {count}" for heading, count in zip(headings, measure.series, strict=True)
+        )
+        for measure in comparison.measures
+        if measure.categories
+    }
 
 
 def _finding_and_place(finding_id: int) -> tuple[Finding, Place]:
