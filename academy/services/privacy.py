@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, defer
 
 from ..config import ConfigError
 from ..models import (
+    Announcement,
+    AnnouncementRecipient,
     AssignmentSubmission,
     Attendance,
     AuditEvent,
@@ -46,7 +48,7 @@ from ..models import (
     utcnow,
 )
 from ..zipstream import Chunks
-from . import audit
+from . import announcements, audit
 
 
 def _iso(value) -> str | None:
@@ -165,6 +167,7 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
         ],
         "certificates": certificates,
         "findings": findings,
+        "announcements_received": announcements.received(session, ids),
         "proposed_measures": [
             {
                 "id": r.id,
@@ -282,6 +285,7 @@ def erase_account(
         Attendance,
         Invitation,
         Reminder,
+        AnnouncementRecipient,
     ):
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
@@ -299,6 +303,7 @@ def erase_account(
         Measure.contact_id,
         MeasureNote.author_id,
         MeasureProposal.decided_by_id,
+        Announcement.sent_by_id,
     ):
         session.execute(update(column.class_).where(column == user.id).values({column.key: None}))
     audit.record(

@@ -18,6 +18,7 @@ def check_rate_limits(config: Mapping[str, Any], report: CheckReport, production
         "LOGIN_LIMIT_PER_ADDRESS",
         "VERIFY_LIMIT",
         "VERIFY_NAME_LIMIT",
+        "ANNOUNCEMENT_LIMIT",
     ):
         value = config.get(name)
         try:

@@ -11,7 +11,7 @@ from ...content import get_course
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import Cohort, Enrolment, EnrolmentStatus, LessonProgress, LiveSession, utcnow
-from ...services import certificates, completion
+from ...services import announcements, certificates, completion
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -75,6 +75,11 @@ def dashboard():
     held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
     attended = attendance_counts(enrolments)
+    notes: dict[int, list] = {}
+    for shown in announcements.for_dashboard(
+        get_session(), [e.id for e in enrolments], current_locale()
+    ):
+        notes.setdefault(shown.enrolment_id, []).append(shown)
     rows = []
     for enrolment in enrolments:
         course = get_course(enrolment.cohort.course_slug)
@@ -92,9 +97,10 @@ def dashboard():
                 ),
                 "sessions": sessions[enrolment.cohort_id],
                 "certificate": held.get(enrolment.id),
+                "announcements": notes.get(enrolment.id, []),
             }
         )
-    return render_template("learn/dashboard.html", rows=rows)
+    return render_template("learn/dashboard.html", rows=rows, button=ButtonForm())
 
 
 @bp.get("/<int:enrolment_id>/live-sessions.ics")
