@@ -144,12 +144,11 @@ def announce(cohort_id: int):
             problem = _("Who this goes to has changed since the preview: check the number again.")
         elif wait:
             problem = ngettext(
-                "You have sent as many announcements as you may in a short time (%(limit)s). "
+                "You have sent as many announcements as you may in a short time. "
                 "You can send this one in %(num)d minute.",
-                "You have sent as many announcements as you may in a short time (%(limit)s). "
+                "You have sent as many announcements as you may in a short time. "
                 "You can send this one in %(num)d minutes.",
                 wait,
-                limit=current_app.config["ANNOUNCEMENT_LIMIT"],
             )
         else:
             announcement = announcements.send(session, cohort, course, draft, sent_by=current_user)
