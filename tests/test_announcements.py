@@ -474,3 +474,20 @@ def test_the_export_holds_what_was_received_and_erasure_removes_it(
     privacy.erase_account(db, organizer, withdraw_certificates=False)
     db.refresh(sent)
     assert sent.sent_by_id is None and sent.recipient_count == 1
+
+
+def test_someone_moved_to_another_round_no_longer_sees_it(
+    db, app_context, cohort, course, organizer
+):
+    enrolment = make_enrolment(db, cohort)
+    announcements.send(
+        db,
+        cohort,
+        course,
+        Draft(Audience(AnnouncementAudience.EVERYONE), "S", "B"),
+        sent_by=organizer,
+    )
+    assert len(announcements.for_dashboard(db, [enrolment.id], "en")) == 1
+    enrolment.cohort_id = make_cohort(db, cohort.organisation).id
+    db.flush()
+    assert announcements.for_dashboard(db, [enrolment.id], "en") == []

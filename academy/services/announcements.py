@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import force_locale
+from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -239,7 +240,8 @@ def _render(
             MAIL_KIND,
             {"subject": subject, "body": body, "cohort": cohort, "sender": sent_by, "link": link},
         )
-    return subject, text, str(text_html(text))
+    html = Markup('<!DOCTYPE html>\n<html lang="{}"><body>\n{}\n</body></html>\n')
+    return subject, text, str(html.format(locale, text_html(text)))
 
 
 # --- What participants see -------------------------------------------------------------
@@ -261,10 +263,13 @@ class Shown:
 _SHOWN = (
     select(Announcement, AnnouncementRecipient.enrolment_id, User.name)
     .join(AnnouncementRecipient, AnnouncementRecipient.announcement_id == Announcement.id)
+    .join(Enrolment, Enrolment.id == AnnouncementRecipient.enrolment_id)
     .outerjoin(User, User.id == Announcement.sent_by_id)
     .where(
         AnnouncementRecipient.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)),
         AnnouncementRecipient.dismissed_at.is_(None),
+        # Someone moved to another round no longer sees the first round's messages.
+        Announcement.cohort_id == Enrolment.cohort_id,
     )
     .order_by(Announcement.created_at.desc(), Announcement.id.desc())
 )

@@ -163,7 +163,6 @@ def announce(cohort_id: int):
                 "success",
             )
             return redirect(url_for("organize.cohort", cohort_id=cohort.id) + "#announcements")
-    form.confirmed.data = str(counted.recipients)
     return render_template(
         "organize/announcement_preview.html",
         form=form,
