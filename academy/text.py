@@ -2,7 +2,8 @@
 
 PostgreSQL refuses NUL in text, and a line break in a name would cut a mail's subject
 or a header; these two functions are what every form field and every value read from a
-request goes through (``academy.web.forms``, ``academy.web.params``).
+request goes through (``academy.web.forms``, ``academy.web.params``). ``linkify`` and
+``text_html`` show such text as HTML, for pages and mails alike.
 """
 
 from __future__ import annotations
@@ -35,42 +36,34 @@ def multi_line(value: str) -> str:
     return _LONE_CR.sub("\n", _CONTROL_BUT_LAYOUT.sub("", value))
 
 
-# An http(s) address, up to the first space or angle bracket; punctuation that ends a
-# sentence is left outside the link (see ``_split_url``).
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}'\u2019\u201d"
+# An http(s) address runs to the next space or character that cannot be part of one
+# unescaped; punctuation that ends a sentence is not part of it.
+_ADDRESS = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}"
+
+
+def linkify(text: str) -> Markup:
+    """``text`` escaped, with every http:// and https:// address made a link. Nothing else
+    becomes markup: HTML in the text stays text, and other schemes (javascript:, data:,
+    mailto:) stay unlinked."""
+    parts: list[str] = []
+    position = 0
+    for match in _ADDRESS.finditer(text):
+        address = match.group().rstrip(_TRAILING)
+        if address.endswith("://"):
+            continue
+        parts.append(escape(text[position : match.start()]))
+        parts.append(Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(address))
+        position = match.start() + len(address)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
 
 
 def text_html(text: str) -> Markup:
-    """Plain text a person wrote, as HTML: everything escaped, paragraphs at blank lines,
-    line breaks kept, and http(s) addresses made links (nothing else: no other scheme,
-    no HTML of the writer's own)."""
+    """Plain text a person wrote, as HTML paragraphs: ``linkify``'s escaping and links,
+    a paragraph at each blank line, line breaks kept."""
     paragraphs = [p for p in re.split(r"\n[ \t]*\n", multi_line(text).strip()) if p.strip()]
     return Markup("\n").join(
-        Markup("<p>{}</p>").format(Markup("<br>\n").join(_linked(line) for line in p.split("\n")))
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(linkify(line) for line in p.split("\n")))
         for p in paragraphs
     )
-
-
-def _linked(line: str) -> Markup:
-    pieces, last = [], 0
-    for match in _URL.finditer(line):
-        url, after = _split_url(match.group())
-        pieces.append(escape(line[last : match.start()]))
-        pieces.append(Markup('<a href="{0}">{0}</a>').format(url))
-        pieces.append(escape(after))
-        last = match.end()
-    pieces.append(escape(line[last:]))
-    return Markup("").join(pieces)
-
-
-def _split_url(url: str) -> tuple[str, str]:
-    """An address found in text and what follows it that is not part of it: the full stop
-    or bracket that closes a sentence (a closing bracket stays when the address opened one,
-    as Wikipedia's addresses do)."""
-    end = len(url)
-    while end and url[end - 1] in _TRAILING:
-        if url[end - 1] == ")" and url[:end].count("(") >= url[:end].count(")"):
-            break
-        end -= 1
-    return url[:end], url[end:]

@@ -209,7 +209,9 @@ def test_each_recipient_gets_their_language(db, app_context, cohort, course, org
     assert mails["nb@example.no"].subject == "Main subject"  # no Norwegian text: the main
     assert mails["en@example.org"].subject == "Main subject"
     html = mails["en@example.org"].body_html
-    assert '<a href="https://example.org/plan">https://example.org/plan</a>.' in html
+    assert (
+        '<a href="https://example.org/plan" rel="noreferrer">https://example.org/plan</a>.' in html
+    )
     assert "http://academy.test/learn/" in mails["en@example.org"].body_text
     # The dashboard shows each reader their language's text.
     assert announcements.for_dashboard(db, [swede.id], "sv")[0].subject == "Svenskt ämne"
@@ -233,9 +235,12 @@ def test_the_mail_has_an_html_alternative(db):
         ("a\nb\n\nc", "<p>a<br>\nb</p>\n<p>c</p>"),
         (
             'http://x.se/"onmouseover=1',
-            '<p><a href="http://x.se/">http://x.se/</a>&#34;onmouseover=1</p>',
+            '<p><a href="http://x.se/" rel="noreferrer">http://x.se/</a>&#34;onmouseover=1</p>',
         ),
-        ("(https://x.se/a_(b)).", '<p>(<a href="https://x.se/a_(b)">https://x.se/a_(b)</a>).</p>'),
+        (
+            "(https://x.se/a).",
+            '<p>(<a href="https://x.se/a" rel="noreferrer">https://x.se/a</a>).</p>',
+        ),
     ],
 )
 def test_text_html_escapes_and_links_only_http(text, html):
@@ -400,7 +405,7 @@ def test_the_dashboard_shows_it_until_dismissed(client, db, app, cohort, course,
     client.login_as(enrolment.user)
     page = client.get("/learn/").get_data(as_text=True)
     assert "Träff flyttad" in page
-    assert '<a href="https://example.org/y">https://example.org/y</a>' in page
+    assert '<a href="https://example.org/y" rel="noreferrer">https://example.org/y</a>' in page
     dismiss = f"/learn/announcements/{sent.id}/dismiss"
     assert client.post(dismiss).status_code == 400  # no CSRF token
     assert client.post_form(dismiss).status_code == 302
@@ -491,3 +496,16 @@ def test_someone_moved_to_another_round_no_longer_sees_it(
     enrolment.cohort_id = make_cohort(db, cohort.organisation).id
     db.flush()
     assert announcements.for_dashboard(db, [enrolment.id], "en") == []
+
+
+def test_an_empty_audience_is_said_and_never_sent(client, db, cohort, organizer, people):
+    client.login_as(organizer)
+    # No live session is over yet: nobody is behind.
+    answer = client.post_form(NEW.format(cohort.id), preview_form(audience="behind"))
+    text = answer.get_data(as_text=True)
+    assert "Nobody in the round is in this group now" in text and "Send to" not in text
+    answer = client.post_form(
+        NEW.format(cohort.id), preview_form(audience="behind", action="send", confirmed="0")
+    )
+    assert answer.status_code == 200
+    assert db.scalar(select(func.count()).select_from(Announcement)) == 0

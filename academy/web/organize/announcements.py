@@ -138,7 +138,8 @@ def announce(cohort_id: int):
     draft = form.draft()
     counted = announcements.preview(session, cohort, course, draft.audience)
     problem = None
-    if action == "send":
+    # Nobody to send to: the preview says so and offers no button.
+    if action == "send" and counted.recipients:
         wait = _minutes_until_allowed(current_user.id)
         if form.confirmed.data != str(counted.recipients):
             problem = _("Who this goes to has changed since the preview: check the number again.")
