@@ -473,6 +473,13 @@ def test_the_export_holds_what_was_received_and_erasure_removes_it(
     [received] = data["announcements_received"]
     assert received["subject"] == "Hej" and received["dismissed_at"] is not None
     assert received["enrolment"] == enrolment.id
+    organizer_data = json.loads(
+        zipfile.ZipFile(io.BytesIO(b"".join(privacy.export_user_data(db, organizer)))).read(
+            "data.json"
+        )
+    )
+    [own] = organizer_data["announcements_sent"]
+    assert (own["subject"], own["recipients"], own["audience"]) == ("Hej", 1, "everyone")
     privacy.erase_account(db, enrolment.user, withdraw_certificates=False)
     assert db.scalar(select(func.count()).select_from(AnnouncementRecipient)) == 0
     # The organizer's erasure keeps the announcement, without them.

@@ -168,6 +168,7 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
         "certificates": certificates,
         "findings": findings,
         "announcements_received": announcements.received(session, ids),
+        "announcements_sent": announcements.sent_by(session, user.id),
         "proposed_measures": [
             {
                 "id": r.id,
