@@ -34,6 +34,8 @@ DEFAULTS: dict[str, object] = {
     "VERIFY_NAME_LIMIT": "10 per 10 minutes",
     # Wrong live-session check-in codes per user (the code changes every minute).
     "CHECKIN_LIMIT_PER_USER": "10 per 15 minutes",
+    # Announcements each organizer may send (counted per organizer, over every round).
+    "ANNOUNCEMENT_LIMIT": "5 per hour",
     # Open Badges: the RSA key that signs every credential (relative to instance/ unless
     # absolute; generated on first use; back it up, credentials verify only against it),
     # and the issuer's name and home page in the credentials (empty: this site's).

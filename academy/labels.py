@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from .models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
+from .models import (
+    AnnouncementAudience,
+    AudienceRole,
+    CertificateStatus,
+    EnrolmentStatus,
+    SubmissionStatus,
+)
 
 # The audience groups, as role notes in lessons name them.
 ROLE_LABELS = {
@@ -95,3 +102,17 @@ def still_to_do(standing) -> str:
     if stage == "recording":
         return str(_l("Every requirement met; completion not yet recorded"))
     return ""
+
+
+# Who an announcement goes to (``services.announcements``); a role is "Only: <role>".
+AUDIENCE_LABELS = {
+    AnnouncementAudience.EVERYONE: _l("Everyone in the round"),
+    AnnouncementAudience.NOT_STARTED: _l("Those who have not started"),
+    AnnouncementAudience.BEHIND: _l("Those behind the schedule"),
+}
+
+
+def audience_label(audience: str, role: str | None = None) -> str:
+    if audience == AnnouncementAudience.ROLE and role:
+        return _("Only: %(role)s", role=ROLE_LABELS[AudienceRole(role)])
+    return str(AUDIENCE_LABELS[AnnouncementAudience(audience)])

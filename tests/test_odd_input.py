@@ -48,6 +48,7 @@ from academy.web.invite import forms as invite_forms
 from academy.web.learn import checkin as learn_checkin
 from academy.web.learn import forms as learn_forms
 from academy.web.main import forms as main_forms
+from academy.web.organize import announcements as organize_announcements
 from academy.web.organize import (
     assignments,
     imports,
@@ -468,6 +469,26 @@ FORMS: dict[type, tuple[Use, ...]] = {
                 "place": "Torpa stationsområde",
                 "starts_on": "2026-09-01",
                 "required_sessions": "0",
+            },
+        ),
+    ),
+    # Sent from the preview (the world's round has two participants): stored as typed.
+    organize_announcements.AnnouncementForm: (
+        Use(
+            "organizer",
+            "/organize/cohorts/{cohort_id}/announcements/new",
+            {
+                "audience": "everyone",
+                "subject": "Vandringen flyttas",
+                "body": "Vi ses vid biblioteket.\nSe https://example.se/torpa",
+                "subject_sv": "Vandringen flyttas till torsdag",
+                "body_sv": "Vi ses klockan 18.",
+                "subject_nb": "",
+                "body_nb": "",
+                "subject_en": "",
+                "body_en": "",
+                "action": "send",
+                "confirmed": "2",
             },
         ),
     ),

@@ -53,6 +53,7 @@ from werkzeug.datastructures import Headers
 from academy.content import get_course
 from academy.extensions import csrf
 from academy.models import (
+    AnnouncementAudience,
     AudienceRole,
     Certificate,
     Cohort,
@@ -76,6 +77,7 @@ from academy.models import (
 )
 from academy.services import (
     accounts,
+    announcements,
     badges,
     certificate_pdf,
     certificates,
@@ -156,6 +158,8 @@ class World:
     review_id: int = 0
     # A measure a participant proposed for the place in the course: the owner's alone.
     proposal_id: int = 0
+    # An announcement to the whole round (the participant is among its recipients).
+    announcement_id: int = 0
 
     def url_values(self) -> dict[str, Any]:
         return {
@@ -180,6 +184,7 @@ class World:
             "measure_id": self.measure_id,
             "review_id": self.review_id,
             "proposal_id": self.proposal_id,
+            "announcement_id": self.announcement_id,
             "session_id": self.live_session.id,
             "mail_id": self.mail_id,
             "page": 1,
@@ -357,8 +362,20 @@ def build_world(app: Flask, session: Session) -> World:
         )
         session.add(proposal)
         session.flush()
+        announcement = announcements.send(
+            session,
+            cohort,
+            course,
+            announcements.Draft(
+                announcements.Audience(AnnouncementAudience.EVERYONE),
+                "The walk at Torpa moves to Thursday",
+                "We meet at the library at 18.",
+            ),
+            sent_by=organizer.user,
+        )
     session.commit()
     return World(
+        announcement_id=announcement.id,
         plan_id=plan.id,
         measure_id=measure.id,
         review_id=review.id,
@@ -613,6 +630,8 @@ ROUTES: dict[str, dict[str, Row]] = {
         "POST": participant_to("/learn/{enrolment_id}/"),
     },
     "/learn/<int:enrolment_id>/<part_slug>/images/<name>.svg": {"GET": PARTICIPANT},
+    # An announcement the participant received: only they close it (for themselves).
+    "/learn/announcements/<int:announcement_id>/dismiss": {"POST": participant_to("/learn/")},
     "/learn/<int:enrolment_id>/<part_slug>/quiz": {"GET": PARTICIPANT, "POST": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/quiz/<int:attempt_id>": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/assignment": {
@@ -685,6 +704,8 @@ ROUTES: dict[str, dict[str, Row]] = {
         ),
     },
     "/organize/cohorts/<int:cohort_id>/sessions/new": {"GET": ORGANIZER, "POST": ORGANIZER},
+    # Sent empty: the form again, with its errors (nothing is sent).
+    "/organize/cohorts/<int:cohort_id>/announcements/new": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/sessions/<int:session_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/sessions/<int:session_id>/delete": {"POST": organizers_to(COHORT_PAGE)},
     # The world's session is next week: its checklist is refused until it starts.

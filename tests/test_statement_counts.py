@@ -58,6 +58,10 @@ PAGES: dict[str, tuple[str, str]] = {
         "organizer",
         "/organize/enrolments/{enrolment_id}/assignments/{part_slug}",
     ),
+    "organize: new announcement": (
+        "organizer",
+        "/organize/cohorts/{cohort_id}/announcements/new",
+    ),
     "organize: attendance": ("organizer", "/organize/sessions/{session_id}/attendance"),
     "organize: check-in screen": ("organizer", "/organize/sessions/{session_id}/check-in"),
     "organize: import review": ("organizer", "/organize/cohorts/{cohort_id}/import/{key}"),

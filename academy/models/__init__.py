@@ -1,5 +1,6 @@
 """Every model, imported here so that Alembic and ``create_all`` see every table."""
 
+from .announcement import Announcement, AnnouncementAudience, AnnouncementRecipient
 from .audit import AuditEvent
 from .base import Base, utcnow
 from .certificate import Certificate
@@ -36,6 +37,9 @@ from .types import (
 from .user import User, normalize_email
 
 __all__ = [
+    "Announcement",
+    "AnnouncementAudience",
+    "AnnouncementRecipient",
     "AssignmentSubmission",
     "Attendance",
     "AudienceRole",

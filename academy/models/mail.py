@@ -26,6 +26,9 @@ class OutboxMail(Base):
     kind: Mapped[str] = mapped_column(String(64), default="", index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    # An HTML alternative of body_text, made by Academy (never HTML a user wrote: see
+    # ``academy.text.text_html``); empty for a plain-text mail.
+    body_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MailStatus] = mapped_column(
         string_enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
     )

@@ -81,6 +81,7 @@ class OutgoingMail:
     to_address: str
     subject: str
     body_text: str
+    body_html: str = ""
 
 
 class DeliveryError(Exception):
@@ -223,10 +224,15 @@ def _claim(
         return None, 0
     row = session.execute(
         select(
-            OutboxMail.to_address, OutboxMail.subject, OutboxMail.body_text, OutboxMail.attempts
+            OutboxMail.to_address,
+            OutboxMail.subject,
+            OutboxMail.body_text,
+            OutboxMail.body_html,
+            OutboxMail.attempts,
         ).where(OutboxMail.id == mail_id)
     ).one()
-    return OutgoingMail(mail_id, row.to_address, row.subject, row.body_text), row.attempts
+    mail = OutgoingMail(mail_id, row.to_address, row.subject, row.body_text, row.body_html)
+    return mail, row.attempts
 
 
 def _send(transport: Transport, mail: OutgoingMail) -> DeliveryError | None:
@@ -339,6 +345,8 @@ def build_message(mail: OutgoingMail, sender: str, when: datetime | None = None)
     message["Auto-Submitted"] = "auto-generated"
     # Quoted-printable keeps the message 7-bit, so any relay passes Å Ä Ö Æ Ø unharmed.
     message.set_content(mail.body_text, charset="utf-8", cte="quoted-printable")
+    if mail.body_html:
+        message.add_alternative(mail.body_html, subtype="html", cte="quoted-printable")
     return message
 
 

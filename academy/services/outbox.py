@@ -23,6 +23,7 @@ MAIL_KINDS = (
     "deadline_reminder",
     "measure_due_soon",
     "measure_overdue",
+    "announcement",
 )
 _STATUSES = frozenset(status.value for status in MailStatus)
 #: The longest recipient search kept: an e-mail address is at most 254 characters.

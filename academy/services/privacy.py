@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, defer
 
 from ..config import ConfigError
 from ..models import (
+    Announcement,
+    AnnouncementRecipient,
     AssignmentSubmission,
     Attendance,
     AuditEvent,
@@ -47,7 +49,7 @@ from ..models import (
     utcnow,
 )
 from ..zipstream import Chunks
-from . import audit
+from . import announcements, audit
 
 
 def _iso(value) -> str | None:
@@ -172,6 +174,8 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
             {"enrolment": r.enrolment_id, "survey": r.survey, "skipped": r.declined}
             for r in sorted(rows(EvaluationMarker), key=lambda r: (r.enrolment_id, r.survey))
         ],
+        "announcements_received": announcements.received(session, ids),
+        "announcements_sent": announcements.sent_by(session, user.id),
         "proposed_measures": [
             {
                 "id": r.id,
@@ -290,6 +294,7 @@ def erase_account(
         Invitation,
         Reminder,
         EvaluationMarker,
+        AnnouncementRecipient,
     ):
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
@@ -307,6 +312,7 @@ def erase_account(
         Measure.contact_id,
         MeasureNote.author_id,
         MeasureProposal.decided_by_id,
+        Announcement.sent_by_id,
     ):
         session.execute(update(column.class_).where(column == user.id).values({column.key: None}))
     audit.record(

@@ -19,6 +19,7 @@ def check_rate_limits(config: Mapping[str, Any], report: CheckReport, production
         "CHECKIN_LIMIT_PER_USER",
         "VERIFY_LIMIT",
         "VERIFY_NAME_LIMIT",
+        "ANNOUNCEMENT_LIMIT",
     ):
         value = config.get(name)
         try:

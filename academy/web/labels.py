@@ -13,11 +13,13 @@ from ..labels import (
     ROLE_LABELS,
     ROLE_SINGULAR,
     SUBMISSION_LABELS,
+    audience_label,
     still_to_do,
 )
 from ..models import AudienceRole, CertificateStatus, EnrolmentStatus, SubmissionStatus
 from ..services.certificates import format_code
 from ..services.enrolments import shown_name
+from ..text import text_html
 
 
 def person_role_label(role: str) -> str:
@@ -64,3 +66,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(import_field_label, "import_field_label")
     app.add_template_global(import_status_label, "import_status_label")
     app.add_template_global(invitation_label, "invitation_label")
+    app.add_template_global(audience_label, "audience_label")
+    app.add_template_filter(text_html, "text_html")

@@ -56,6 +56,7 @@ MAIL_KIND_LABELS = {
     "deadline_reminder": _l("Deadline reminder"),
     "measure_due_soon": _l("Measure due in two weeks"),
     "measure_overdue": _l("Measure overdue"),
+    "announcement": _l("Announcement to a course round"),
 }
 
 

@@ -11,7 +11,7 @@ from ...content import get_course
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import Cohort, Enrolment, EnrolmentStatus, LessonProgress, LiveSession, utcnow
-from ...services import certificates, checkin, completion, evaluation
+from ...services import announcements, certificates, checkin, completion, evaluation
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -115,6 +115,11 @@ def dashboard():
         [(e, courses[e.id], progress[e.id]) for e in enrolments if courses[e.id] is not None],
     )
     notes = session_notes(enrolments, sessions, progress, utcnow())
+    announced: dict[int, list] = {}
+    for shown in announcements.for_dashboard(
+        get_session(), [e.id for e in enrolments], current_locale()
+    ):
+        announced.setdefault(shown.enrolment_id, []).append(shown)
     rows = []
     for enrolment in enrolments:
         course = courses[enrolment.id]
@@ -134,9 +139,10 @@ def dashboard():
                 "certificate": held.get(enrolment.id),
                 "surveys": surveys[enrolment.id],
                 **notes[enrolment.id],
+                "announcements": announced.get(enrolment.id, []),
             }
         )
-    return render_template("learn/dashboard.html", rows=rows)
+    return render_template("learn/dashboard.html", rows=rows, button=ButtonForm())
 
 
 @bp.get("/<int:enrolment_id>/live-sessions.ics")

@@ -15,7 +15,7 @@ from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import AudienceRole, EnrolmentStatus, LiveSession, Organisation, utcnow
-from ...services import certificates, cohorts, roster
+from ...services import announcements, certificates, cohorts, roster
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
 from ..forms import AcademyForm, ButtonForm, bounded_text, name_field, require_button_form
@@ -215,6 +215,7 @@ def cohort(cohort_id: int):
             "withdraw": url_for_ids("organize.withdraw"),
         },
         certificate_counts=certificates.cohort_counts(session, cohort.id),
+        announcements=announcements.sent_in(session, cohort.id),
         button=ButtonForm(),
     )
 

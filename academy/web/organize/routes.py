@@ -12,6 +12,7 @@ __all__ = ["bp", "register_views"]
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
     from . import (  # noqa: F401
+        announcements,
         assignments,
         checkin,
         evaluation,
