@@ -56,10 +56,44 @@ def _short_labels(column: Column, by: CompareBy, language: str) -> tuple[str, st
     return str(column.number), _day(column.first_on, "MMM yy", language)
 
 
+class _Drawn:
+    """A comparison as the chart's cache sees it: equal when everything the chart draws
+    is equal (the place, the columns' dates and counts per category), so that the same
+    chart in the same language is drawn once, whoever looks at it (nothing in it is
+    anyone's own)."""
+
+    __slots__ = ("comparison", "key")
+
+    def __init__(self, comparison: WalkComparison):
+        self.comparison = comparison
+        self.key = (
+            comparison.place_id,
+            comparison.place_name,
+            comparison.by,
+            tuple(
+                (c.number, c.first_on, c.quarter, c.total, tuple(sorted(c.by_category.items())))
+                for c in comparison.columns
+            ),
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Drawn) and other.key == self.key
+
+
 def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
     """The comparison's trend chart as standalone SVG in ``language`` (see the module);
     the title and description say in words what the bars show, and every text is
-    escaped."""
+    escaped. Drawn once per content and language (the place page is read far more often
+    than its walks change)."""
+    return _draw(_Drawn(comparison), language)
+
+
+@lru_cache(maxsize=256)
+def _draw(drawn: _Drawn, language: str) -> str:
+    comparison = drawn.comparison
     columns = comparison.columns[-MAX_CHART_COLUMNS:]
     skipped = len(comparison.columns) - len(columns)
     rows = [(None, comparison.total_series[skipped:])] + [

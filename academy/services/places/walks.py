@@ -288,16 +288,19 @@ def _walks(session: Session, place: Place) -> list[_Walk]:
     at the place, from its owner's rounds."""
     bound = {"place_id": place.id, "organisation_id": place.organisation_id}
     walks: dict[int, _Walk] = {}
-    for cohort_id, name, category, severity, count, marked in session.execute(_COUNTS, bound):
+    # Run on the connection: plain rows, without the ORM's result machinery (a third of
+    # the comparison's time at 2,000 findings).
+    connection = session.connection()
+    for cohort_id, name, category, severity, count, marked in connection.execute(_COUNTS, bound):
         walk = walks.get(cohort_id)
         if walk is None:
             walk = walks[cohort_id] = _Walk(cohort_id, name)
         walk.counts[(category, severity)] = count
         walk.unmarked += count - marked
-    for cohort_id, first_at, last_at in session.execute(_DATES, {"place_id": place.id}):
+    for cohort_id, first_at, last_at in connection.execute(_DATES, {"place_id": place.id}):
         if cohort_id in walks:  # not another organisation's round
             walks[cohort_id].first_at, walks[cohort_id].last_at = first_at, last_at
-    for cohort_id, first_id, first_cohort_id in session.execute(_MARKED, {"place_id": place.id}):
+    for cohort_id, first_id, first_cohort_id in connection.execute(_MARKED, {"place_id": place.id}):
         if cohort_id in walks:
             walks[cohort_id].marked.add((first_id, first_cohort_id))
     return sorted(walks.values(), key=lambda walk: (walk.first_at, walk.cohort_id))
@@ -336,7 +339,7 @@ def _measure_trends(
 ) -> tuple[MeasureTrend, ...]:
     """The place's measures, by due date (those without one last), each with the findings
     of the categories it answers per column (one statement)."""
-    rows = session.execute(_MEASURES, {"place_id": place.id})
+    rows = session.connection().execute(_MEASURES, {"place_id": place.id})
     measures: dict[int, tuple[tuple, set[FindingCategory]]] = {}
     for *fields, category in rows:
         entry = measures.setdefault(fields[0], (tuple(fields), set()))
