@@ -7,6 +7,7 @@ from .cohort import Attendance, Cohort, Enrolment, LiveSession
 from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
+from .notification import Notification, NotificationOptOut
 from .organisation import Organisation, Organizer, Place, PlacePartner, Viewer
 from .plan import (
     Measure,
@@ -60,6 +61,8 @@ __all__ = [
     "MeasureProposal",
     "MeasureReminder",
     "MeasureStatus",
+    "Notification",
+    "NotificationOptOut",
     "Organisation",
     "OrganisationKind",
     "Organizer",
