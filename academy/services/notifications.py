@@ -90,7 +90,7 @@ def notify(
 
 def _submitted(submission: AssignmentSubmission) -> str:
     when = submission.submitted_at or submission.updated_at
-    return f"submission:{submission.id}:{when.isoformat(timespec='seconds')}"
+    return f"submission:{submission.id}:{when.isoformat()}"
 
 
 def assignment_reviewed(

@@ -43,7 +43,7 @@ class ProfileForm(AcademyForm):
 class NotificationsForm(AcademyForm):
     """The optional mails (``services.notifications.OPTIONAL``), ticked when wanted."""
 
-    assignment_approved = BooleanField(_l("An organizer has approved my assignment"))
+    assignment_approved = BooleanField(_l("My assignment is approved"))
     certificate_issued = BooleanField(_l("My certificate is issued"))
     welcome = BooleanField(_l("A welcome when I join a course round"))
 
