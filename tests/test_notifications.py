@@ -375,3 +375,16 @@ def test_notify_twice_for_the_same_event_queues_one_mail(app, db):
         second = notifications.welcome(db, enrolment)
     assert (first, second) == (True, False)
     assert len(mails(db, "welcome")) == 1
+
+
+def test_a_cancelled_session_takes_no_attendance(client, db, organisation, organizer):
+    cohort = make_cohort(db, organisation)
+    start = utcnow() + timedelta(days=3)
+    live = LiveSession(cohort=cohort, title="Kick-off", starts_at=start, ends_at=start)
+    db.add(live)
+    db.flush()
+    client.login_as(organizer)
+    client.post_form(f"/organize/sessions/{live.id}/cancel")
+    assert client.get(f"/organize/sessions/{live.id}/attendance").status_code == 404
+    page = client.get(f"/organize/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Cancelled" in page and f"/organize/sessions/{live.id}/edit" not in page

@@ -115,6 +115,8 @@ def attendance(session_id: int):
     before it starts, nor before accepting the invitation. Saving a page marks the people
     listed on it and no one else."""
     live = load_live_session(session_id)
+    if live.cancelled_at is not None:
+        abort(404)  # nobody attends a cancelled session
     cohort = live.cohort
     session = get_session()
     started = live.starts_at <= utcnow()
