@@ -32,6 +32,8 @@ DEFAULTS: dict[str, object] = {
     # The public certificate verification page, and its "is this the holder's name?" check.
     "VERIFY_LIMIT": "60 per minute",
     "VERIFY_NAME_LIMIT": "10 per 10 minutes",
+    # Wrong live-session check-in codes per user (the code changes every minute).
+    "CHECKIN_LIMIT_PER_USER": "10 per 15 minutes",
     # Open Badges: the RSA key that signs every credential (relative to instance/ unless
     # absolute; generated on first use; back it up, credentials verify only against it),
     # and the issuer's name and home page in the credentials (empty: this site's).

@@ -390,3 +390,46 @@ def test_services_commit_only_where_listed():
 
     assert not unlisted, f"services leave the commit to the view or command: {unlisted}"
     assert not stale, f"remove these from COMMITTING_SERVICES (they no longer commit): {stale}"
+
+
+# A merge's conflict markers at the start of a line (seven characters and a space, or a
+# lone "=======" between them), in any text file git tracks.
+_CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ", "||||||| ")
+
+
+def test_no_tracked_file_holds_merge_conflict_markers():
+    import subprocess
+
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    found = []
+    for name in filter(None, tracked):
+        path = ROOT / name
+        if (
+            path.suffix
+            not in {
+                ".py",
+                ".html",
+                ".md",
+                ".po",
+                ".pot",
+                ".css",
+                ".yaml",
+                ".txt",
+                ".toml",
+                ".cfg",
+                ".ini",
+                ".json",
+                ".js",
+                ".svg",
+            }
+            or not path.is_file()
+        ):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if line.startswith(_CONFLICT_MARKERS):
+                found.append(f"{name}:{number}")
+    assert found == [], f"merge conflict markers left in: {', '.join(found)}"

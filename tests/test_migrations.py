@@ -595,7 +595,7 @@ def test_plans_and_measures_arrive_and_leave_without_touching_other_rows(databas
 def test_live_sessions_keep_their_times_and_get_a_first_version(database_url, tmp_path):
     """An existing live session arrives at sequence 0, changed when it was made, not
     cancelled; the downgrade drops the columns and the notification tables, and keeps it."""
-    before, after = "d5e7a9c1f3b2", "58269fc5d7e4"
+    before, after = "a7c3e9f1b5d2", "58269fc5d7e4"
     with scratch_database(database_url, tmp_path) as url:
         config = alembic_config(url)
         command.upgrade(config, before)
@@ -612,7 +612,8 @@ def test_live_sessions_keep_their_times_and_get_a_first_version(database_url, tm
                     text(
                         "INSERT INTO cohort (id, organisation_id, course_slug, name,"
                         " attendance_required, required_sessions, assignments_need_approval,"
-                        " created_at) VALUES (1, 1, 'safer-places', 'Våren', false, 0, false, :at)"
+                        " evaluate_each_part, created_at)"
+                        " VALUES (1, 1, 'safer-places', 'Våren', false, 0, false, false, :at)"
                     ),
                     {"at": made},
                 )

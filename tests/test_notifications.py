@@ -388,3 +388,28 @@ def test_a_cancelled_session_takes_no_attendance(client, db, organisation, organ
     assert client.get(f"/organize/sessions/{live.id}/attendance").status_code == 404
     page = client.get(f"/organize/cohorts/{cohort.id}").get_data(as_text=True)
     assert "Cancelled" in page and f"/organize/sessions/{live.id}/edit" not in page
+
+
+def test_nobody_checks_in_to_a_cancelled_session(app, client, db, organisation, organizer):
+    from academy.services import checkin
+
+    cohort = make_cohort(db, organisation)
+    member = joined(db, cohort)
+    start = utcnow() + timedelta(minutes=10)  # check-in is open
+    live = LiveSession(
+        cohort=cohort, title="Kick-off", starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    db.add(live)
+    db.flush()
+    client.login_as(organizer)
+    assert client.get(f"/organize/sessions/{live.id}/check-in").status_code == 200
+    client.post_form(f"/organize/sessions/{live.id}/cancel")
+    db.refresh(live)
+    assert not checkin.is_open(live, utcnow())
+    assert client.get(f"/organize/sessions/{live.id}/check-in").status_code == 404
+    client.login_as(member.user)
+    assert client.get(f"/learn/sessions/{live.id}/check-in").status_code == 404
+    with app.app_context():
+        code = checkin.current_code(app.secret_key, live, utcnow()).code
+        outcome = checkin.check_in(db, live, member, code, secret=app.secret_key, now=utcnow())
+    assert outcome is checkin.Outcome.CLOSED

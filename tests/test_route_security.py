@@ -164,6 +164,8 @@ class World:
             "certificate_id": self.certificate.id,
             "attempt_id": self.attempt.id,
             "part_slug": PART,
+            # The world's participant has completed the course: the end survey is open.
+            "survey_key": "end",
             "lesson_slug": LESSON,
             "name": "crime-triangle",
             "course_slug": "safer-streets",
@@ -594,6 +596,18 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/learn/findings/<int:finding_id>/photo.jpg": {
         "GET": (LOGIN, 200, 404, 200, 404, 200, 200, 200, 404)
     },
+    # The course evaluation: an empty form is shown again with its errors; skipping
+    # goes back to the course page.
+    "/learn/<int:enrolment_id>/evaluation/<survey_key>": {"GET": PARTICIPANT, "POST": PARTICIPANT},
+    "/learn/<int:enrolment_id>/evaluation/<survey_key>/skip": {
+        "POST": participant_to("/learn/{enrolment_id}/")
+    },
+    # Check-in to a live session of the participant's round; a form sent empty lacks the
+    # code and is shown again with its error.
+    "/learn/sessions/<int:session_id>/check-in": {
+        "GET": PARTICIPANT,
+        "POST": PARTICIPANT,
+    },
     "/learn/<int:enrolment_id>/<part_slug>/": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/<part_slug>/<lesson_slug>": {
         "GET": PARTICIPANT,
@@ -651,6 +665,10 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/organize/cohorts/<int:cohort_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/cohorts/<int:cohort_id>/report": {"GET": ORGANIZER},
     "/organize/cohorts/<int:cohort_id>/report/export": {"POST": ORGANIZER},
+    # The evaluation's results and export: the round's organizers (below five answers
+    # the page says how many more are needed; the export is then empty).
+    "/organize/cohorts/<int:cohort_id>/evaluation": {"GET": ORGANIZER},
+    "/organize/cohorts/<int:cohort_id>/evaluation/export": {"POST": ORGANIZER},
     "/organize/cohorts/<int:cohort_id>/assignments": {"GET": ORGANIZER},
     "/organize/cohorts/<int:cohort_id>/import": {"GET": ORGANIZER, "POST": ORGANIZER},
     # An upload belongs to the organizer who sent it; the administrator is sent to upload.
@@ -673,6 +691,8 @@ ROUTES: dict[str, dict[str, Row]] = {
         "GET": ORGANIZER,
         "POST": (LOGIN, 404, 404, 400, 404, 400),
     },
+    # The check-in screen: the world's session is next week, so it says when it opens.
+    "/organize/sessions/<int:session_id>/check-in": {"GET": ORGANIZER},
     "/organize/enrolments/<int:enrolment_id>/resend": {"POST": organizers_to(COHORT_PAGE)},
     "/organize/enrolments/<int:enrolment_id>/withdraw": {
         "GET": ORGANIZER,

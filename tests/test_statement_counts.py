@@ -40,6 +40,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "learn: quiz result": ("participant", "/learn/{enrolment_id}/{part_slug}/quiz/{attempt_id}"),
     "learn: assignment": ("participant", "/learn/{enrolment_id}/{part_slug}/assignment"),
     "learn: place findings": ("participant", "/learn/{enrolment_id}/place"),
+    "learn: check-in": ("participant", "/learn/sessions/{session_id}/check-in"),
     "account: profile": ("participant", "/account"),
     "certificate: PDF download": ("participant", "/certificates/{certificate_id}/certificate.pdf"),
     "verify: certificate (public)": ("anonymous", "/verify/{code}"),
@@ -47,12 +48,14 @@ PAGES: dict[str, tuple[str, str]] = {
     "organize: organisation": ("organizer", "/organize/organisations/{organisation_id}"),
     "organize: cohort": ("organizer", "/organize/cohorts/{cohort_id}"),
     "organize: report": ("organizer", "/organize/cohorts/{cohort_id}/report"),
+    "organize: evaluation": ("organizer", "/organize/cohorts/{cohort_id}/evaluation"),
     "organize: assignments list": ("organizer", "/organize/cohorts/{cohort_id}/assignments"),
     "organize: assignment review": (
         "organizer",
         "/organize/enrolments/{enrolment_id}/assignments/{part_slug}",
     ),
     "organize: attendance": ("organizer", "/organize/sessions/{session_id}/attendance"),
+    "organize: check-in screen": ("organizer", "/organize/sessions/{session_id}/check-in"),
     "organize: import review": ("organizer", "/organize/cohorts/{cohort_id}/import/{key}"),
     "organize: certificate manage": (
         "organizer",

@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .base import Base, utcnow
 from .certificate import Certificate
 from .cohort import Attendance, Cohort, Enrolment, LiveSession
+from .evaluation import EvaluationAnswer, EvaluationMarker
 from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
@@ -46,6 +47,8 @@ __all__ = [
     "Cohort",
     "Enrolment",
     "EnrolmentStatus",
+    "EvaluationAnswer",
+    "EvaluationMarker",
     "Finding",
     "FindingCategory",
     "FindingPhoto",

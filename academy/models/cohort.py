@@ -28,6 +28,8 @@ class Cohort(Base):
     # How many live sessions must be attended when attendance is required.
     required_sessions: Mapped[int] = mapped_column(default=0)
     assignments_need_approval: Mapped[bool] = mapped_column(default=False)
+    # Ask the evaluation after each part too, not only at the end of the course.
+    evaluate_each_part: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -50,6 +52,9 @@ class LiveSession(Base):
     ends_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(300), default="")
     video_url: Mapped[str] = mapped_column(String(500), default="")
+    # The part of the course the session discusses, if any: participants are told to
+    # finish it before the session.
+    part_slug: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # For calendars (RFC 5545): SEQUENCE goes up with every change of what a calendar
     # shows (title, time, place, link, cancellation), LAST-MODIFIED is the last of them.

@@ -27,6 +27,7 @@ from ..models import (
     CertificateStatus,
     Cohort,
     Enrolment,
+    EvaluationMarker,
     Finding,
     FindingPhoto,
     Invitation,
@@ -165,6 +166,12 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
         ],
         "certificates": certificates,
         "findings": findings,
+        # Only that a survey was answered or skipped: the answers carry no person, so
+        # they are nobody's to export (or to erase).
+        "evaluations": [
+            {"enrolment": r.enrolment_id, "survey": r.survey, "skipped": r.declined}
+            for r in sorted(rows(EvaluationMarker), key=lambda r: (r.enrolment_id, r.survey))
+        ],
         "proposed_measures": [
             {
                 "id": r.id,
@@ -283,6 +290,7 @@ def erase_account(
         Attendance,
         Invitation,
         Reminder,
+        EvaluationMarker,
     ):
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))

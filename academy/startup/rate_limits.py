@@ -16,6 +16,7 @@ def check_rate_limits(config: Mapping[str, Any], report: CheckReport, production
     for name in (
         "LOGIN_LIMIT_PER_ACCOUNT",
         "LOGIN_LIMIT_PER_ADDRESS",
+        "CHECKIN_LIMIT_PER_USER",
         "VERIFY_LIMIT",
         "VERIFY_NAME_LIMIT",
     ):

@@ -9,7 +9,7 @@ update an event rather than add a copy: ``sequence`` (0 for existing sessions),
 The downgrade drops them.
 
 Revision ID: 58269fc5d7e4
-Revises: d5e7a9c1f3b2
+Revises: a7c3e9f1b5d2
 Create Date: 2026-12-07 18:35:10
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import academy.models.base
 
 revision: str = "58269fc5d7e4"
-down_revision: str | None = "d5e7a9c1f3b2"
+down_revision: str | None = "a7c3e9f1b5d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

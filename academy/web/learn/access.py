@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ...content import Course, Part, get_course
 from ...db import get_session
-from ...models import Cohort, Enrolment, EnrolmentStatus
+from ...models import Cohort, Enrolment, EnrolmentStatus, LiveSession
 
 # The statements of the participant's most visited pages are built once, with bound
 # parameters: building them anew cost more than running them.
@@ -47,6 +47,31 @@ def load_enrolment(enrolment_id: int) -> tuple[Enrolment, Course]:
     if enrolment is None:
         abort(404)
     return enrolment, own_course(enrolment.cohort.course_slug)
+
+
+_SESSION_ENROLMENT = (
+    select(LiveSession, Enrolment)
+    .join(Enrolment, Enrolment.cohort_id == LiveSession.cohort_id)
+    .options(joinedload(Enrolment.cohort).joinedload(Cohort.organisation))
+    .where(
+        LiveSession.id == bindparam("session_id"),
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.status != EnrolmentStatus.WITHDRAWN,
+    )
+)
+
+
+def load_session_enrolment(session_id: int) -> tuple[LiveSession, Enrolment]:
+    """A live session of a round the current user takes part in (not withdrawn from),
+    with their enrolment in it, or 404."""
+    row = (
+        get_session()
+        .execute(_SESSION_ENROLMENT, {"session_id": session_id, "user_id": current_user.id})
+        .first()
+    )
+    if row is None:
+        abort(404)
+    return row[0], row[1]
 
 
 def own_course(course_slug: str) -> Course:

@@ -11,7 +11,7 @@ from ...content import get_course
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import Cohort, Enrolment, EnrolmentStatus, LessonProgress, LiveSession, utcnow
-from ...services import certificates, completion
+from ...services import certificates, checkin, completion, evaluation
 from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
@@ -68,6 +68,40 @@ def attendance_counts(enrolments) -> dict[int, int]:
     return completion.sessions_attended(get_session(), waiting) if waiting else {}
 
 
+def session_notes(enrolments, sessions: dict[int, list[LiveSession]], progress, now):
+    """Per enrolment: the live sessions open for check-in now, the ids of those the
+    person is checked in to (one query, and none when no session is open), and the next
+    session tied to a part they have not finished, with that part."""
+    open_now = {
+        e.id: [live for live in sessions[e.cohort_id] if checkin.is_open(live, now)]
+        for e in enrolments
+    }
+    pairs = [(live.id, e_id) for e_id, lives in open_now.items() for live in lives]
+    present = checkin.present_pairs(get_session(), pairs) if pairs else set()
+    notes = {}
+    for enrolment in enrolments:
+        course = get_course(enrolment.cohort.course_slug)
+        prepare = None
+        if course is not None and enrolment.status != EnrolmentStatus.COMPLETED:
+            state = progress[enrolment.id]
+            prepare = next(
+                (
+                    (live, part)
+                    for live in sessions[enrolment.cohort_id]
+                    if live.starts_at > now
+                    and (part := course.part(live.part_slug or "")) is not None
+                    and not state.part(part.slug).completed
+                ),
+                None,
+            )
+        notes[enrolment.id] = {
+            "open_sessions": open_now[enrolment.id],
+            "checked_in": {live_id for live_id, e_id in present if e_id == enrolment.id},
+            "prepare": prepare,
+        }
+    return notes
+
+
 @bp.get("/")
 def dashboard():
     enrolments = my_enrolments()
@@ -76,9 +110,15 @@ def dashboard():
     held = certificates.certificates_of(get_session(), completed) if completed else {}
     sessions = upcoming_sessions(sorted({e.cohort_id for e in enrolments}))
     attended = attendance_counts(enrolments)
+    courses = {e.id: get_course(e.cohort.course_slug) for e in enrolments}
+    surveys = evaluation.open_surveys(
+        get_session(),
+        [(e, courses[e.id], progress[e.id]) for e in enrolments if courses[e.id] is not None],
+    )
+    notes = session_notes(enrolments, sessions, progress, utcnow())
     rows = []
     for enrolment in enrolments:
-        course = get_course(enrolment.cohort.course_slug)
+        course = courses[enrolment.id]
         if course is None:
             continue
         state = progress[enrolment.id]
@@ -93,6 +133,8 @@ def dashboard():
                 ),
                 "sessions": sessions[enrolment.cohort_id],
                 "certificate": held.get(enrolment.id),
+                "surveys": surveys[enrolment.id],
+                **notes[enrolment.id],
             }
         )
     return render_template("learn/dashboard.html", rows=rows)
@@ -128,6 +170,7 @@ def course_overview(enrolment_id: int):
         next=progress_service.next_step(course, state),
         standing=standing,
         sessions=sessions,
+        surveys=evaluation.open_surveys(get_session(), [(enrolment, course, state)])[enrolment.id],
     )
 
 

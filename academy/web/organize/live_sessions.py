@@ -9,10 +9,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, StringField, TimeField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import URL, DataRequired, Optional, ValidationError
 
+from ...content import get_course
 from ...db import get_session
+from ...i18n import current_locale
 from ...models import Organisation, utcnow
 from ...services import cohorts, roster
 from ..forms import AcademyForm, ButtonForm, bounded_text, name_field, require_button_form
@@ -35,6 +37,8 @@ class LiveSessionForm(AcademyForm):
         ],
     )
 
+    part_slug = SelectField(_l("Part discussed"), choices=[SelectChoice("", "")], default="")
+
     def validate_ends(self, field) -> None:
         if field.data and self.starts.data and field.data <= self.starts.data:
             raise ValidationError(_l("The session must end after it starts."))
@@ -52,6 +56,14 @@ def zone_of(organisation: Organisation) -> ZoneInfo:
     return ZoneInfo(organisation.timezone or current_app.config["TIMEZONE"])
 
 
+def part_choices(course_slug: str) -> list[SelectChoice]:
+    """The course's parts, for a session that discusses one (or none)."""
+    course = get_course(course_slug)
+    language = current_locale()
+    parts = [SelectChoice(p.slug, p.title[language]) for p in course.parts] if course else []
+    return [SelectChoice("", _("No particular part")), *parts]
+
+
 def live_values(form: LiveSessionForm, zone: ZoneInfo) -> dict:
     def utc(time) -> datetime:
         return datetime.combine(form.day.data, time, tzinfo=zone).astimezone(UTC)
@@ -62,6 +74,7 @@ def live_values(form: LiveSessionForm, zone: ZoneInfo) -> dict:
         "ends_at": utc(form.ends.data),
         "location": (form.location.data or "").strip(),
         "video_url": (form.video_url.data or "").strip(),
+        "part_slug": form.part_slug.data or None,
     }
 
 
@@ -78,6 +91,7 @@ def edit_live_session(cohort_id: int | None = None, session_id: int | None = Non
     if live is not None and not form.is_submitted():
         start, end = live.starts_at.astimezone(zone), live.ends_at.astimezone(zone)
         form = LiveSessionForm(obj=live, day=start.date(), starts=start.time(), ends=end.time())
+    form.part_slug.choices = part_choices(cohort.course_slug)
     if form.validate_on_submit():
         session = get_session()
         cohorts.save_live_session(

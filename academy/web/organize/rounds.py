@@ -52,6 +52,9 @@ class CohortForm(AcademyForm):
     assignments_need_approval = BooleanField(
         _l("Assignments count only when an organizer has approved them")
     )
+    evaluate_each_part = BooleanField(
+        _l("Ask the anonymous evaluation after each part too, not only at the end")
+    )
 
     def validate_ends_on(self, field) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -84,6 +87,7 @@ def cohort_values(form: CohortForm, organisation: Organisation) -> dict:
         "attendance_required": form.attendance_required.data,
         "required_sessions": form.required_sessions.data or 0,
         "assignments_need_approval": form.assignments_need_approval.data,
+        "evaluate_each_part": form.evaluate_each_part.data,
     }
 
 
@@ -125,6 +129,7 @@ def edit_cohort(cohort_id: int):
             "attendance_required": cohort.attendance_required,
             "required_sessions": cohort.required_sessions,
             "assignments_need_approval": cohort.assignments_need_approval,
+            "evaluate_each_part": cohort.evaluate_each_part,
         }
     )
     form.course.choices = course_choices()

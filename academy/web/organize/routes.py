@@ -13,6 +13,8 @@ def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
     from . import (  # noqa: F401
         assignments,
+        checkin,
+        evaluation,
         imports,
         live_sessions,
         measures,
