@@ -99,6 +99,7 @@ class FakeLive:
         self.id = live_id
         self.starts_at = starts_at
         self.ends_at = ends_at
+        self.cancelled_at = None
 
 
 START = datetime(2027, 3, 12, 17, 0, tzinfo=UTC)

@@ -590,3 +590,60 @@ def test_plans_and_measures_arrive_and_leave_without_touching_other_rows(databas
                 assert not tables & {"plan", "measure", "measure_reminder", "plan_place"}
         finally:
             engine.dispose()
+
+
+def test_live_sessions_keep_their_times_and_get_a_first_version(database_url, tmp_path):
+    """An existing live session arrives at sequence 0, changed when it was made, not
+    cancelled; the downgrade drops the columns and the notification tables, and keeps it."""
+    before, after = "a7c3e9f1b5d2", "58269fc5d7e4"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        made = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [{"id": 1, "name": "Vänersborg", "kind": "municipality", "created_at": made}],
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO cohort (id, organisation_id, course_slug, name,"
+                        " attendance_required, required_sessions, assignments_need_approval,"
+                        " evaluate_each_part, created_at)"
+                        " VALUES (1, 1, 'safer-places', 'Våren', false, 0, false, false, :at)"
+                    ),
+                    {"at": made},
+                )
+                insert_rows(
+                    connection,
+                    "live_session",
+                    [
+                        {
+                            "id": 1,
+                            "cohort_id": 1,
+                            "title": "Trygghetsvandring",
+                            "starts_at": made,
+                            "ends_at": made,
+                            "location": "",
+                            "video_url": "",
+                            "created_at": made,
+                        }
+                    ],
+                )
+            command.upgrade(config, after)
+            live = Table("live_session", MetaData(), autoload_with=engine)
+            with engine.connect() as connection:
+                row = connection.execute(select(live)).one()
+                same = text("SELECT count(*) FROM live_session WHERE changed_at = created_at")
+                assert connection.scalar(same) == 1
+            assert row.sequence == 0 and row.cancelled_at is None
+            command.downgrade(config, before)
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM live_session")) == 1
+            tables = inspect(engine).get_table_names()
+            assert "notification" not in tables and "notification_opt_out" not in tables
+        finally:
+            engine.dispose()

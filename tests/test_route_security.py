@@ -592,6 +592,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/account/delete": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "/account/email": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "/account/password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "/account/notifications": {"POST": (LOGIN, *[Redirect("/account")] * 5)},
     # The participant's own course
     "/learn/": {"GET": LOGGED_IN},
     "/learn/<int:enrolment_id>/": {
@@ -707,7 +708,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     # Sent empty: the form again, with its errors (nothing is sent).
     "/organize/cohorts/<int:cohort_id>/announcements/new": {"GET": ORGANIZER, "POST": ORGANIZER},
     "/organize/sessions/<int:session_id>/edit": {"GET": ORGANIZER, "POST": ORGANIZER},
-    "/organize/sessions/<int:session_id>/delete": {"POST": organizers_to(COHORT_PAGE)},
+    "/organize/sessions/<int:session_id>/cancel": {"POST": organizers_to(COHORT_PAGE)},
     # The world's session is next week: its checklist is refused until it starts.
     "/organize/sessions/<int:session_id>/attendance": {
         "GET": ORGANIZER,

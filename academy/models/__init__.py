@@ -9,6 +9,7 @@ from .evaluation import EvaluationAnswer, EvaluationMarker
 from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
 from .invitation import Invitation
 from .mail import OutboxMail
+from .notification import Notification, NotificationOptOut
 from .organisation import Organisation, Organizer, Place, PlacePartner, Viewer
 from .plan import (
     Measure,
@@ -67,6 +68,8 @@ __all__ = [
     "MeasureProposal",
     "MeasureReminder",
     "MeasureStatus",
+    "Notification",
+    "NotificationOptOut",
     "Organisation",
     "OrganisationKind",
     "Organizer",

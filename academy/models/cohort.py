@@ -56,6 +56,12 @@ class LiveSession(Base):
     # finish it before the session.
     part_slug: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For calendars (RFC 5545): SEQUENCE goes up with every change of what a calendar
+    # shows (title, time, place, link, cancellation), LAST-MODIFIED is the last of them.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A cancelled session is kept (calendars and participants are told), never deleted.
+    cancelled_at: Mapped[datetime | None]
 
     cohort: Mapped[Cohort] = relationship()
 

@@ -35,7 +35,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit
+from . import audit, notifications
 from .certificate_codes import (  # noqa: F401 (re-exported: callers use certificates.*)
     ALPHABET,
     CODE_LENGTH,
@@ -129,6 +129,7 @@ def issue(session: Session, enrolment: Enrolment, course: Course) -> Certificate
     )
     session.add(certificate)
     session.flush()
+    notifications.certificate_issued(session, certificate, enrolment)
     _render_after_commit(session, certificate)
     return certificate
 

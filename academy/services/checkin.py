@@ -52,7 +52,7 @@ def window(live: LiveSession) -> tuple[datetime, datetime]:
 
 def is_open(live: LiveSession, now: datetime) -> bool:
     opens, closes = window(live)
-    return opens <= now <= closes
+    return live.cancelled_at is None and opens <= now <= closes
 
 
 def _minute(now: datetime) -> int:
@@ -117,7 +117,7 @@ def check_in(
     opens, closes = window(live)
     if now < opens:
         return Outcome.NOT_OPEN
-    if now > closes:
+    if now > closes or live.cancelled_at is not None:
         return Outcome.CLOSED
     if not code_is_valid(secret, live, typed, now):
         return Outcome.WRONG_CODE

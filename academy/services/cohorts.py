@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..content import get_course
 from ..models import (
@@ -18,7 +18,8 @@ from ..models import (
     Place,
     utcnow,
 )
-from . import audit, progress
+from . import audit, notifications, progress
+from .enrolments import joined_column
 
 
 def get_or_create_organisation(
@@ -118,14 +119,28 @@ def set_archived(session: Session, cohort: Cohort, archived: bool, *, changed_by
     )
 
 
+# What a calendar shows of a session: a change to any of these is a new version of it.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "video_url")
+
+
 def save_live_session(
     session: Session, cohort: Cohort, live: LiveSession | None, *, changed_by_id: int, **values
 ) -> LiveSession:
+    """Add a live session or change one. A change to what calendars show raises its
+    ``sequence``; those who joined the round are mailed a new session or a change, with
+    the calendar, when the session is still to come (``notifications``)."""
+    added = live is None
     if live is None:
         live = LiveSession(cohort=cohort)
         session.add(live)
+    changed = added or any(
+        getattr(live, key) != values[key] for key in _CALENDAR_FIELDS if key in values
+    )
     for key, value in values.items():
         setattr(live, key, value)
+    if changed and not added:
+        live.sequence += 1
+        live.changed_at = utcnow()
     session.flush()
     audit.record(
         session,
@@ -135,29 +150,58 @@ def save_live_session(
         object_id=live.id,
         organisation_id=cohort.organisation_id,
         title=live.title,
+        sequence=live.sequence,
     )
+    if changed:
+        _tell_participants(session, live, notifications.ADDED if added else notifications.MOVED)
     return live
 
 
-def delete_live_session(session: Session, live: LiveSession, *, changed_by_id: int) -> bool:
-    """Delete a live session that has no attendance recorded; False if it has some."""
+def cancel_live_session(session: Session, live: LiveSession, *, changed_by_id: int) -> bool:
+    """Cancel a live session: it is kept, shown as cancelled (STATUS:CANCELLED in
+    calendars, a new ``sequence``), and those who joined the round are mailed when it was
+    still to come. False when attendance is recorded for it (it took place) or it is
+    cancelled already."""
+    if live.cancelled_at is not None:
+        return False
     has_attendance = session.scalar(
         select(func.count()).select_from(Attendance).where(Attendance.live_session_id == live.id)
     )
     if has_attendance:
         return False
+    live.cancelled_at = live.changed_at = utcnow()
+    live.sequence += 1
+    session.flush()
     audit.record(
         session,
-        "live_session.deleted",
+        "live_session.cancelled",
         actor_id=changed_by_id,
         object_type="live_session",
         object_id=live.id,
         organisation_id=live.cohort.organisation_id,
         title=live.title,
+        sequence=live.sequence,
     )
-    session.delete(live)
-    session.flush()
+    _tell_participants(session, live, notifications.CANCELLED)
     return True
+
+
+def _tell_participants(session: Session, live: LiveSession, change: str) -> None:
+    """Mail the change to those who joined the round (not withdrawn), unless the session
+    is over: a session added afterwards to take attendance is news to nobody."""
+    if live.ends_at <= utcnow():
+        return
+    enrolments = session.scalars(
+        select(Enrolment)
+        .options(joinedload(Enrolment.user))
+        .where(
+            Enrolment.cohort_id == live.cohort_id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            joined_column(),
+        )
+        .order_by(Enrolment.id)
+    ).all()
+    notifications.live_session_changed(session, live, change, enrolments)
 
 
 def cohort_counts(session: Session, cohort_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -23,7 +23,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import accounts, audit
+from . import accounts, audit, notifications
 from .invitations import create_invitation
 from .mail import MailBatch, absolute_url, queue_mail, render_mail
 from .tokens import new_token, token_hash
@@ -366,6 +366,7 @@ def accept_invitation(
         organisation_id=invitation.organisation_id,
     )
     session.flush()
+    notifications.welcome(session, enrolment)
     return enrolment
 
 

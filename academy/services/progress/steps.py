@@ -23,7 +23,7 @@ from ...models import (
     SubmissionStatus,
     utcnow,
 )
-from .. import audit, places, plans
+from .. import audit, notifications, places, plans
 from .completing import update_completion
 from .reading import lesson_is_done
 
@@ -232,6 +232,10 @@ def review_assignment(
     details: dict[str, Any] = {"part": submission.part_slug}
     if not approve and completed:
         details["after_completion"] = True
+    part = course.part(submission.part_slug)
+    notifications.assignment_reviewed(
+        session, submission, enrolment, approved=approve, part_title=part.title if part else {}
+    )
     audit.record(
         session,
         "assignment.approved" if approve else "assignment.returned",

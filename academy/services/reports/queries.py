@@ -71,7 +71,9 @@ def cohort_report(
     states = part_states(session.execute(cohort_states_statement(shape_of(filters)), values))
     sessions_total = (
         session.scalar(
-            select(func.count()).select_from(LiveSession).where(LiveSession.cohort_id == cohort.id)
+            select(func.count())
+            .select_from(LiveSession)
+            .where(LiveSession.cohort_id == cohort.id, LiveSession.cancelled_at.is_(None))
         )
         or 0
     )

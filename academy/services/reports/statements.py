@@ -85,7 +85,7 @@ def summary_statement(shape: Shape) -> CompoundSelect:
         _part_counts(shape),
         select(literal(KIND_SESSIONS, String), no_text, no_text, func.count(), no_number)
         .select_from(LiveSession)
-        .where(LiveSession.cohort_id == bindparam("cohort_id")),
+        .where(LiveSession.cohort_id == bindparam("cohort_id"), LiveSession.cancelled_at.is_(None)),
     )
 
 

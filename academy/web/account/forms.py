@@ -40,6 +40,28 @@ class ProfileForm(AcademyForm):
     locale = SelectField(_l("Language"), choices=language_choices())
 
 
+class NotificationsForm(AcademyForm):
+    """The optional mails (``services.notifications.OPTIONAL``), ticked when wanted."""
+
+    assignment_approved = BooleanField(_l("My assignment is approved"))
+    certificate_issued = BooleanField(_l("My certificate is issued"))
+    welcome = BooleanField(_l("A welcome when I join a course round"))
+
+    KINDS = {
+        "assignment_approved": "assignment-approved",
+        "certificate_issued": "certificate-issued",
+        "welcome": "welcome",
+    }
+
+    @classmethod
+    def for_user(cls, turned_off: set[str]) -> NotificationsForm:
+        wanted = {name: kind not in turned_off for name, kind in cls.KINDS.items()}
+        return cls(formdata=None, data=wanted)
+
+    def turned_off(self) -> list[str]:
+        return [kind for name, kind in self.KINDS.items() if not self[name].data]
+
+
 class EmailChangeForm(AcademyForm):
     email = email_field(_l("New e-mail address"))
     password = current_password_field(_l("Your password"))

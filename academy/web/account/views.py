@@ -19,7 +19,7 @@ from wtforms import PasswordField
 from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import User, normalize_email
-from ...services import accounts, privacy
+from ...services import accounts, notifications, privacy
 from ..deferred import after_response
 from ..downloads import file_name, local_today, streamed_download
 from ..forms import ButtonForm, safe_next
@@ -28,6 +28,7 @@ from .forms import (
     DeleteAccountForm,
     EmailChangeForm,
     LoginForm,
+    NotificationsForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -168,7 +169,21 @@ def profile():
         get_session().commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    mails = NotificationsForm.for_user(notifications.turned_off(get_session(), user.id))
+    return render_template("account/profile.html", form=form, mails=mails)
+
+
+@bp.post("/account/notifications")
+@login_required
+def notification_settings():
+    """The mails the person wants of those they may turn off (the profile page's form)."""
+    form = NotificationsForm()
+    if form.validate_on_submit():
+        db_session = get_session()
+        notifications.set_turned_off(db_session, current_user.id, form.turned_off())
+        db_session.commit()
+        flash(_("Your mail settings are saved."), "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.route("/account/email", methods=["GET", "POST"])

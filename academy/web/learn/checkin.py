@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -61,6 +61,8 @@ def _wrong_code() -> None:
 @bp.route("/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
 def check_in(session_id: int):
     live, enrolment = load_session_enrolment(session_id)
+    if live.cancelled_at is not None:
+        abort(404)  # nobody checks in to a cancelled session
     now = utcnow()
     if request.method == "POST":
         form = CheckInForm()

@@ -40,6 +40,7 @@ _UPCOMING_SESSIONS = (
     .where(
         LiveSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
         LiveSession.ends_at >= bindparam("now"),
+        LiveSession.cancelled_at.is_(None),
     )
     .order_by(LiveSession.starts_at)
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, render_template
+from flask import abort, current_app, render_template
 
 from ...db import get_session
 from ...models import utcnow
@@ -27,6 +27,8 @@ _WAIT_AT_MOST = timedelta(hours=2)
 @organizer_required
 def check_in_code(session_id: int):
     live = load_live_session(session_id)
+    if live.cancelled_at is not None:
+        abort(404)  # nobody checks in to a cancelled session
     now = utcnow()
     opens, closes = checkin.window(live)
     shown = qr = link = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -83,6 +83,8 @@ def live_values(form: LiveSessionForm, zone: ZoneInfo) -> dict:
 @organizer_required
 def edit_live_session(cohort_id: int | None = None, session_id: int | None = None):
     live = load_live_session(session_id) if session_id is not None else None
+    if live is not None and live.cancelled_at is not None:
+        abort(404)  # a cancelled session stays as it was cancelled
     cohort = live.cohort if live is not None else load_cohort(cohort_id)
     zone = zone_of(cohort.organisation)
     form = LiveSessionForm()
@@ -103,18 +105,19 @@ def edit_live_session(cohort_id: int | None = None, session_id: int | None = Non
     )
 
 
-@bp.post("/sessions/<int:session_id>/delete")
+@bp.post("/sessions/<int:session_id>/cancel")
 @organizer_required
-def delete_live_session(session_id: int):
+def cancel_live_session(session_id: int):
+    """Cancel, not delete: participants are mailed and their calendars told (docs/decisions.md)."""
     live = load_live_session(session_id)
     cohort_id = live.cohort_id
     require_button_form()
     session = get_session()
-    if cohorts.delete_live_session(session, live, changed_by_id=current_user.id):
+    if cohorts.cancel_live_session(session, live, changed_by_id=current_user.id):
         session.commit()
-        flash(_("The live session is deleted."), "info")
+        flash(_("The live session is cancelled, and the participants are told."), "info")
     else:
-        flash(_("Attendance is recorded for this session, so it cannot be deleted."), "error")
+        flash(_("Attendance is recorded for this session, so it cannot be cancelled."), "error")
     return redirect(url_for("organize.cohort", cohort_id=cohort_id))
 
 
@@ -126,6 +129,8 @@ def attendance(session_id: int):
     before it starts, nor before accepting the invitation. Saving a page marks the people
     listed on it and no one else."""
     live = load_live_session(session_id)
+    if live.cancelled_at is not None:
+        abort(404)  # nobody attends a cancelled session
     cohort = live.cohort
     session = get_session()
     started = live.starts_at <= utcnow()
