@@ -209,7 +209,9 @@ def test_place_audit_observations_are_findings_without_severity(db, course, worl
     assert not summary.rated
 
 
-def test_resubmitting_replaces_the_findings_and_keeps_statuses_where_it_can(db, course, world):
+def test_resubmitting_replaces_the_findings_and_keeps_statuses_where_it_can(
+    db, app_context, course, world
+):
     enrolment = make_enrolment(db, world["cohort"])
     organizer = world["organizer"]
     rows = [
