@@ -24,6 +24,11 @@ MAIL_KINDS = (
     "measure_due_soon",
     "measure_overdue",
     "announcement",
+    "assignment_returned",
+    "assignment_approved",
+    "certificate_issued",
+    "live_session_changed",
+    "welcome",
 )
 _STATUSES = frozenset(status.value for status in MailStatus)
 #: The longest recipient search kept: an e-mail address is at most 254 characters.

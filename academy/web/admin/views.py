@@ -57,6 +57,11 @@ MAIL_KIND_LABELS = {
     "measure_due_soon": _l("Measure due in two weeks"),
     "measure_overdue": _l("Measure overdue"),
     "announcement": _l("Announcement to a course round"),
+    "assignment_returned": _l("Assignment returned"),
+    "assignment_approved": _l("Assignment approved"),
+    "certificate_issued": _l("Certificate issued"),
+    "live_session_changed": _l("Live session added, moved or cancelled"),
+    "welcome": _l("Welcome to a course round"),
 }
 
 
