@@ -26,7 +26,10 @@ from academy.models import (
     PartState,
 )
 from academy.services import accounts, cohorts
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+    no_sideways_scroll,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 
@@ -84,15 +87,7 @@ def cohort_id(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"announce-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"announce-{name}-360.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    check_both_widths(page, folder, f"announce-{name}", then=1280)
 
 
 def test_an_organizer_announces_to_those_not_started_and_a_phone_closes_it(

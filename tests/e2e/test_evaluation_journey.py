@@ -21,7 +21,9 @@ from academy.content import get_course
 from academy.db import get_session
 from academy.models import AudienceRole, Enrolment, OrganisationKind, Organizer, utcnow
 from academy.services import accounts, cohorts, evaluation, organizers
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 from tests.test_route_security import complete_course
@@ -106,16 +108,7 @@ def evaluated_round(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
-    width = page.viewport_size["width"]
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"evaluation-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"evaluation-{name}-360.png", full_page=True)
-    page.set_viewport_size({"width": width, "height": 780})
+    check_both_widths(page, folder, f"evaluation-{name}", then=0)
 
 
 def test_a_participant_answers_on_a_phone_and_the_organizer_sees_the_chart(

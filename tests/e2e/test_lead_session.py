@@ -30,7 +30,9 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, organizers
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 
@@ -50,7 +52,7 @@ def cohort_id(live_server) -> int:
         session = get_session()
         organisation = organizers.create_organisation(
             session,
-            name="Alingsås kommun",
+            name="Alingsås kommun, kursledning",
             kind=OrganisationKind.MUNICIPALITY,
             timezone=None,
             created_by_id=None,
@@ -99,14 +101,7 @@ def cohort_id(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"lead-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"lead-{name}-360.png", full_page=True)
+    check_both_widths(page, folder, f"lead-{name}")
 
 
 def test_the_organizer_leads_part_two_and_prints_the_notes(

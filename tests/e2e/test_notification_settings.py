@@ -25,7 +25,9 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, cohorts, organizers
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -44,13 +46,7 @@ def user_id(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"notification-settings-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"notification-settings-{name}-360.png", full_page=True)
+    check_both_widths(page, folder, f"notification-settings-{name}")
 
 
 def test_a_participant_turns_the_certificate_mail_off_on_a_phone(

@@ -41,6 +41,23 @@ def no_sideways_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def check_both_widths(page: Page, folder, name: str, *, then: int | None = None) -> None:
+    """The journeys' check of a page: axe at 1280 px, then at 360 px with no sideways
+    scroll, each width photographed as ``folder/<name>-<width>.png``; the page is left at
+    360 px, or at the width ``then`` (``then=0``: the width it had)."""
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert serious_violations(page) == [], name
+    page.screenshot(path=folder / f"{name}-1280.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert no_sideways_scroll(page), name
+    assert serious_violations(page) == [], f"{name} at 360 px"
+    page.screenshot(path=folder / f"{name}-360.png", full_page=True)
+    if then is not None:
+        back = then or width
+        page.set_viewport_size({"width": back, "height": 900 if back > 360 else 780})
+
+
 @pytest.fixture
 def invitation_link(live_server) -> tuple[str, int]:
     with live_server.app.app_context():

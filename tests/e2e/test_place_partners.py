@@ -27,7 +27,9 @@ from academy.models import (
     Organizer,
 )
 from academy.services import accounts, organizers, places
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 
@@ -108,15 +110,7 @@ def place_id(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at the current width, then at 360 px with no sideways scroll, and both
-    photographed."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"place-partners-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"place-partners-{name}-360.png", full_page=True)
+    check_both_widths(page, folder, f"place-partners-{name}")
 
 
 def test_the_owner_shares_a_place_and_the_partner_reads_it(

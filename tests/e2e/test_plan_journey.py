@@ -38,7 +38,10 @@ from academy.models import (
     Place,
 )
 from academy.services import accounts, organizers, places
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+    no_sideways_scroll,
+)
 from tests.e2e.test_place_journey import answers, log_in, submit_safety_walk
 from tests.factories import PASSWORD
 
@@ -187,14 +190,7 @@ def invitation_link(live_server, email: str) -> str:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"plan-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"plan-{name}-360.png", full_page=True)
+    check_both_widths(page, folder, f"plan-{name}")
 
 
 def add_measure(page: Page, title: str, responsible: str, due: str, contact: str | None = None):

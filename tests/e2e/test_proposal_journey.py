@@ -26,7 +26,9 @@ from academy.models import (
     PlanKind,
 )
 from academy.services import accounts, organizers, places, plans
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 
@@ -114,14 +116,7 @@ def plan_id(live_server) -> int:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"proposal-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"proposal-{name}-360.png", full_page=True)
+    check_both_widths(page, folder, f"proposal-{name}")
 
 
 def test_the_owner_accepts_one_proposal_and_merges_the_other_from_a_phone(

@@ -29,7 +29,9 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, cohorts, evaluation, organizers
-from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
+from tests.e2e.test_participant_journey import (
+    check_both_widths,
+)
 from tests.e2e.test_place_journey import log_in
 from tests.factories import PASSWORD
 from tests.test_route_security import complete_course
@@ -112,17 +114,7 @@ def round_ids(live_server) -> tuple[int, int]:
 
 
 def check(page: Page, folder: Path, name: str) -> None:
-    """Axe at 1280 px, then at 360 px with no sideways scroll, both photographed; back to
-    the width the page had."""
-    width = page.viewport_size["width"]
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert serious_violations(page) == [], name
-    page.screenshot(path=folder / f"round-{name}-1280.png", full_page=True)
-    page.set_viewport_size({"width": 360, "height": 780})
-    assert no_sideways_scroll(page), name
-    assert serious_violations(page) == [], f"{name} at 360 px"
-    page.screenshot(path=folder / f"round-{name}-360.png", full_page=True)
-    page.set_viewport_size({"width": width, "height": 900 if width > 360 else 780})
+    check_both_widths(page, folder, f"round-{name}", then=0)
 
 
 def test_announce_check_in_and_evaluate(
