@@ -316,7 +316,7 @@ def test_the_chart_is_valid_svg_that_escapes_and_says_what_it_shows(app_context,
     assert "iakttagelser per vandring" in title and "Torget <script>" in title
     assert "Belysning: 1, 1, 2." in description
     # A bar for every non-zero count of the total row and each category's.
-    assert len(root.findall("svg:rect", ns)) == 1 + 3 + 1 + 2 + 1 + 1
+    assert len(root.findall(".//svg:rect", ns)) == 1 + 3 + 1 + 2 + 1 + 1
 
 
 def test_the_chart_shows_the_last_eight_columns(app_context, db, walked):

@@ -28,8 +28,10 @@ TREND_CHART_WIDTH = 360
 _CATEGORY_FILL = "#1f5f99"
 _TOTAL_FILL = "#1a1a1a"
 _BAR_AREA = 40
-# The row's name, the counts above the bars, the bars, two lines of column labels.
+# The row's name, the counts above the bars, the bars, two lines of column labels (under
+# the first row and the last); a row without the labels.
 _ROW_HEIGHT = 18 + 16 + _BAR_AREA + 34
+_ROW_HEIGHT_BARE = 18 + 16 + _BAR_AREA + 10
 
 
 @lru_cache(maxsize=1024)
@@ -136,7 +138,8 @@ def _draw(drawn: _Drawn, language: str) -> str:
 
     heading, below = charts.narrow_heading(title, subtitle, TREND_CHART_WIDTH)
     top = below + 12
-    body = _ROW_HEIGHT * len(rows) if columns else 40
+    labelled = min(len(rows), 2)
+    body = _ROW_HEIGHT * labelled + _ROW_HEIGHT_BARE * (len(rows) - labelled) if columns else 40
     out = charts.open_svg(
         language=language,
         title=title,
@@ -154,36 +157,39 @@ def _draw(drawn: _Drawn, language: str) -> str:
 
     step = (TREND_CHART_WIDTH - 2 * MARGIN) / len(columns)
     bar = min(28.0, step * 0.6)
+    middles = [MARGIN + step * position + step / 2 for position in range(len(columns))]
     y = top
     for index, (name, (_category, series)) in enumerate(zip(names, rows, strict=True)):
-        fill = _TOTAL_FILL if index == 0 else _CATEGORY_FILL
         out.append(f'<text x="{MARGIN}" y="{y + 14}" font-weight="bold">{escape(name)}</text>')
         largest = max(series) or 1
         base = y + 18 + 16 + _BAR_AREA
-        for position, (count, (first, second)) in enumerate(zip(series, short, strict=True)):
-            middle = MARGIN + step * position + step / 2
-            height = _BAR_AREA * count / largest
-            if count:
-                out.append(
-                    f'<rect x="{middle - bar / 2:.1f}" y="{base - height:.1f}" '
-                    f'width="{bar:.1f}" height="{max(height, 1):.1f}" fill="{fill}"/>'
-                )
-            out.append(
-                f'<text x="{middle:.1f}" y="{base - height - 4:.1f}" text-anchor="middle">'
-                f"{count}</text>"
-            )
-            out.append(
-                f'<text x="{middle:.1f}" y="{base + 14}" text-anchor="middle" font-size="11">'
-                f"{escape(first)}</text>"
-            )
-            out.append(
-                f'<text x="{middle:.1f}" y="{base + 27}" text-anchor="middle" font-size="11">'
-                f"{escape(second)}</text>"
-            )
+        heights = [_BAR_AREA * count / largest for count in series]
+        # Shared attributes on a group rather than on each of the row's bars and counts.
+        fill = _TOTAL_FILL if index == 0 else _CATEGORY_FILL
+        out.append(f'<g fill="{fill}">')
+        out += [
+            f'<rect x="{middle - bar / 2:.0f}" y="{base - height:.0f}" width="{bar:.0f}" '
+            f'height="{max(height, 1):.0f}"/>'
+            for middle, height, count in zip(middles, heights, series, strict=True)
+            if count
+        ]
+        out.append('</g><g text-anchor="middle">')
+        out += [
+            f'<text x="{middle:.0f}" y="{base - height - 4:.0f}">{count}</text>'
+            for middle, height, count in zip(middles, heights, series, strict=True)
+        ]
+        out.append("</g>")
         out.append(
             f'<line x1="{MARGIN}" y1="{base + 0.5}" x2="{TREND_CHART_WIDTH - MARGIN}" '
             f'y2="{base + 0.5}" stroke="#6b6b6b" stroke-width="1"/>'
         )
-        y += _ROW_HEIGHT
+        # The walks are named under the first row and the last (not under every row).
+        if index in (0, len(rows) - 1):
+            out.append('<g text-anchor="middle" font-size="11">')
+            for middle, (first, second) in zip(middles, short, strict=True):
+                out.append(f'<text x="{middle:.0f}" y="{base + 14}">{escape(first)}</text>')
+                out.append(f'<text x="{middle:.0f}" y="{base + 27}">{escape(second)}</text>')
+            out.append("</g>")
+        y += _ROW_HEIGHT if index in (0, len(rows) - 1) else _ROW_HEIGHT_BARE
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -288,19 +288,24 @@ def _walks(session: Session, place: Place) -> list[_Walk]:
     at the place, from its owner's rounds."""
     bound = {"place_id": place.id, "organisation_id": place.organisation_id}
     walks: dict[int, _Walk] = {}
-    # Run on the connection: plain rows, without the ORM's result machinery (a third of
+    # Run on the connection and fetched at once: plain rows, without the ORM's result
+    # machinery or a fetch per row (a third of
     # the comparison's time at 2,000 findings).
     connection = session.connection()
-    for cohort_id, name, category, severity, count, marked in connection.execute(_COUNTS, bound):
+    for cohort_id, name, category, severity, count, marked in connection.execute(
+        _COUNTS, bound
+    ).all():
         walk = walks.get(cohort_id)
         if walk is None:
             walk = walks[cohort_id] = _Walk(cohort_id, name)
         walk.counts[(category, severity)] = count
         walk.unmarked += count - marked
-    for cohort_id, first_at, last_at in connection.execute(_DATES, {"place_id": place.id}):
+    dates = connection.execute(_DATES, {"place_id": place.id}).all()
+    for cohort_id, first_at, last_at in dates:
         if cohort_id in walks:  # not another organisation's round
             walks[cohort_id].first_at, walks[cohort_id].last_at = first_at, last_at
-    for cohort_id, first_id, first_cohort_id in connection.execute(_MARKED, {"place_id": place.id}):
+    marked_rows = connection.execute(_MARKED, {"place_id": place.id}).all()
+    for cohort_id, first_id, first_cohort_id in marked_rows:
         if cohort_id in walks:
             walks[cohort_id].marked.add((first_id, first_cohort_id))
     return sorted(walks.values(), key=lambda walk: (walk.first_at, walk.cohort_id))
@@ -339,7 +344,7 @@ def _measure_trends(
 ) -> tuple[MeasureTrend, ...]:
     """The place's measures, by due date (those without one last), each with the findings
     of the categories it answers per column (one statement)."""
-    rows = session.connection().execute(_MEASURES, {"place_id": place.id})
+    rows = session.connection().execute(_MEASURES, {"place_id": place.id}).all()
     measures: dict[int, tuple[tuple, set[FindingCategory]]] = {}
     for *fields, category in rows:
         entry = measures.setdefault(fields[0], (tuple(fields), set()))
