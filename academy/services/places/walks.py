@@ -50,6 +50,8 @@ from ...models import (
 from .labels import SEVERITIES
 
 Cell = tuple[FindingCategory, FindingSeverity | None]
+# In the usual order (iterating the enum anew costs more than the tuple).
+_CATEGORIES = tuple(FindingCategory)
 
 
 class CompareBy(enum.StrEnum):
@@ -350,19 +352,16 @@ def _measure_trends(
         entry = measures.setdefault(fields[0], (tuple(fields), set()))
         if category is not None:
             entry[1].add(category)
+    # Measures often answer the same categories (lighting, say): each set's series is
+    # summed once.
+    series_of: dict[tuple[FindingCategory, ...], tuple[int, ...]] = {(): ()}
     trends = []
     for fields, found in measures.values():
-        categories = tuple(category for category in FindingCategory if category in found)
-        trends.append(
-            MeasureTrend(
-                *fields,
-                categories=categories,
-                series=tuple(
-                    sum(column.category_total(category) for category in categories)
-                    for column in columns
-                )
-                if categories
-                else (),
+        categories = tuple(category for category in _CATEGORIES if category in found)
+        if categories not in series_of:
+            series_of[categories] = tuple(
+                sum(column.by_category.get(category, 0) for category in categories)
+                for column in columns
             )
-        )
+        trends.append(MeasureTrend(*fields, categories=categories, series=series_of[categories]))
     return tuple(trends)
