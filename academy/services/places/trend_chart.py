@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
 from .. import charts
@@ -43,10 +43,17 @@ def _day(value: date, pattern: str, language: str) -> str:
 
 def column_label(column: Column, by: CompareBy) -> str:
     """The column's heading, in the current locale: "Walk 2" or "Q3 2027"."""
-    if by is CompareBy.QUARTER and column.quarter is not None:
-        year, quarter = column.quarter
-        return _("Q%(quarter)d %(year)d", quarter=quarter, year=year)
-    return _("Walk %(number)d", number=column.number)
+    quarter = column.quarter if by is CompareBy.QUARTER else None
+    return _column_label(column.number, quarter, str(get_locale()))
+
+
+@lru_cache(maxsize=512)
+def _column_label(number: int, quarter: tuple[int, int] | None, _locale: str) -> str:
+    # ``_locale`` is the key: the words are the current locale's, which it names.
+    if quarter is not None:
+        year, in_year = quarter
+        return _("Q%(quarter)d %(year)d", quarter=in_year, year=year)
+    return _("Walk %(number)d", number=number)
 
 
 def _short_labels(column: Column, by: CompareBy, language: str) -> tuple[str, str]:
