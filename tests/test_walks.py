@@ -238,6 +238,14 @@ def test_deleting_the_first_finding_unmarks_the_others(db, walked):
     assert db.get(Finding, walked.dark_again.id).same_as_id is None
 
 
+def test_a_spot_that_starts_with_a_capital_a_ring_comes_first_too(db, walked):
+    # SQLite lowers ASCII only: lowering one side in Python missed identical "Åbron"s.
+    earlier = walked.add(walked.spring, "Åbron", LIGHTING, at(2027, 3, 1))
+    later = walked.add(walked.autumn, "Åbron", LIGHTING, at(2027, 10, 7))
+    page = places.same_as_candidates(db, walked.square, later, category=LIGHTING)
+    assert page.rows[0].id == earlier.id
+
+
 def test_candidates_are_earlier_walks_same_spot_first(db, walked):
     elsewhere = walked.add(walked.spring, "Busshållplatsen", LIGHTING, at(2027, 3, 12))
     page = places.same_as_candidates(db, walked.square, walked.dark_autumn, category=LIGHTING)

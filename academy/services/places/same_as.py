@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from ...models import (
@@ -85,7 +85,11 @@ def same_as_candidates(
     skip = page_offset(number, size)
     rows: tuple[Candidate, ...] = ()
     if skip < total:
-        same_spot = case((func.lower(Finding.spot) == finding.spot.lower(), 0), else_=1)
+        # Both sides lowered by the database: SQLite lowers ASCII only, so Python's lower()
+        # on one side would miss "Gången" against "gången".
+        same_spot = case(
+            (func.lower(Finding.spot) == func.lower(literal(finding.spot)), 0), else_=1
+        )
         rows = tuple(
             Candidate(**row._mapping)
             for row in session.execute(
