@@ -15,8 +15,10 @@ import hashlib
 import json
 import multiprocessing
 import re
+import shutil
 import stat
 import struct
+import subprocess
 import threading
 import unicodedata
 from datetime import UTC, datetime
@@ -36,6 +38,7 @@ from academy.config import ConfigError
 from academy.content import get_course
 from academy.models import Certificate, CertificateStatus
 from academy.services import badges, certificates
+from tests.factories import make_enrolment, make_user
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "openbadges"
 SCHEMA_FILE = SCHEMAS / "achievementcredential.json"
@@ -338,6 +341,34 @@ def test_the_identity_is_the_nfc_form_of_the_name_as_printed(app, certificate):
     assert certificates.identity_hash(certificate.name_salt, typed) == certificate.identity_hash
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+def test_the_name_read_off_the_printed_certificate_confirms_the_badge(app, db, tmp_path):
+    """End to end: a name typed decomposed and with a double space is issued, the PDF is
+    rendered, poppler's pdftotext reads the name off the page, and that text, in NFC,
+    hashed with the badge's salt as the specification says, is the badge's identityHash."""
+    typed = unicodedata.normalize("NFD", "Åsa-Kristin  Östergård Nilsson")
+    user = make_user(db, name=typed, certificate_name=typed)
+    enrolment = make_enrolment(db, user=user)
+    with app.app_context():
+        course = get_course("safer-streets")
+        issued = certificates.issue(db, enrolment, course)
+        pdf = certificates.store_pdf(issued)
+    db.flush()
+    _credential, token = sign(app, issued)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    lines = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    (printed,) = [line for line in lines if "Östergård" in line]
+
+    (identity,) = jwt_payload(token)["credentialSubject"]["identifier"]
+
+    assert printed == "Åsa-Kristin Östergård Nilsson"
+    assert spec_identity_hash(printed, identity["salt"]) == identity["identityHash"]
+
+
 def test_the_verification_pages_tolerant_check_is_a_separate_convenience(certificate):
     # The page forgives case and spacing (its own hash, never in the badge) ...
     assert certificates.name_matches(certificate, "  åsa-kristin  ÖSTERGÅRD nilsson ")
@@ -345,6 +376,19 @@ def test_the_verification_pages_tolerant_check_is_a_separate_convenience(certifi
     assert not certificates.name_matches(certificate, "Åsa Östergård")
     # ... and the badge's identity hash is not that hash.
     assert certificate.identity_hash != certificate.name_hash
+
+
+def test_the_verification_page_says_what_its_name_check_forgives(client, db, certificate):
+    certificate.code = certificates.new_code()  # the page takes codes of 20 characters
+    db.flush()
+    url = f"/verify/{certificates.format_code(certificate.code)}"
+    english = client.get(url).data.decode()
+    swedish = client.get(url, headers={"Accept-Language": "sv"}).data.decode()
+
+    assert "Capitals and extra spaces do not matter here" in english
+    assert "Versaler och extra mellanslag spelar ingen roll här" in swedish
+    answer = client.post_form(url, {"name": "  åsa-kristin  ÖSTERGÅRD nilsson "}).data.decode()
+    assert "Yes: the certificate was issued to this name." in answer
 
 
 def test_a_certificate_in_a_language_the_course_lacks_gets_the_fallback(app, certificate):
