@@ -78,7 +78,7 @@ def test_the_dossier_prints_the_saved_assignments_in_the_participants_language(
     assert "Öka ansträngningen" in text and "Increase the effort" not in text
     assert "DEL 1: SITUATIONELL BROTTSPREVENTION" in text.upper()
     assert "Inte påbörjad ännu." in text
-    assert "Platsdokumentation: Östra torget" in text and "Åmåls kommun" in text
+    assert "Platsmapp: Östra torget" in text and "Åmåls kommun" in text
     fonts = pdf_fonts(response.data, tmp_path)
     rows = [line for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all(" yes " in row for row in rows), fonts  # every font embedded
