@@ -601,6 +601,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     },
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
+    "/learn/<int:enrolment_id>/dossier.pdf": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},
     # The participant's own finding (the world's finding is theirs).
     "/learn/<int:enrolment_id>/findings/<int:finding_id>/photo": {
