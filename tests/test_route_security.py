@@ -190,6 +190,8 @@ class World:
             "page": 1,
             "key": self.upload_key,
             "kid": self.kid,
+            # The first status list, where the world's certificate has its place.
+            "number": 1,
             "filename": "css/academy.css",
         }
 
@@ -572,6 +574,8 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/badges/jwks.json": {"GET": PUBLIC},
     "/badges/keys/<kid>": {"GET": PUBLIC},
     "/badges/achievements/<course_slug>": {"GET": PUBLIC},
+    "/badges/achievements/<course_slug>/image.png": {"GET": PUBLIC},
+    "/badges/status/<int:number>": {"GET": PUBLIC},
     "/verify": {"GET": PUBLIC},
     "/verify/<code>": {"GET": PUBLIC, "POST": PUBLIC},
     # Accounts
