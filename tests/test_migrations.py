@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -729,5 +730,95 @@ def test_certificates_get_status_places_and_identity_hashes(database_url, tmp_pa
             assert not {"status_index", "status_changed_at", "identity_hash"} & columns
             with engine.connect() as connection:
                 assert connection.scalar(text("SELECT count(*) FROM certificate")) == 4
+        finally:
+            engine.dispose()
+
+
+def test_walk_summaries_are_counted_from_the_findings_there_are(database_url, tmp_path):
+    """The upgrade fills ``walk_summary`` from the existing findings, as the application
+    counts them; the downgrade drops it and leaves the findings."""
+    before, after = "553d6a04001e", "b7d4e2a9c6f1"
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        now = datetime(2027, 3, 10, 18, tzinfo=UTC)
+        finding = {
+            "place_id": 1,
+            "cohort_id": 1,
+            "part_slug": "safe-urban-planning",
+            "position": 0,
+            "spot": "Cykelstället",
+            "category": "lighting",
+            "observation": "",
+            "suggestion": "",
+            "severity": "high",
+            "status": "new",
+            "same_as_id": None,
+        }
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "organisation",
+                    [{"id": 1, "name": "Vänersborg", "kind": "municipality", "created_at": now}],
+                )
+                insert_rows(
+                    connection,
+                    "place",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "name": "Torget",
+                            "description": "",
+                            "created_at": now,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "cohort",
+                    [
+                        {
+                            "id": 1,
+                            "organisation_id": 1,
+                            "course_slug": "safer-places",
+                            "name": "Våren",
+                            "attendance_required": False,
+                            "required_sessions": 0,
+                            "assignments_need_approval": False,
+                            "evaluate_each_part": False,
+                            "created_at": now,
+                        }
+                    ],
+                )
+                insert_rows(
+                    connection,
+                    "finding",
+                    [
+                        {**finding, "id": 1, "created_at": now},
+                        {**finding, "id": 2, "created_at": now + timedelta(days=1)},
+                        {**finding, "id": 3, "severity": None, "same_as_id": 1, "created_at": now},
+                        {**finding, "id": 4, "place_id": None, "created_at": now},
+                    ],
+                )
+            command.upgrade(config, after)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT place_id, cohort_id, first_at, last_at, counts FROM walk_summary")
+                ).all()
+            assert len(rows) == 1
+            place_id, cohort_id, first_at, last_at, counts = rows[0]
+            assert (place_id, cohort_id) == (1, 1)
+            counts = json.loads(counts) if isinstance(counts, str) else counts
+            assert sorted(counts, key=str) == sorted(
+                [["lighting", "high", 2, 0], ["lighting", None, 1, 1]], key=str
+            )
+            assert str(first_at).startswith("2027-03-10") and str(last_at).startswith("2027-03-11")
+            command.downgrade(config, before)
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM finding")) == 4
+                assert "walk_summary" not in inspect(connection).get_table_names()
         finally:
             engine.dispose()

@@ -6,7 +6,14 @@ from .base import Base, utcnow
 from .certificate import Certificate
 from .cohort import Attendance, Cohort, Enrolment, LiveSession
 from .evaluation import EvaluationAnswer, EvaluationMarker
-from .finding import Finding, FindingCategory, FindingPhoto, FindingSeverity, FindingStatus
+from .finding import (
+    Finding,
+    FindingCategory,
+    FindingPhoto,
+    FindingSeverity,
+    FindingStatus,
+    WalkSummary,
+)
 from .invitation import Invitation
 from .mail import OutboxMail
 from .notification import Notification, NotificationOptOut
@@ -86,6 +93,7 @@ __all__ = [
     "SubmissionStatus",
     "User",
     "Viewer",
+    "WalkSummary",
     "measure_finding",
     "normalize_email",
     "plan_place",

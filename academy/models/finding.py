@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -80,7 +81,9 @@ class Finding(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
+    # The old value is loaded before a change, so that a finding moved to another place
+    # rebuilds the figures of the place it left too (services.places.walk_summaries).
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"), active_history=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"), index=True)
     enrolment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrolment.id", ondelete="SET NULL"), index=True
@@ -137,3 +140,31 @@ class FindingPhoto(Base):
 
     def __repr__(self) -> str:
         return f"<FindingPhoto finding={self.finding_id} {self.width}x{self.height}>"
+
+
+class WalkSummary(Base):
+    """One walk of a place in figures: the findings of one round at the place, counted
+    per category and severity, with the time of its first and last finding.
+
+    What the comparison of walks (``services.places.walks``) reads, one row a walk,
+    rather than counting a place's thousands of findings on every view. Rebuilt for a
+    place whenever its findings change (``services.places.walk_summaries``): every flush
+    and every bulk statement that writes findings does it in the same transaction.
+    ``counts`` holds ``[category, severity or null, found, marked]`` lists, ``marked``
+    being those of the findings marked as the same as an earlier one.
+    """
+
+    __tablename__ = "walk_summary"
+
+    place_id: Mapped[int] = mapped_column(
+        ForeignKey("place.id", ondelete="CASCADE"), primary_key=True
+    )
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    counts: Mapped[list[Any]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<WalkSummary place={self.place_id} round={self.cohort_id}>"

@@ -26,13 +26,13 @@ from ..text import text_html
 
 
 def number_cells(counts: Iterable[int | None]) -> Markup:
-    """A table row's counts as ``<td class="number">12</td>`` cells ("–" for None): one
+    """A table row's counts as ``<td class="number">12</td>`` cells (an en dash for None): one
     string for the row rather than a template fragment and an escape per cell, which is
     most of the work of a comparison of eight walks (a hundred and more cells). ``int()``
     keeps anything but a number out of the markup."""
     return Markup(  # noqa: S704 - whole numbers and a dash only
         "".join(
-            '<td class="number">–</td>'
+            '<td class="number">\u2013</td>'
             if count is None
             else f'<td class="number">{int(count)}</td>'
             for count in counts

@@ -102,7 +102,7 @@ WORDS_CUT_IN_TABLES = """() => {
   for (const cell of document.querySelectorAll(cells)) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      // Pieces between spaces, hyphens and dashes: "self-|reported" and "1994–|2000"
+      // Pieces between spaces, hyphens and dashes: "self-|reported" and "1994\u2013|2000"
       // break where typesetting breaks them; a piece on two lines is a word cut.
       for (const match of node.textContent.matchAll(/[^\\s\\-\\u2010-\\u2015]+/g)) {
         const range = document.createRange();

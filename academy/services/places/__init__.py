@@ -14,10 +14,12 @@ keeps their statuses):
 - ``chart``: the findings as a bar chart;
 - ``walks``, ``same_as`` and ``trend_chart``: the walks compared over time (before and
   after), marking a later finding the same as an earlier one, and the trend chart;
+  ``walk_summaries`` keeps the walks' figures in step with the findings;
 - ``exports`` and ``summary_pdf``: the findings as CSV, Excel workbook and PDF, and the
   audit row of an export.
 """
 
+from . import walk_summaries  # noqa: F401 - registers the listeners that keep the figures
 from .chart import CHART_WIDTH, findings_chart_svg
 from .exports import (
     SourceTitle,

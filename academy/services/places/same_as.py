@@ -27,6 +27,7 @@ from ...models import (
 from .. import audit
 from ..paging import Page, page_offset
 from .listing import FINDING_COLUMNS, PHOTO_SIZE_COLUMNS, FindingFilters, finding_criteria
+from .walk_summaries import PLACES_OPTION
 
 CANDIDATES_PAGE_SIZE = 20
 
@@ -130,7 +131,7 @@ def mark_same_as(
         update(Finding)
         .where(Finding.same_as_id == finding.id)
         .values(same_as_id=first_id)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session="fetch", **{PLACES_OPTION: [place.id]})
     )
     session.flush()
     audit.record(

@@ -17,9 +17,10 @@ one. For each column after the first:
 So unmarked findings of a later walk count as new: the page says so, because the figures
 are only as good as the marking.
 
-The whole comparison costs four statements whatever the number of findings: the counts
-per round, category and severity; each round's dates; the problems per round; the place's
-measures with the categories of the findings they answer.
+The whole comparison costs three statements whatever the number of findings: the walks
+in figures (``WalkSummary``, a row per walk, kept up to date as findings are written by
+``walk_summaries``); the problems per round; the place's measures with the categories of
+the findings they answer.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import (
@@ -45,6 +46,7 @@ from ...models import (
     Organisation,
     Place,
     Plan,
+    WalkSummary,
     measure_finding,
 )
 from .labels import SEVERITIES
@@ -239,39 +241,24 @@ def compare_walks(
 # them at 2,000 findings); the place and its organisation are bound when they run.
 _PLACE = bindparam("place_id")
 _OWNER = bindparam("organisation_id")
-# Grouped first and joined to the rounds after, from the covering index
-# ix_finding_walk_counts: a few hundred look-ups of a round rather than one per finding.
-_GROUPED = (
+# The owner's walks of the place: another organisation's rounds there are left out.
+_SUMMARIES = (
     select(
-        Finding.cohort_id,
-        Finding.category,
-        Finding.severity,
-        func.count().label("found"),
-        func.count(Finding.same_as_id).label("marked"),
-    )
-    .where(Finding.place_id == _PLACE)
-    .group_by(Finding.cohort_id, Finding.category, Finding.severity)
-    .subquery()
-)
-# Each round's first and last finding at the place, apart from the counts: a few dates to
-# read rather than two for every (round, category, severity).
-_DATES = (
-    select(Finding.cohort_id, func.min(Finding.created_at), func.max(Finding.created_at))
-    .where(Finding.place_id == _PLACE)
-    .group_by(Finding.cohort_id)
-)
-_COUNTS = (
-    select(
-        _GROUPED.c.cohort_id,
+        WalkSummary.cohort_id,
         Cohort.name,
-        _GROUPED.c.category,
-        _GROUPED.c.severity,
-        _GROUPED.c.found,
-        _GROUPED.c.marked,
+        WalkSummary.first_at,
+        WalkSummary.last_at,
+        WalkSummary.counts,
     )
-    .join(Cohort, Cohort.id == _GROUPED.c.cohort_id)
-    .where(Cohort.organisation_id == _OWNER)
+    .join(Cohort, Cohort.id == WalkSummary.cohort_id)
+    .where(WalkSummary.place_id == _PLACE, Cohort.organisation_id == _OWNER)
 )
+# The stored values, read back (a dict look-up costs less than the enum's own).
+_CATEGORY_OF = {category.value: category for category in FindingCategory}
+_SEVERITY_OF: dict[str | None, FindingSeverity | None] = {
+    **{severity.value: severity for severity in FindingSeverity},
+    None: None,
+}
 _FIRST = aliased(Finding)
 # The marked findings of the place; those of another organisation's round are left out
 # by the caller, which knows the owner's rounds from the counts.
@@ -285,27 +272,19 @@ _MARKED = (
 
 def _walks(session: Session, place: Place) -> list[_Walk]:
     """The place's walks, oldest first, with their counts, dates, unmarked findings and
-    the first findings their marked ones name (three statements, the last as long as the
+    the first findings their marked ones name (two statements, the second as long as the
     marked findings are many). The findings are those of ``listing.finding_criteria``:
     at the place, from its owner's rounds."""
     bound = {"place_id": place.id, "organisation_id": place.organisation_id}
     walks: dict[int, _Walk] = {}
     # Run on the connection and fetched at once: plain rows, without the ORM's result
-    # machinery or a fetch per row (a third of
-    # the comparison's time at 2,000 findings).
+    # machinery or a fetch per row.
     connection = session.connection()
-    for cohort_id, name, category, severity, count, marked in connection.execute(
-        _COUNTS, bound
-    ).all():
-        walk = walks.get(cohort_id)
-        if walk is None:
-            walk = walks[cohort_id] = _Walk(cohort_id, name)
-        walk.counts[(category, severity)] = count
-        walk.unmarked += count - marked
-    dates = connection.execute(_DATES, {"place_id": place.id}).all()
-    for cohort_id, first_at, last_at in dates:
-        if cohort_id in walks:  # not another organisation's round
-            walks[cohort_id].first_at, walks[cohort_id].last_at = first_at, last_at
+    for cohort_id, name, first_at, last_at, counts in connection.execute(_SUMMARIES, bound).all():
+        walk = walks[cohort_id] = _Walk(cohort_id, name, first_at, last_at)
+        for category, severity, found, marked in counts:
+            walk.counts[(_CATEGORY_OF[category], _SEVERITY_OF[severity])] = found
+            walk.unmarked += found - marked
     marked_rows = connection.execute(_MARKED, {"place_id": place.id}).all()
     for cohort_id, first_id, first_cohort_id in marked_rows:
         if cohort_id in walks:
