@@ -204,11 +204,11 @@ def complete_course(session: Session, enrolment: Enrolment, course) -> QuizAttem
         for lesson in part.lessons:
             progress_service.complete_lesson(session, enrolment, course, part, lesson.slug)
         if part.quiz:
+            nonce = f"world-{enrolment.id}-{part.slug}"
             answers = {
                 item.slug: next(choice.slug for choice in item.choices if choice.correct)
-                for item in part.quiz.items
+                for item in part.quiz.draw(nonce)
             }
-            nonce = f"world-{enrolment.id}-{part.slug}"
             result = progress_service.submit_quiz(session, enrolment, course, part, answers, nonce)
             first_attempt = first_attempt or result.attempt
         if part.assignment:
