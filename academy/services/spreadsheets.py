@@ -24,6 +24,10 @@ from openpyxl.utils import get_column_letter
 # What a spreadsheet would read as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";")
+#: The separator a spreadsheet set up for the language splits a CSV at. Swedish and
+#: Norwegian write decimals with a comma, so their Excel (through the system's list
+#: separator) reads ``;``; with ``,`` every row would land in column A.
+LANGUAGE_DELIMITERS = {"sv": ";", "nb": ";"}
 
 Cell = str | int | date | None
 
@@ -33,6 +37,12 @@ def neutralise(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def default_delimiter(language: str) -> str:
+    """The CSV separator for a user of ``language``: ``;`` for Swedish and Norwegian,
+    ``,`` otherwise (English)."""
+    return LANGUAGE_DELIMITERS.get(language, ",")
 
 
 def csv_text(value: Cell) -> str:
