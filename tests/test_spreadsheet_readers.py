@@ -3,9 +3,10 @@
 CSV: the separator follows the reader's language (``;`` for Swedish and Norwegian, whose
 Excel splits at the list separator, ``,`` for English), both stay on offer, the file keeps
 its byte order mark; Python's ``csv.Sniffer`` is given the file without being told the
-separator (only the ones spreadsheets offer) and must find it. xlsx: every text is a text cell holding exactly what was
-typed, with no apostrophe in front (that is for CSV), as openpyxl reads it and as
-LibreOffice shows it after converting every sheet to CSV headless. On both backends.
+separator (only the ones spreadsheets offer) and must find it. xlsx: every text is a
+text cell holding exactly what was typed, with no apostrophe in front (that is for CSV),
+as openpyxl reads it and as LibreOffice shows it after converting every sheet to CSV
+headless. On both backends.
 """
 
 from __future__ import annotations
