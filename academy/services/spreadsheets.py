@@ -82,7 +82,11 @@ def text_cell(sheet: Any, value: Cell) -> WriteOnlyCell:
 
 def _xlsx_value(value: Cell) -> Cell:
     if isinstance(value, str):
-        # Control characters are not allowed in the file format at all.
+        # A line break is a line feed, as Excel writes it: a carriage return would be kept
+        # or read back as a line feed depending on the XML library openpyxl finds (lxml
+        # writes it as a character reference). Other control characters are not allowed
+        # in the file format at all.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
