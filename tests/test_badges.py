@@ -1,21 +1,26 @@
 """Open Badges 3.0: a certificate's credential, its VC-JWT signature and the public documents.
 
-The credential is checked against 1EdTech's JSON Schema (tests/data/openbadges, see the
-README there) and property by property against the specification; the signature is
-verified with jwcrypto, a library the application does not use, against the keys the site
-serves.
+Checked by parties other than the code under test: the credential, the issuer profile and
+the achievement against 1EdTech's JSON Schemas (tests/data/openbadges, see the README there)
+with jsonschema, and property by property against the specification; the signature with
+jwcrypto (the application signs with joserfc) against the keys the site serves; the
+identity hash with hashlib from the name as the specification defines it. The status list
+has its own file, tests/test_badge_status.py.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import multiprocessing
 import re
+import shutil
 import stat
+import struct
+import subprocess
 import threading
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,13 +38,23 @@ from academy.config import ConfigError
 from academy.content import get_course
 from academy.models import Certificate, CertificateStatus
 from academy.services import badges, certificates
+from tests.factories import make_enrolment, make_user
 
-SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "openbadges" / "achievementcredential.json"
+SCHEMAS = Path(__file__).resolve().parent / "data" / "openbadges"
+SCHEMA_FILE = SCHEMAS / "achievementcredential.json"
+PROFILE_SCHEMA_FILE = SCHEMAS / "profile.json"
 SCHEMA_ID = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+    "ob_v3p0_achievementcredential-jsonschema1.json"
+)
+# What the specification's examples and verification section name in credentialSchema.
+SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 BASE_URL = "http://academy.test"
 HOLDER = "Åsa-Kristin Östergård Nilsson"
+# Place 70,000 of the first status list.
+STATUS_INDEX = 70_000
 CODE = "7KQ2M9XR4TBW8HCD"
 ISSUED_AT = datetime(2026, 4, 2, 10, 30, 15, 654321, tzinfo=UTC)
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
@@ -56,6 +71,8 @@ def certificate(db) -> Certificate:
         holder_initials="ÅKÖN",
         name_salt=salt,
         name_hash=certificates.name_hash(salt, HOLDER),
+        identity_hash=certificates.identity_hash(salt, HOLDER),
+        status_index=STATUS_INDEX,
         locale="sv",
         course_slug="safer-streets",
         content_version="2025.1+3f9a",
@@ -109,16 +126,9 @@ def ob_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def vc2_names(schema: dict) -> dict:
-    """The schema with VC Data Model 2.0's names for the two dates, and nothing else changed.
-
-    The stored schema predates OB 3.0's move to VC 2.0 (see data/openbadges/README.md).
-    """
-    renamed = {"issuanceDate": "validFrom", "expirationDate": "validUntil"}
-    adapted = copy.deepcopy(schema)
-    adapted["properties"] = {renamed.get(k, k): v for k, v in adapted["properties"].items()}
-    adapted["required"] = [renamed.get(name, name) for name in adapted["required"]]
-    return adapted
+@pytest.fixture(scope="module")
+def profile_schema() -> dict:
+    return json.loads(PROFILE_SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 def validator(schema: dict, definition: str | None = None) -> Draft201909Validator:
@@ -132,40 +142,84 @@ def validator(schema: dict, definition: str | None = None) -> Draft201909Validat
     )
 
 
-def test_the_stored_schema_is_1edtechs_achievementcredential_schema(ob_schema):
-    assert ob_schema["$id"] == SCHEMA_ID
-    assert ob_schema["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
-    Draft201909Validator.check_schema(ob_schema)
-    refs = re.findall(r'"\$ref" : "([^"]*)"', SCHEMA_FILE.read_text(encoding="utf-8"))
+def errors_of(schema_validator: Draft201909Validator, document: dict) -> list[str]:
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in schema_validator.iter_errors(document)
+    ]
+
+
+@pytest.mark.parametrize("path", [SCHEMA_FILE, PROFILE_SCHEMA_FILE], ids=lambda p: p.name)
+def test_the_stored_schemas_are_1edtechs_for_vc_2_0(path):
+    text = path.read_text(encoding="utf-8")
+    schema = json.loads(text)
+    assert schema["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
+    assert schema["$id"].startswith("https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_")
+    Draft201909Validator.check_schema(schema)
+    refs = re.findall(r'"\$ref" : "([^"]*)"', text)
     assert refs and all(ref.startswith("#/$defs/") for ref in refs)
+    # The README records the file's hash: the copy is the one it describes.
+    readme = (SCHEMAS / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in readme
+
+
+def test_the_stored_credential_schema_is_the_vc_2_0_one(ob_schema):
+    assert ob_schema["$id"] == SCHEMA_ID
+    assert "validFrom" in ob_schema["required"]
+    assert "issuanceDate" not in ob_schema["properties"]
 
 
 def test_the_credential_validates_against_the_ob30_schema(app, certificate, ob_schema):
+    credential, token = sign(app, certificate)
+
+    assert errors_of(validator(ob_schema), credential) == []
+    # What a verifier validates is the JWT's payload: the credential plus the JWT claims.
+    assert errors_of(validator(ob_schema), jwt_payload(token)) == []
+
+
+def test_the_credential_names_the_schema_it_follows(app, certificate):
     credential, _token = sign(app, certificate)
 
-    errors = list(validator(vc2_names(ob_schema)).iter_errors(credential))
+    # OB 3.0 verification, step 1: a CredentialSchema of type 1EdTechJsonSchemaValidator2019
+    # is checked by the verifier against 1EdTech's schema.
+    assert credential["credentialSchema"] == [
+        {"id": SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}
+    ]
 
-    assert errors == []
 
-
-def test_the_schema_as_stored_differs_only_in_the_vc_1_1_name_of_the_issue_date(
-    app, certificate, ob_schema
-):
+def test_the_schema_refuses_what_the_credential_must_not_be(app, certificate, ob_schema):
+    """The validation has teeth: a credential without validFrom or with a malformed
+    IdentityObject fails it."""
     credential, _token = sign(app, certificate)
+    without_date = {k: v for k, v in credential.items() if k != "validFrom"}
+    bad_identity = json.loads(json.dumps(credential))
+    del bad_identity["credentialSubject"]["identifier"][0]["identityType"]
 
-    errors = [error.message for error in validator(ob_schema).iter_errors(credential)]
+    assert errors_of(validator(ob_schema), without_date) == [": 'validFrom' is a required property"]
+    assert any("identityType" in error for error in errors_of(validator(ob_schema), bad_identity))
 
-    assert errors == ["'issuanceDate' is a required property"]
 
-
-def test_the_served_issuer_and_achievement_validate_against_their_schema_definitions(
-    client, ob_schema
+def test_the_served_issuer_and_achievement_validate_against_their_schemas(
+    client, ob_schema, profile_schema
 ):
     issuer = client.get("/badges/issuer").json
     achievement = client.get("/badges/achievements/safer-streets").json
 
-    assert list(validator(ob_schema, "Profile").iter_errors(issuer)) == []
-    assert list(validator(ob_schema, "Achievement").iter_errors(achievement)) == []
+    assert errors_of(validator(profile_schema), issuer) == []
+    assert errors_of(validator(ob_schema, "Profile"), issuer) == []
+    assert errors_of(validator(ob_schema, "Achievement"), achievement) == []
+
+
+def test_the_embedded_issuer_and_achievement_validate_too(
+    app, certificate, ob_schema, profile_schema
+):
+    credential, _token = sign(app, certificate)
+    issuer = credential["issuer"]
+    achievement = credential["credentialSubject"]["achievement"]
+
+    assert errors_of(validator(profile_schema), issuer) == []
+    assert errors_of(validator(ob_schema, "Achievement"), achievement) == []
+    assert errors_of(validator(ob_schema, "Image"), achievement["image"]) == []
 
 
 # Every REQUIRED property of the specification ----------------------------------------------
@@ -204,8 +258,7 @@ def test_the_credential_has_every_property_the_specification_requires(app, certi
     assert identity["hashed"] is True
     assert identity["identityType"] == "name"
     assert identity["salt"] == certificate.name_salt
-    expected = hashlib.sha256((certificates.normalise_name(HOLDER) + identity["salt"]).encode())
-    assert identity["identityHash"] == "sha256$" + expected.hexdigest()
+    assert identity["identityHash"] == spec_identity_hash(HOLDER, identity["salt"])
 
     # Achievement: id, type, criteria, description, name; in the certificate's language.
     achievement = subject["achievement"]
@@ -214,6 +267,20 @@ def test_the_credential_has_every_property_the_specification_requires(app, certi
     assert achievement["name"] == "Tryggare gator"
     assert achievement["description"].startswith("Hur lokala aktörer")
     assert achievement["version"] == certificate.content_version
+    assert achievement["image"] == {
+        "id": f"{BASE_URL}/badges/achievements/safer-streets/image.png",
+        "type": "Image",
+        "caption": "Tryggare gator",
+    }
+
+    # The status: the certificate's place in a Bitstring Status List (its own tests).
+    assert credential["credentialStatus"] == {
+        "id": f"{BASE_URL}/badges/status/1#{STATUS_INDEX}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(STATUS_INDEX),
+        "statusListCredential": f"{BASE_URL}/badges/status/1",
+    }
 
     # Criteria: a narrative (or an id); here one naming every part of the course.
     narrative = achievement["criteria"]["narrative"]
@@ -234,17 +301,94 @@ def test_no_part_of_the_holders_name_is_in_the_credential(app, certificate):
             assert piece.casefold() not in text
 
 
-def test_the_name_hash_follows_the_specifications_identity_hash():
-    # The example of the specification: sha256 of 'a@example.com' salted with 'Kosher'.
-    assert certificates.name_hash("Kosher", "a@example.com") == (
-        "b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
+def spec_identity_hash(identifier: str, salt: str) -> str:
+    """The IdentityHash as the specification defines it, written here from its text:
+    'sha256$' + hex SHA-256 of the identifier with the salt appended, both UTF-8."""
+    return "sha256$" + hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()
+
+
+def test_the_identity_hash_is_the_specifications():
+    # The specification's own example: 'a@example.com' salted with 'Kosher'.
+    assert "sha256$" + certificates.identity_hash("Kosher", "a@example.com") == (
+        "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
+    )
+    assert spec_identity_hash("a@example.com", "Kosher") == (
+        "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
     )
 
 
-def test_a_verifier_who_knows_the_name_can_confirm_it(certificate):
+def test_a_verifier_given_the_printed_name_confirms_the_holder(app, certificate):
+    credential, _token = sign(app, certificate)
+    (identity,) = credential["credentialSubject"]["identifier"]
+
+    # OB 3.0 "Verify the Recipient Using an Identifier": identityType matches, hashed is
+    # true, so hash the known identifier with the salt and compare.
+    assert identity["identityType"] == "name" and identity["hashed"] is True
+    assert spec_identity_hash(HOLDER, identity["salt"]) == identity["identityHash"]
+    # Exactly as printed: another case, spacing or the letters without their accents are
+    # another identifier.
+    for other in (HOLDER.upper(), HOLDER.replace(" ", "  "), "Asa-Kristin Ostergard Nilsson"):
+        assert spec_identity_hash(other, identity["salt"]) != identity["identityHash"]
+
+
+def test_the_identity_is_the_nfc_form_of_the_name_as_printed(app, certificate):
+    """A name typed decomposed (as macOS sends it) and with stray spaces is printed, stored
+    and hashed in NFC with single spaces: what a verifier reads off the certificate."""
+    typed = "  " + unicodedata.normalize("NFD", "Åsa-Kristin  Östergård Nilsson") + " "
+    printed = certificates.printed_name(typed)
+
+    assert printed == unicodedata.normalize("NFC", HOLDER) == HOLDER
+    assert certificates.identity_hash(certificate.name_salt, typed) == certificate.identity_hash
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+def test_the_name_read_off_the_printed_certificate_confirms_the_badge(app, db, tmp_path):
+    """End to end: a name typed decomposed and with a double space is issued, the PDF is
+    rendered, poppler's pdftotext reads the name off the page, and that text, in NFC,
+    hashed with the badge's salt as the specification says, is the badge's identityHash."""
+    typed = unicodedata.normalize("NFD", "Åsa-Kristin  Östergård Nilsson")
+    user = make_user(db, name=typed, certificate_name=typed)
+    enrolment = make_enrolment(db, user=user)
+    with app.app_context():
+        course = get_course("safer-streets")
+        issued = certificates.issue(db, enrolment, course)
+        pdf = certificates.store_pdf(issued)
+    db.flush()
+    _credential, token = sign(app, issued)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    lines = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    (printed,) = [line for line in lines if "Östergård" in line]
+
+    (identity,) = jwt_payload(token)["credentialSubject"]["identifier"]
+
+    assert printed == "Åsa-Kristin Östergård Nilsson"
+    assert spec_identity_hash(printed, identity["salt"]) == identity["identityHash"]
+
+
+def test_the_verification_pages_tolerant_check_is_a_separate_convenience(certificate):
+    # The page forgives case and spacing (its own hash, never in the badge) ...
     assert certificates.name_matches(certificate, "  åsa-kristin  ÖSTERGÅRD nilsson ")
     assert not certificates.name_matches(certificate, "Asa-Kristin Ostergard Nilsson")
     assert not certificates.name_matches(certificate, "Åsa Östergård")
+    # ... and the badge's identity hash is not that hash.
+    assert certificate.identity_hash != certificate.name_hash
+
+
+def test_the_verification_page_says_what_its_name_check_forgives(client, db, certificate):
+    certificate.code = certificates.new_code()  # the page takes codes of 20 characters
+    db.flush()
+    url = f"/verify/{certificates.format_code(certificate.code)}"
+    english = client.get(url).data.decode()
+    swedish = client.get(url, headers={"Accept-Language": "sv"}).data.decode()
+
+    assert "Capitals and extra spaces do not matter here" in english
+    assert "Versaler och extra mellanslag spelar ingen roll här" in swedish
+    answer = client.post_form(url, {"name": "  åsa-kristin  ÖSTERGÅRD nilsson "}).data.decode()
+    assert "Yes: the certificate was issued to this name." in answer
 
 
 def test_a_certificate_in_a_language_the_course_lacks_gets_the_fallback(app, certificate):
@@ -269,6 +413,7 @@ def test_a_revoked_certificate_is_not_signed(app, certificate):
 def test_the_signature_verifies_with_jwcrypto_against_the_served_jwks(app, client, certificate):
     credential, token = sign(app, certificate)
     served = client.get("/badges/jwks.json")
+    assert served.mimetype == "application/jwk-set+json"
     keys = jose_jwk.JWKSet.from_json(served.get_data(as_text=True))
 
     verified = jose_jwt.JWT(jwt=token, key=keys, algs=["RS256"], expected_type="JWS")
@@ -285,7 +430,7 @@ def test_the_signature_verifies_with_jwcrypto_against_the_served_jwks(app, clien
 
 def test_the_jose_header_is_rs256_with_a_kid_that_dereferences_to_the_key(app, client, certificate):
     _credential, token = sign(app, certificate)
-    jwks = client.get("/badges/jwks.json").json
+    jwks = json.loads(client.get("/badges/jwks.json").data)
 
     header = jose_header(token)
 
@@ -295,7 +440,8 @@ def test_the_jose_header_is_rs256_with_a_kid_that_dereferences_to_the_key(app, c
     assert [key["kid"] for key in jwks["keys"]] == [header["kid"]]
     dereferenced = client.get(path_of(header["kid"]))
     assert dereferenced.status_code == 200
-    assert dereferenced.json == jwks["keys"][0]
+    assert dereferenced.mimetype == "application/jwk+json"
+    assert json.loads(dereferenced.data) == jwks["keys"][0]
     single = jose_jwk.JWK(**dereferenced.json)
     jose_jwt.JWT(jwt=token, key=single, algs=["RS256"])
 
@@ -433,11 +579,11 @@ def test_the_public_documents_need_no_login_and_write_nothing(client, count_quer
         issuer = client.get("/badges/issuer")
         jwks = client.get("/badges/jwks.json")
         achievement = client.get("/badges/achievements/safer-streets")
-        key = client.get(path_of(jwks.json["keys"][0]["kid"]))
+        key = client.get(path_of(json.loads(jwks.data)["keys"][0]["kid"]))
+        image = client.get("/badges/achievements/safer-streets/image.png")
 
-    for response in (issuer, jwks, achievement, key):
+    for response in (issuer, jwks, achievement, key, image):
         assert response.status_code == 200
-        assert response.is_json
         assert response.headers["Cache-Control"] == "public, max-age=3600"
         assert response.headers["Access-Control-Allow-Origin"] == "*"
     writes = [
@@ -471,8 +617,9 @@ def test_the_documents_answer_conditional_requests(client):
 def test_the_jwks_holds_the_public_key_only(client):
     response = client.get("/badges/jwks.json")
 
-    assert response.mimetype == "application/json"
-    (key,) = response.json["keys"]
+    # RFC 7517 section 8.5: a JWK Set is application/jwk-set+json.
+    assert response.mimetype == "application/jwk-set+json"
+    (key,) = json.loads(response.data)["keys"]
     assert key["kty"] == "RSA"
     assert key["alg"] == "RS256"
     assert key["use"] == "sig"
@@ -507,7 +654,30 @@ def test_the_achievement_in_the_asked_language(client, app, query, headers, name
         assert achievement["version"] == get_course("safer-streets").content_version
 
 
-@pytest.mark.parametrize("url", ["/badges/achievements/no-such-course", "/badges/keys/no-such-key"])
+def test_the_achievement_image_is_a_square_png(client):
+    response = client.get("/badges/achievements/safer-streets/image.png")
+
+    assert response.mimetype == "image/png"
+    data = response.data
+    # Read from the PNG signature and IHDR chunk (ISO/IEC 15948), not by the drawing library.
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == height >= 256
+    again = client.get(
+        "/badges/achievements/safer-streets/image.png",
+        headers={"If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/badges/achievements/no-such-course",
+        "/badges/achievements/no-such-course/image.png",
+        "/badges/keys/no-such-key",
+    ],
+)
 def test_unknown_documents_are_not_found(client, url):
     response = client.get(url)
 

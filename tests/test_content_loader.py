@@ -554,7 +554,7 @@ EDITS = {
         f"{PART_ONE}/lessons/opportunity.sv.md",
         "::: role police\n",
         "::: role other\n",
-        24,
+        38,
         "role note 'other' is missing in opportunity.en.md",
     ),
     "objectives differ between languages": (
@@ -597,7 +597,7 @@ EDITS = {
         "Keep hedges",
         "::: role police\nKeep hedges",
         16,
-        "role notes cannot be nested",
+        "blocks cannot be nested",
     ),
     "unknown block": (
         f"{PART_TWO}/lessons/natural-surveillance.en.md",
@@ -660,7 +660,7 @@ EDITS = {
         f"{PART_ONE}/lessons/opportunity.sv.md",
         "](images/crime-triangle.svg)",
         "](images/crime-square.svg)",
-        30,
+        44,
         "image 'images/crime-square.svg' not found",
     ),
     "empty text alternative": (
@@ -668,7 +668,7 @@ EDITS = {
         "![Kriminalitetstriangelet: en motivert gjerningsperson og et egnet mål møtes der "
         "ingen kapabel vokter er til stede.]",
         "![  ]",
-        30,
+        44,
         "has no text alternative",
     ),
     "image by network path": (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -645,5 +647,87 @@ def test_live_sessions_keep_their_times_and_get_a_first_version(database_url, tm
                 assert connection.scalar(text("SELECT count(*) FROM live_session")) == 1
             tables = inspect(engine).get_table_names()
             assert "notification" not in tables and "notification_opt_out" not in tables
+        finally:
+            engine.dispose()
+
+
+def test_certificates_get_status_places_and_identity_hashes(database_url, tmp_path):
+    """Every existing certificate gets a distinct status index in the first list; one
+    already revoked or superseded gets the time its bit was set; one with its name kept
+    gets the identity hash of the name as printed (NFC, single spaces), one erased none.
+    The downgrade drops the three columns and keeps the certificates."""
+    before, after = "58269fc5d7e4", "553d6a04001e"
+    issued, replaced, revoked = (datetime(2026, 3, day, 9, tzinfo=UTC) for day in (1, 8, 9))
+    typed = unicodedata.normalize("NFD", "Åsa  Ödegård")  # decomposed, two spaces
+    rows = {
+        "valid": {"certificate_name": typed, "status": "valid", "issued_at": replaced},
+        "superseded": {"certificate_name": "Åsa Odegard", "status": "superseded"},
+        "revoked": {"certificate_name": "Øystein Ærø", "status": "revoked", "revoked_at": revoked},
+        "erased": {"certificate_name": None, "status": "valid"},
+    }
+    with scratch_database(database_url, tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, before)
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                insert_rows(
+                    connection,
+                    "certificate",
+                    [
+                        {
+                            "id": n,
+                            "code": f"CODE{n:016d}",
+                            "holder_initials": "Å. Ö.",
+                            "name_salt": f"salt{n}",
+                            "name_hash": "0" * 64,
+                            "locale": "sv",
+                            "course_slug": "safer-places",
+                            "content_version": "v1",
+                            "organisation_name": "Vänersborg",
+                            "cohort_name": "Våren",
+                            "place_name": "",
+                            "part_completed_on": {},
+                            "issued_at": issued,
+                            "revoked_reason": "",
+                            "revoked_at": None,
+                            "superseded_by_id": 1 if kind == "superseded" else None,
+                            **values,
+                        }
+                        for n, (kind, values) in enumerate(rows.items(), start=1)
+                    ],
+                )
+            command.upgrade(config, after)
+            certificate = Table("certificate", MetaData(), autoload_with=engine)
+            with engine.connect() as connection:
+                found = {
+                    row.id: row
+                    for row in connection.execute(select(certificate).order_by(certificate.c.id))
+                }
+            valid, superseded, revoked_row, erased = (found[n] for n in (1, 2, 3, 4))
+            indexes = [row.status_index for row in found.values()]
+            assert len(set(indexes)) == 4 and all(0 <= i < 131_072 for i in indexes)
+            assert valid.status_changed_at is None and erased.status_changed_at is None
+
+            # SQLite gives the stored UTC back without its zone.
+            def aware(moment: datetime) -> datetime:
+                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+            assert aware(superseded.status_changed_at) == replaced
+            assert aware(revoked_row.status_changed_at) == revoked
+            printed = unicodedata.normalize("NFC", "Åsa Ödegård")
+            assert valid.identity_hash == hashlib.sha256((printed + "salt1").encode()).hexdigest()
+            assert revoked_row.identity_hash == (
+                hashlib.sha256(("Øystein Ærø" + "salt3").encode()).hexdigest()
+            )
+            assert erased.identity_hash is None
+            unique = inspect(engine).get_unique_constraints("certificate")
+            assert ["status_index"] in [constraint["column_names"] for constraint in unique]
+
+            command.downgrade(config, before)
+            columns = {column["name"] for column in inspect(engine).get_columns("certificate")}
+            assert not {"status_index", "status_changed_at", "identity_hash"} & columns
+            with engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM certificate")) == 4
         finally:
             engine.dispose()

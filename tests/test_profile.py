@@ -35,6 +35,7 @@ def make_certificate(db, enrolment, **overrides):
         "holder_initials": "Å. Ø.-N.",
         "name_salt": "salt",
         "name_hash": "hash",
+        "status_index": enrolment.id,
         "locale": "sv",
         "course_slug": "safer-streets",
         "content_version": "v1",

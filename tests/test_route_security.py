@@ -193,6 +193,8 @@ class World:
             "page": 1,
             "key": self.upload_key,
             "kid": self.kid,
+            # The first status list, where the world's certificate has its place.
+            "number": 1,
             "filename": "css/academy.css",
             "feed_id": self.feed_id,
         }
@@ -579,6 +581,8 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/badges/jwks.json": {"GET": PUBLIC},
     "/badges/keys/<kid>": {"GET": PUBLIC},
     "/badges/achievements/<course_slug>": {"GET": PUBLIC},
+    "/badges/achievements/<course_slug>/image.png": {"GET": PUBLIC},
+    "/badges/status/<int:number>": {"GET": PUBLIC},
     "/verify": {"GET": PUBLIC},
     "/verify/<code>": {"GET": PUBLIC, "POST": PUBLIC},
     # Accounts
@@ -613,6 +617,7 @@ ROUTES: dict[str, dict[str, Row]] = {
     },
     "/learn/<int:enrolment_id>/continue": {"GET": participant_to("/learn/{enrolment_id}/")},
     "/learn/<int:enrolment_id>/live-sessions.ics": {"GET": PARTICIPANT},
+    "/learn/<int:enrolment_id>/dossier.pdf": {"GET": PARTICIPANT},
     "/learn/<int:enrolment_id>/place": {"GET": PARTICIPANT},
     # The participant's own finding (the world's finding is theirs).
     "/learn/<int:enrolment_id>/findings/<int:finding_id>/photo": {

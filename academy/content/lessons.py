@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import cast
 
-from .checks import slug_problem
+from .checks import Section, slug_problem
 from .course_files import CourseFiles
-from .markdown import split_front_matter, split_role_notes
-from .model import ROLES, Image, Lesson, readonly
+from .markdown import CheckBlock, SplitBody, split_blocks, split_front_matter
+from .model import ROLES, CheckChoice, Image, Lesson, LessonCheck, readonly
 from .rendering import MarkdownRenderer
 from .svg import svg_problems
 from .yamlsource import YamlSyntaxError, parse_yaml
 
 LESSON_FILE = re.compile(r"(?P<slug>[^.]+)\.(?P<language>[^.]+)\.md\Z")
 MAX_MINUTES = 600
+MIN_CHECK_CHOICES, MAX_CHECK_CHOICES = 3, 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,10 @@ class LessonFile:
     objectives_line: int
     body_html: str
     notes: Mapping[str, tuple[str, int]]
+    # (HTML, check) pairs in order; each check with the line of its ``::: check``.
+    parts: tuple[tuple[str, LessonCheck | None], ...]
+    check_lines: tuple[int, ...]
+    sources: tuple[str, ...]
 
 
 class LessonBuilder:
@@ -89,6 +94,8 @@ class LessonBuilder:
                     for lang, version in complete.items()
                 }
             ),
+            body_parts=readonly({lang: version.parts for lang, version in complete.items()}),
+            sources=readonly({lang: version.sources for lang, version in complete.items()}),
         )
 
     def load_lesson_file(self, part: str, relative: str) -> LessonFile | None:
@@ -114,15 +121,14 @@ class LessonBuilder:
             data,
             split.yaml_first_line,
             required=("title", "minutes", "objectives"),
+            optional=("sources",),
             what="the front matter",
         )
-        objectives = []
-        for objective, line in s.items("objectives", what="learning objectives"):
-            if isinstance(objective, str) and objective.strip():
-                objectives.append(objective.strip())
-            else:
-                s.problem(line, "each objective must be non-empty text")
-        body_html, notes = self.render_body(part, relative, split.body, split.body_first_line)
+        objectives = self.texts(s, "objectives", "learning objectives", "each objective")
+        sources = self.texts(s, "sources", "public documents", "each source")
+        body = split_blocks(split.body, split.body_first_line)
+        notes = self.render_notes(part, relative, body)
+        parts = self.render_parts(part, relative, body)
         return LessonFile(
             file=relative,
             title=s.text("title"),
@@ -130,15 +136,71 @@ class LessonBuilder:
             minutes_line=s.line("minutes"),
             objectives=tuple(objectives),
             objectives_line=s.line("objectives"),
-            body_html=body_html,
+            body_html="".join(html for html, _check in parts),
             notes=notes,
+            parts=parts,
+            check_lines=tuple(check.line for check in body.checks),
+            sources=tuple(sources),
         )
 
-    def render_body(
-        self, part: str, relative: str, body: str, first_line: int
-    ) -> tuple[str, Mapping[str, tuple[str, int]]]:
-        """The body and role notes as HTML; problems of the ``::: role`` blocks are reported."""
-        split = split_role_notes(body, first_line)
+    def texts(self, s: Section, key: str, what: str, each: str) -> list[str]:
+        """A front matter list of non-empty texts (objectives, sources)."""
+        texts = []
+        for text, line in s.items(key, what=what):
+            if isinstance(text, str) and text.strip():
+                texts.append(text.strip())
+            else:
+                s.problem(line, f"{each} must be non-empty text")
+        return texts
+
+    def render_parts(
+        self, part: str, relative: str, split: SplitBody
+    ) -> tuple[tuple[str, LessonCheck | None], ...]:
+        """The body's Markdown sections as HTML, each followed by the check written after it."""
+        checks: list[LessonCheck | None] = [self.load_check(relative, c) for c in split.checks]
+        checks.append(None)
+        return tuple(
+            (self.markdown.render(part, relative, text, first_line), check)
+            for (text, first_line), check in zip(split.sections, checks, strict=True)
+        )
+
+    def load_check(self, relative: str, block: CheckBlock) -> LessonCheck:
+        """A ``::: check`` block: a question and 3 to 6 choices, at least one correct."""
+        try:
+            data = parse_yaml(block.text, block.line + 1)
+        except YamlSyntaxError as exc:
+            self.files.problem(relative, exc.line, exc.message)
+            return LessonCheck("", ())
+        s = self.files.section(
+            relative, data, block.line, required=("question", "choices"), what="a check"
+        )
+        choices = []
+        for entry, line in s.items("choices", what="choices"):
+            c = self.files.section(
+                relative,
+                entry,
+                line,
+                required=("text", "feedback"),
+                optional=("correct",),
+                what="a choice",
+            )
+            choices.append(
+                CheckChoice(c.text("text"), c.boolean("correct", False), c.text("feedback"))
+            )
+        if s.has("choices") and not MIN_CHECK_CHOICES <= len(choices) <= MAX_CHECK_CHOICES:
+            s.problem(
+                s.line("choices"),
+                f"a check has {len(choices)} choices; give {MIN_CHECK_CHOICES} to "
+                f"{MAX_CHECK_CHOICES}",
+            )
+        if choices and not any(choice.correct for choice in choices):
+            s.problem(s.line("choices"), "a check has no correct choice (correct: true)")
+        return LessonCheck(s.text("question"), tuple(choices))
+
+    def render_notes(
+        self, part: str, relative: str, split: SplitBody
+    ) -> Mapping[str, tuple[str, int]]:
+        """The role notes as HTML; problems of the body's blocks are reported."""
         for line, message in split.problems:
             self.files.problem(relative, line, message)
         notes: dict[str, tuple[str, int]] = {}
@@ -156,7 +218,7 @@ class LessonBuilder:
             else:
                 html = self.markdown.render(part, relative, note.text, note.line + 1)
                 notes[note.role] = (html, note.line)
-        return self.markdown.render(part, relative, split.body, first_line), notes
+        return notes
 
     def compare_translations(self, versions: Mapping[str, LessonFile]) -> None:
         """The language versions of a lesson must agree on minutes, objectives and notes."""
@@ -181,6 +243,7 @@ class LessonBuilder:
                     f"{len(version.objectives)} objectives here but "
                     f"{len(reference.objectives)} in {reference_name}",
                 )
+            self.compare_checks(reference, version)
             for role, (_html, line) in reference.notes.items():
                 if role not in version.notes:
                     self.files.problem(
@@ -191,6 +254,28 @@ class LessonBuilder:
                     self.files.problem(
                         version.file, line, f"role note {role!r} is missing in {reference_name}"
                     )
+
+    def compare_checks(self, reference: LessonFile, version: LessonFile) -> None:
+        """A translation asks the same checks: as many, with the right answers in the same
+        places, so that a lesson teaches the same in every language."""
+        reference_name = reference.file.rsplit("/", 1)[-1]
+        ours = [check for _html, check in version.parts if check is not None]
+        theirs = [check for _html, check in reference.parts if check is not None]
+        if len(ours) != len(theirs):
+            line = version.check_lines[0] if version.check_lines else 1
+            self.files.problem(
+                version.file,
+                line,
+                f"{len(ours)} checks here but {len(theirs)} in {reference_name}",
+            )
+            return
+        for check, other, line in zip(ours, theirs, version.check_lines, strict=True):
+            if [c.correct for c in check.choices] != [c.correct for c in other.choices]:
+                self.files.problem(
+                    version.file,
+                    line,
+                    f"this check's choices or right answers differ from {reference_name}",
+                )
 
     def check_lesson_files(self, part: str, listed: set[str]) -> None:
         prefix = f"{part}/lessons/"

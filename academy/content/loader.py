@@ -85,7 +85,7 @@ class _CourseLoader:
         self.name = folder.name
         self.markdown = MarkdownRenderer(self.files, href, image_src)
         self.lessons = LessonBuilder(self.files, self.markdown)
-        self.quizzes = QuizBuilder(self.files)
+        self.quizzes = QuizBuilder(self.files, self.markdown)
         self.assignments = AssignmentBuilder(self.files, self.markdown)
         self.facilitator = FacilitatorBuilder(self.files)
         self.slug = ""

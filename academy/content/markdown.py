@@ -36,7 +36,8 @@ _LINK_TARGET = re.compile(r"lesson:([^/]+)/([^/]+)\Z")
 _IMAGE_SRC = re.compile(r"images/([^/]+)\.svg\Z")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ROLE_OPEN = re.compile(r":{3,}\s*role\s+(\S+)\s*\Z")
-_ROLE_CLOSE = re.compile(r":{3,}\s*\Z")
+_CHECK_OPEN = re.compile(r":{3,}\s*check\s*\Z")
+_BLOCK_CLOSE = re.compile(r":{3,}\s*\Z")
 _DIRECTIVE = re.compile(r":{3,}")
 
 
@@ -197,59 +198,106 @@ class RoleNote:
     line: int
 
 
+@dataclass(frozen=True, slots=True)
+class CheckBlock:
+    """The YAML of a ``::: check`` block; ``line`` is the line of its opening and ``at``
+    the index of that line in the body, where the check is shown."""
+
+    text: str
+    line: int
+    at: int
+
+
 @dataclass(slots=True)
 class SplitBody:
-    """The body without its role notes, the notes, and (line, message) problems."""
+    """The body without its role notes and checks, those blocks, and (line, message)
+    problems. ``sections`` are the body's pieces between checks as (text, first line)."""
 
     body: str
     notes: list[RoleNote] = field(default_factory=list)
+    checks: list[CheckBlock] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    sections: list[tuple[str, int]] = field(default_factory=list)
 
 
-def split_role_notes(body: str, first_line: int) -> SplitBody:
-    """Take ``::: role <role>`` ... ``:::`` sections out of ``body``.
+@dataclass(slots=True)
+class _OpenBlock:
+    kind: str  # "role" or "check"
+    name: str
+    start: int
+    at: int
+    lines: list[str] = field(default_factory=list)
+
+
+def split_blocks(body: str, first_line: int) -> SplitBody:
+    """Take ``::: role <role>`` ... ``:::`` and ``::: check`` ... ``:::`` sections out of
+    ``body``.
 
     The lines taken out are left blank in the body so that its line numbers still match the
-    file; a note's text starts on the line after its ``::: role`` line (``RoleNote.line``).
+    file; a block's text starts on the line after its opening line. The body is also cut
+    into ``sections`` at each check, for the checks to be shown where they were written.
     """
     lines = body.splitlines(keepends=True)
     kept: list[str] = []
     result = SplitBody(body="")
     fence: str | None = None
-    note_role: str | None = None
-    note_start = 0
-    note_lines: list[str] = []
+    block: _OpenBlock | None = None
     for index, line in enumerate(lines):
         number = first_line + index
         stripped = line.strip()
         fence = _next_fence(fence, line)
         if fence is not None or not _DIRECTIVE.match(stripped):
-            if note_role is None:
+            if block is None:
                 kept.append(line)
             else:
-                note_lines.append(line)
+                block.lines.append(line)
                 kept.append("\n")
             continue
         kept.append("\n")
-        if note_role is not None and _ROLE_CLOSE.match(stripped):
-            result.notes.append(RoleNote(note_role, "".join(note_lines), note_start))
-            note_role, note_lines = None, []
+        if block is not None and _BLOCK_CLOSE.match(stripped):
+            _close(result, block)
+            block = None
             continue
-        opening = _ROLE_OPEN.match(stripped)
-        if opening and note_role is None:
-            note_role, note_start, note_lines = opening[1], number, []
-        elif opening:
-            result.problems.append((number, "role notes cannot be nested; close the previous one"))
-        elif _ROLE_CLOSE.match(stripped):
-            result.problems.append((number, "':::' closes nothing; role notes start '::: role'"))
+        role, check = _ROLE_OPEN.match(stripped), _CHECK_OPEN.match(stripped)
+        if (role or check) and block is not None:
+            result.problems.append(
+                (number, f"blocks cannot be nested; close the {block.kind} block first")
+            )
+        elif role:
+            block = _OpenBlock("role", role[1], number, index)
+        elif check:
+            block = _OpenBlock("check", "", number, index)
+        elif _BLOCK_CLOSE.match(stripped):
+            result.problems.append(
+                (number, "':::' closes nothing; blocks start '::: role <role>' or '::: check'")
+            )
         else:
             result.problems.append(
-                (number, f"unknown block {stripped!r}; role notes start with '::: role <role>'")
+                (
+                    number,
+                    f"unknown block {stripped!r}; blocks start '::: role <role>' or '::: check'",
+                )
             )
-    if note_role is not None:
-        result.problems.append((note_start, f"role note {note_role!r} is not closed with ':::'"))
+    if block is not None:
+        what = f"role note {block.name!r}" if block.kind == "role" else "check"
+        result.problems.append((block.start, f"{what} is not closed with ':::'"))
     result.body = "".join(kept)
+    cuts = [check.at for check in result.checks]
+    starts = [0, *cuts]
+    ends = [*cuts, len(kept)]
+    result.sections = [
+        ("".join(kept[start:end]), first_line + start)
+        for start, end in zip(starts, ends, strict=True)
+    ]
     return result
+
+
+def _close(result: SplitBody, block: _OpenBlock) -> None:
+    text = "".join(block.lines)
+    if block.kind == "role":
+        result.notes.append(RoleNote(block.name, text, block.start))
+    else:
+        result.checks.append(CheckBlock(text, block.start, block.at))
 
 
 def _next_fence(fence: str | None, line: str) -> str | None:

@@ -8,6 +8,7 @@ Translated text is a mapping from language code (``en``, ``sv``, ``nb``) to text
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -42,6 +43,9 @@ class QuizItem:
     source: str
     question: Translated
     choices: tuple[Choice, ...]
+    # Markdown shown above the question (a data table, a diagram of the part), as HTML per
+    # language; empty when the item has none.
+    context_html: Translated = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def correct_slugs(self) -> frozenset[str]:
@@ -53,13 +57,32 @@ class QuizItem:
 
 @dataclass(frozen=True, slots=True)
 class Quiz:
-    """The quiz of a part; ``pass_mark`` is the percentage of items needed to pass."""
+    """The quiz of a part; ``pass_mark`` is the percentage of items needed to pass.
+
+    ``items`` is the pool. With ``per_attempt`` set, each attempt asks that many of them,
+    drawn by ``draw`` from the attempt's seed, so that a retry is not the same test.
+    """
 
     pass_mark: int
     items: tuple[QuizItem, ...]
+    per_attempt: int | None = None
 
     def item(self, slug: str) -> QuizItem | None:
         return next((item for item in self.items if item.slug == slug), None)
+
+    @property
+    def attempt_size(self) -> int:
+        """How many items one attempt asks (and so its maximum score)."""
+        return self.per_attempt or len(self.items)
+
+    def draw(self, seed: str) -> tuple[QuizItem, ...]:
+        """The items of one attempt, in the pool's order: the same for the same seed (a
+        re-shown or re-submitted form), another sample for another attempt."""
+        if self.per_attempt is None or self.per_attempt >= len(self.items):
+            return self.items
+        rng = random.Random(f"draw:{seed}")  # noqa: S311 - a sample of questions, not a secret
+        chosen = sorted(rng.sample(range(len(self.items)), self.per_attempt))
+        return tuple(self.items[index] for index in chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +126,24 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckChoice:
+    """One answer of a lesson's check, with the feedback the learner opens."""
+
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True, slots=True)
+class LessonCheck:
+    """A short question inside a lesson for the learner to test themselves: not graded,
+    not recorded. Written as a ``::: check`` block of YAML in the lesson's Markdown."""
+
+    question: str
+    choices: tuple[CheckChoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Lesson:
     """A lesson: one Markdown file per language, rendered to HTML at load time.
 
@@ -117,6 +158,13 @@ class Lesson:
     objectives: Mapping[str, tuple[str, ...]]
     body_html: Translated
     role_notes: Mapping[str, Mapping[str, str]]
+    # Per language: the body in order as (HTML, check or None) pairs; the checks of a
+    # lesson sit between its Markdown sections. ``body_html`` is the HTML without them.
+    body_parts: Mapping[str, tuple[tuple[str, LessonCheck | None], ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # Per language: the public documents the lesson rests on.
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def notes_for(self, language: str, role: str) -> str | None:
         return self.role_notes.get(language, {}).get(role)

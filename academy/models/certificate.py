@@ -15,8 +15,17 @@ if TYPE_CHECKING:
 
 class Certificate(Base):
     """An issued certificate. It keeps what it certifies even after the account is erased:
-    the holder's initials and a salted hash of the normalised name stay, so a verifier who
-    knows the name can still confirm it."""
+    the holder's initials and salted hashes of the name stay, so a verifier who knows the
+    name can still confirm it.
+
+    Two hashes of the name, with the same salt: ``identity_hash`` is Open Badges' identity
+    hash of the name exactly as printed (what the badge carries, so any verifier can check
+    it), ``name_hash`` that of the tolerant form the verification page compares (case and
+    spacing do not matter there). ``status_index`` is the certificate's place in the
+    published status lists (``services/badge_status.py``): given once, at random, never
+    to another certificate; its bit is set when the certificate stops being valid, at
+    ``status_changed_at``.
+    """
 
     __tablename__ = "certificate"
 
@@ -30,6 +39,8 @@ class Certificate(Base):
     holder_initials: Mapped[str] = mapped_column(String(16))
     name_salt: Mapped[str] = mapped_column(String(64))
     name_hash: Mapped[str] = mapped_column(String(64))
+    # None only for a certificate whose holder was erased before identity hashes existed.
+    identity_hash: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8))
     course_slug: Mapped[str] = mapped_column(String(64))
     content_version: Mapped[str] = mapped_column(String(64))
@@ -45,6 +56,9 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    status_index: Mapped[int] = mapped_column(unique=True)
+    # When the certificate was revoked or superseded: its status-list bit was set then.
+    status_changed_at: Mapped[datetime | None]
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 

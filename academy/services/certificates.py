@@ -8,6 +8,16 @@ renders and stores it (``stored_pdf``). A correction issues a new certificate an
 the old one superseded; a revocation keeps the row with its reason. Verification needs
 only the code: the public page shows the holder's initials and checks a full name
 against a salted hash, so no page lists names.
+
+Every certificate has a place in the Open Badges status lists (``badge_status``), given
+when it is issued; revoking or superseding it sets its bit there.
+
+The holder's name is kept as two salted hashes. ``identity_hash`` is the Open Badges
+identity hash of the name exactly as printed (``printed_name``: Unicode NFC, single
+spaces), which the badge carries so that any verifier can confirm a name it is given.
+``name_hash`` serves the verification page's own check, a convenience beyond the standard:
+it compares the tolerant form (``normalise_name``: NFKC, case-folded), so "åsa  ÖBERG"
+confirms a certificate printed "Åsa Öberg". Both use the same salt.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, notifications
+from . import audit, badge_status, notifications
 from .certificate_codes import (  # noqa: F401 (re-exported: callers use certificates.*)
     ALPHABET,
     CODE_LENGTH,
@@ -58,18 +68,32 @@ class CertificateError(ValueError):
 # --- the holder's name --------------------------------------------------------------------
 
 
-def normalise_name(name: str) -> str:
-    """The form of a name that is hashed: Unicode NFKC, case-folded, single spaces.
+def printed_name(name: str) -> str:
+    """The name as the certificate prints it and stores it: Unicode NFC, the spaces of a
+    typed name collapsed as the printed page shows them. Nothing else changes: case and
+    accents stay as typed."""
+    return unicodedata.normalize("NFC", " ".join(name.split()))
 
-    "  ÅSA  öberg " and "Åsa Öberg" are the same name; "Asa Oberg" is not.
+
+def identity_hash(salt: str, name: str) -> str:
+    """The Open Badges IdentityHash of ``name`` without its ``sha256$`` prefix: SHA-256 (hex)
+    of the printed name followed by the salt, both UTF-8, as the specification defines
+    it. What ``Certificate.identity_hash`` stores and the badge carries."""
+    return hashlib.sha256((printed_name(name) + salt).encode()).hexdigest()
+
+
+def normalise_name(name: str) -> str:
+    """The tolerant form the verification page compares: NFKC, case-folded, single spaces.
+
+    "  ÅSA  öberg " and "Åsa Öberg" are the same name there; "Asa Oberg" is not. Not the
+    identity hash of the badge, which is of the name exactly as printed.
     """
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def name_hash(salt: str, name: str) -> str:
-    """SHA-256 (hex) of the normalised name followed by the salt: what
-    ``Certificate.name_hash`` stores and, prefixed with ``sha256$``, the Open Badges
-    IdentityHash (which hashes the identity with the salt appended, both UTF-8)."""
+    """SHA-256 (hex) of the tolerant form of the name followed by the salt: what
+    ``Certificate.name_hash`` stores for the verification page's name check."""
     return hashlib.sha256((normalise_name(name) + salt).encode()).hexdigest()
 
 
@@ -78,7 +102,8 @@ def new_name_salt() -> str:
 
 
 def name_matches(certificate: Certificate, name: str) -> bool:
-    """Whether ``name`` is the holder's, by the stored salted hash."""
+    """Whether ``name`` is the holder's, by the stored tolerant hash (the verification
+    page's check: case, spacing and compatibility forms do not matter)."""
     return hmac.compare_digest(name_hash(certificate.name_salt, name), certificate.name_hash)
 
 
@@ -92,14 +117,17 @@ def initials(name: str) -> str:
 
 
 def _holder_name_columns(name: str) -> dict[str, str]:
-    """The columns a new certificate stores of its holder's name: the name, the initials
-    the public page shows, and a fresh salt with the hash that checks a name typed there."""
+    """The columns a new certificate stores of its holder's name: the name as it will be
+    printed, the initials the public page shows, and a fresh salt with the two hashes (the
+    badge's identity hash and the verification page's tolerant one)."""
+    name = printed_name(name)
     salt = new_name_salt()
     return {
         "certificate_name": name,
         "holder_initials": initials(name),
         "name_salt": salt,
         "name_hash": name_hash(salt, name),
+        "identity_hash": identity_hash(salt, name),
     }
 
 
@@ -127,8 +155,7 @@ def issue(session: Session, enrolment: Enrolment, course: Course) -> Certificate
         course=course,
         part_completed_on=_part_dates(session, enrolment, cohort),
     )
-    session.add(certificate)
-    session.flush()
+    badge_status.add(session, certificate)
     notifications.certificate_issued(session, certificate, enrolment)
     _render_after_commit(session, certificate)
     return certificate
@@ -184,7 +211,7 @@ def correct_name(
     """Issue a certificate with ``name`` that supersedes ``certificate`` (which must be in
     force and still belong to an enrolment). The new one keeps everything else the old one
     certified, including the content version and the dates."""
-    name = " ".join(name.split())
+    name = printed_name(name)
     if not name or len(name) > NAME_MAX:
         raise CertificateError("a name of 1 to 200 characters")
     if certificate.status != CertificateStatus.VALID or certificate.enrolment is None:
@@ -204,9 +231,9 @@ def correct_name(
         part_completed_on=dict(certificate.part_completed_on),
         issued_at=utcnow(),
     )
-    session.add(replacement)
-    session.flush()
+    badge_status.add(session, replacement)
     certificate.status = CertificateStatus.SUPERSEDED
+    certificate.status_changed_at = replacement.issued_at
     certificate.superseded_by_id = replacement.id
     session.flush()
     audit.record(
@@ -230,7 +257,7 @@ def revoke(session: Session, certificate: Certificate, reason: str, *, actor_id:
     if certificate.status != CertificateStatus.VALID:
         raise CertificateError("only a certificate in force can be revoked")
     certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = utcnow()
+    certificate.revoked_at = certificate.status_changed_at = utcnow()
     certificate.revoked_reason = reason
     session.flush()
     enrolment = certificate.enrolment

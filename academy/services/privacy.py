@@ -282,8 +282,9 @@ def erase_account(
         certificate.pdf = None
         certificate.pdf_sha256 = None
         if withdraw_certificates and certificate.status == CertificateStatus.VALID:
+            # Its status-list bit is set with the status (services/badge_status.py).
             certificate.status = CertificateStatus.REVOKED
-            certificate.revoked_at = utcnow()
+            certificate.revoked_at = certificate.status_changed_at = utcnow()
             certificate.revoked_reason = "Withdrawn at the holder's request."
         certificate.enrolment_id = None
     session.flush()

@@ -6,7 +6,7 @@ moves: nobody subscribes until they ask for it on their profile page. The downgr
 the table (the addresses stop working).
 
 Revision ID: 85b0d7028eeb
-Revises: 58269fc5d7e4
+Revises: 553d6a04001e
 Create Date: 2026-12-07 21:14:27
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import academy.models.base
 
 revision: str = "85b0d7028eeb"
-down_revision: str | None = "58269fc5d7e4"
+down_revision: str | None = "553d6a04001e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -103,11 +103,31 @@ def answers(findings) -> dict:
             }
             for spot, category, observation, suggestion, severity in findings
         ],
+        "actions": [
+            {
+                "action": "Laga belysningen i gångtunneln",
+                "owner": "Gatu- och parkenheten",
+                "due": "30 november",
+            },
+            {
+                "action": "Beskär buskagen vid cykelstället",
+                "owner": "Parkenheten",
+                "due": "15 december",
+            },
+            {
+                "action": "Ny skyltning till bussarna",
+                "owner": "Kommunens trafikenhet",
+                "due": "Före budgetbeslutet i juni",
+            },
+        ],
         "summary": (
             "1. Laga belysningen i gångtunneln (kommunen, snabbt). 2. Beskär buskagen "
             "(parkenheten, snabbt). 3. Ny skyltning till bussarna (kommunen, kräver budget)."
         ),
-        "follow-up": "",
+        "follow-up": (
+            "Protokollet skickas till de ansvariga senast 26 november; de svarar skriftligt "
+            "till 10 december. Ny vandring den 12 mars."
+        ),
     }
 
 
@@ -196,8 +216,14 @@ class Shots:
 def submit_safety_walk(page: Page, data: dict) -> None:
     """Fill in the open safety-walk assignment page with ``data`` (``answers``), adding
     rows of findings as needed, and submit it (the page in Swedish)."""
-    for slug in ("place", "date-time", "participants", "summary"):
+    for slug in ("place", "date-time", "participants", "summary", "follow-up"):
         page.fill(f'[name="{slug}"]', data[slug])
+    for row, action in enumerate(data["actions"]):
+        if not page.locator(f'[name="actions-{row}-action"]').count():
+            page.click('button[name="action"][value="add:actions"]')
+            expect(page.locator(f'[name="actions-{row}-action"]')).to_be_visible()
+        for key in ("action", "owner", "due"):
+            page.fill(f'[name="actions-{row}-{key}"]', action[key])
     for row, finding in enumerate(data["findings"]):
         if not page.locator(f'[name="findings-{row}-spot"]').count():
             page.click('button[name="action"][value="add:findings"]')

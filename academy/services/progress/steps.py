@@ -61,7 +61,7 @@ def shuffled_choices(quiz: Quiz, nonce: str) -> dict[str, list[str]]:
     for a given form (the nonce seeds it) so a re-shown form keeps its order."""
     rng = random.Random(nonce)  # noqa: S311 - order of answers, not a secret
     order = {}
-    for item in quiz.items:
+    for item in quiz.draw(nonce):
         slugs = [choice.slug for choice in item.choices]
         rng.shuffle(slugs)
         order[item.slug] = slugs
@@ -92,15 +92,17 @@ def submit_quiz(
         if earlier.enrolment_id != enrolment.id or earlier.part_slug != part.slug:
             raise ProgressError("that form belongs to another quiz")
         return QuizResult(earlier, duplicate=True)
-    if set(answers) != {item.slug for item in quiz.items}:
+    # The items this form asked: the nonce that drew them came with the form.
+    asked = quiz.draw(nonce)
+    if set(answers) != {item.slug for item in asked}:
         raise ProgressError("the answers do not match the quiz items")
     score = 0
-    for item in quiz.items:
+    for item in asked:
         choice = item.choice(answers[item.slug])
         if choice is None:
             raise ProgressError(f"{answers[item.slug]!r} is not a choice of {item.slug!r}")
         score += choice.correct
-    maximum = len(quiz.items)
+    maximum = len(asked)
     attempt = QuizAttempt(
         enrolment_id=enrolment.id,
         part_slug=part.slug,

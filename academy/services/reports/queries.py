@@ -247,7 +247,7 @@ def _part_row(part: Part, state: Row[Any] | None) -> PartRow:
         best, maximum, passed = None, None, None
     else:
         best = state.quiz_best if state else None
-        maximum = state.quiz_max if state and state.quiz_max is not None else len(part.quiz.items)
+        maximum = state.quiz_max if state and state.quiz_max is not None else part.quiz.attempt_size
         passed = state.quiz_passed if state and attempts else None
     return PartRow(
         part_slug=part.slug,

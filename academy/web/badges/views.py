@@ -1,7 +1,10 @@
-"""Public Open Badges documents: the issuer, its keys and the achievements.
+"""Public Open Badges documents: the issuer, its keys, the achievements and their image,
+and the status lists.
 
-Wallets and verifiers fetch these without logging in. They are built from settings, the
-signing key and the course files; none of them touches the database.
+Wallets and verifiers fetch these without logging in. All but the status lists are built
+from settings, the signing key and the course files, without the database; a status list
+is read from the certificates' statuses and changes when one is revoked or superseded, so
+it is cached briefly and revalidated (ETag, Last-Modified).
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 
 from ...content import get_course
+from ...db import get_session
 from ...errors import MESSAGES
-from ...services import badges
+from ...services import badge_image, badge_status, badges
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")
 
@@ -32,7 +36,7 @@ def issuer():
 
 @bp.get("/jwks.json")
 def jwks():
-    return _document(badges.public_jwks(), JSON)
+    return _document(badges.public_jwks(), badges.JWK_SET_MEDIA_TYPE)
 
 
 @bp.get("/keys/<kid>")
@@ -40,7 +44,7 @@ def key(kid: str):
     signing = badges.ensure_signing_key()
     if kid != signing.thumbprint:
         abort(404)
-    return _document(badges.public_jwk(signing), JSON)
+    return _document(badges.public_jwk(signing), badges.JWK_MEDIA_TYPE)
 
 
 @bp.get("/achievements/<course_slug>")
@@ -53,6 +57,35 @@ def achievement(course_slug: str):
     response = _document(badges.json_ld(document), JSON_LD)
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/achievements/<course_slug>/image.png")
+def achievement_image(course_slug: str):
+    if get_course(course_slug) is None:
+        abort(404)
+    response = current_app.response_class(
+        badge_image.achievement_png(), mimetype=badge_image.MEDIA_TYPE
+    )
+    return _public(response, MAX_AGE)
+
+
+@bp.get("/status/<int:number>")
+def status_list(number: int):
+    """A status list as its signed credential (a compact JWS), cached for its ttl.
+
+    Revalidated by its ETag, a hash of the document itself. Last-Modified (the list's last
+    change, its validFrom) is sent but decides no 304: it counts whole seconds, and a
+    revocation in the same second as the change before it, or stamped a moment before a
+    slower transaction committed, would leave the time as it was and a verifier with a
+    stale list. A full answer is a few hundred bytes.
+    """
+    published = badge_status.published(get_session(), number)
+    if published is None:
+        abort(404)
+    response = current_app.response_class(published.token, mimetype=badge_status.MEDIA_TYPE)
+    response = _public(response, badge_status.TTL_SECONDS)
+    response.last_modified = published.changed_at
     return response
 
 
@@ -77,8 +110,14 @@ def _document(document: Mapping[str, Any], media_type: str) -> Response:
     response = current_app.response_class(
         json.dumps(document, ensure_ascii=False, indent=2), mimetype=media_type
     )
+    return _public(response, MAX_AGE)
+
+
+def _public(response: Response, max_age: int) -> Response:
+    """Cacheable by anyone for ``max_age`` seconds, then revalidated by its ETag (and
+    Last-Modified where the view set one); a 304 when the client's copy is current."""
     response.cache_control.public = True
-    response.cache_control.max_age = MAX_AGE
+    response.cache_control.max_age = max_age
     # Verifiers in other sites' pages fetch these; they carry nothing private.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"

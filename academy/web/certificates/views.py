@@ -151,10 +151,14 @@ def download_pdf(certificate_id: int):
 def download_badge(certificate_id: int):
     certificate = load_certificate(certificate_id)
     course = get_course(certificate.course_slug)
-    if course is None or certificate.status != CertificateStatus.VALID:
+    if course is None:
+        abort(404)
+    try:
+        token = badges.credential_jwt(certificate, course)
+    except badges.CredentialUnavailableError:  # revoked or superseded
         abort(404)
     return download(
-        badges.credential_jwt(certificate, course),
+        token,
         name=_file_name(certificate, "jwt"),
         mimetype=badges.JWT_MEDIA_TYPE,
         cache_control="private, no-store",
@@ -199,7 +203,7 @@ def correct(certificate_id: int):
 
 def _differs(form: CorrectNameForm, certificate: Certificate) -> bool:
     """Whether the form asks for another name than the certificate's (else an error)."""
-    if " ".join(form.name.data.split()) != certificate.certificate_name:
+    if certificates.printed_name(form.name.data) != certificate.certificate_name:
         return True
     form.name.errors.append(_("The certificate already carries this name."))
     return False

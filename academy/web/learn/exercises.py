@@ -67,6 +67,11 @@ def quiz(enrolment_id: int, part_slug: str):
         part=part,
         form=form,
         questions=item_fields(form),
+        contexts={
+            f"item_{item.slug}": item.context_html[language]
+            for item in part.quiz.items
+            if item.context_html
+        },
     )
 
 

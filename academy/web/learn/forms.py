@@ -39,12 +39,15 @@ def quiz_nonce(posted: str | None) -> str:
 
 
 def quiz_form_class(quiz: Quiz, language: str, order: dict[str, list[str]]) -> type[QuizForm]:
-    """A form with one radio group per item, choices in the given order."""
+    """A form with one radio group per item asked (``order``'s keys), choices in the
+    given order."""
 
     class Form(QuizForm):
         pass
 
     for item in quiz.items:
+        if item.slug not in order:
+            continue
         texts = {choice.slug: choice.text[language] for choice in item.choices}
         setattr(
             Form,

@@ -7,4 +7,12 @@ __all__ = ["bp", "register_views"]
 
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
-    from . import announcements, checkin, courses, evaluation, exercises, places  # noqa: F401
+    from . import (  # noqa: F401
+        announcements,
+        checkin,
+        courses,
+        dossier,
+        evaluation,
+        exercises,
+        places,
+    )
