@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +65,17 @@ def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium"
         return ""
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+def html_datetime(value: datetime | date) -> str:
+    """A stored time as HTML's ``datetime`` attribute takes it: UTC to the second,
+    "2026-12-07T18:00:00Z" (HTML allows at most three digits of a second's fraction, and
+    ``isoformat()`` writes six). A date stays a date."""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:  # stored times are UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def localdate(value: datetime | None, tz: str | None = None, fmt: str = "long") -> str:
@@ -158,6 +169,7 @@ def _newstyle_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(localdate, "localdate")
+    app.add_template_filter(html_datetime, "html_datetime")
     app.add_template_filter(dateformat, "dateformat")
     app.add_template_global(current_locale, "current_locale")
     app.context_processor(template_translations)

@@ -41,6 +41,9 @@ STATIC_ROOT = (Path(__file__).resolve().parent / "static").resolve()
 STATIC_BASE_URL = STATIC_ROOT.as_uri() + "/"
 STYLESHEET_DIR = STATIC_ROOT / "css" / "pdf"
 _STYLESHEET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+#: Tagged PDF for assistive technology (ISO 14289-1): a structure tree in reading order,
+#: the document's language and title, alternative text for every image.
+PDF_VARIANT = "pdf/ua-1"
 _MEDIA_TYPES = {
     ".css": "text/css",
     ".svg": "image/svg+xml",
@@ -205,4 +208,6 @@ def render_pdf(html: str, stylesheet_name: str) -> bytes:
     document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=SafeURLFetcher())
     with _lock:
         stylesheet, font_config = _stylesheet(stylesheet_name)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+        return document.write_pdf(
+            stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT
+        )

@@ -18,6 +18,7 @@ from academy.models import (
 )
 from academy.services import progress as progress_service
 from tests.factories import make_cohort, make_enrolment, make_user
+from tests.ical_readers import read_ics
 
 LONG = "Bikes are stolen from the unlit stand behind the station every evening after seven."
 
@@ -398,8 +399,11 @@ def test_dashboard_lists_upcoming_live_sessions_and_a_calendar(client, db, enrol
     assert "javascript:" not in page
     ics = client.get(url(enrolment, "live-sessions.ics"))
     assert ics.content_type == "text/calendar; charset=utf-8"
-    text = ics.data.decode()
-    assert text.count("BEGIN:VEVENT") == 3
-    assert "Trygghetsvandring vid stationen" in text
+    calendar = read_ics(ics.data)  # by icalendar and by vobject, agreeing
+    assert calendar.name == enrolment.cohort.name and calendar.refresh is None
+    assert len(calendar.events) == 3
+    assert any(
+        e.summary.startswith("Trygghetsvandring vid stationen") for e in calendar.events.values()
+    )
     client.login_as(make_user(db))
     assert client.get(url(enrolment, "live-sessions.ics")).status_code == 404

@@ -39,6 +39,7 @@ from tests.factories import (
     make_place,
     make_user,
 )
+from tests.ical_readers import read_ics
 from tests.test_reports import bulk_cohort
 
 
@@ -220,7 +221,10 @@ def test_live_sessions_in_the_organisations_time_zone_and_the_calendar(
     live = db.scalars(select(LiveSession)).one()
     assert live.starts_at == datetime(2027, 3, 10, 17, 0, tzinfo=UTC)  # 18:00 CET
     ics = client.get(f"/organize/cohorts/{cohort.id}/schedule.ics")
-    assert b"Trygghetsvandring" in ics.data and b"DTSTART" in ics.data
+    (event,) = read_ics(ics.data).events.values()  # by icalendar and by vobject, agreeing
+    assert event.summary == f"Trygghetsvandring ({cohort.name})"
+    assert event.start == live.starts_at and event.location == "Resecentrum"
+    assert event.description.endswith(f"/organize/cohorts/{cohort.id}")
 
     bad = client.post_form(
         f"/organize/sessions/{live.id}/edit",

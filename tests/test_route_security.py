@@ -79,6 +79,7 @@ from academy.services import (
     accounts,
     announcements,
     badges,
+    calendar_feeds,
     certificate_pdf,
     certificates,
     enrolments,
@@ -156,6 +157,8 @@ class World:
     plan_id: int = 0
     measure_id: int = 0
     review_id: int = 0
+    # The participant's private calendar subscription (the secret is in tokens).
+    feed_id: int = 0
     # A measure a participant proposed for the place in the course: the owner's alone.
     proposal_id: int = 0
     # An announcement to the whole round (the participant is among its recipients).
@@ -193,6 +196,7 @@ class World:
             # The first status list, where the world's certificate has its place.
             "number": 1,
             "filename": "css/academy.css",
+            "feed_id": self.feed_id,
         }
 
 
@@ -344,6 +348,8 @@ def build_world(app: Flask, session: Session) -> World:
             "reset": accounts.make_reset_token(participant),
             "email": accounts.make_email_change_token(participant, "asa.new@example.se"),
         }
+        feed, _renewed = calendar_feeds.start(session, participant.id)
+        tokens["calendar"] = calendar_feeds.token(app.secret_key, feed)
         upload_key = uploads.save(
             IMPORT_CSV, "people.csv", cohort_id=cohort.id, user_id=organizer.user_id
         )
@@ -377,6 +383,7 @@ def build_world(app: Flask, session: Session) -> World:
         )
     session.commit()
     return World(
+        feed_id=feed.id,
         announcement_id=announcement.id,
         plan_id=plan.id,
         measure_id=measure.id,
@@ -597,6 +604,11 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/account/email": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "/account/password": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "/account/notifications": {"POST": (LOGIN, *[Redirect("/account")] * 5)},
+    "/account/calendar": {"POST": (LOGIN, *[Redirect("/account#calendar")] * 5)},
+    "/account/calendar/stop": {"POST": (LOGIN, *[Redirect("/account#calendar")] * 5)},
+    # A calendar program fetches a subscription without logging in: the secret in the
+    # address is the permission.
+    "/calendar/<int:feed_id>/<token>.ics": {"GET": PUBLIC},
     # The participant's own course
     "/learn/": {"GET": LOGGED_IN},
     "/learn/<int:enrolment_id>/": {
@@ -825,6 +837,7 @@ TOKENS = {
     "/setup/<token>": "setup",
     "/password/reset/<token>": "reset",
     "/account/email/confirm/<token>": "email",
+    "/calendar/<int:feed_id>/<token>.ics": "calendar",
 }
 
 # Views that CSRFProtect leaves alone because they check the token themselves, and what
@@ -833,6 +846,11 @@ TOKENS = {
 CSRF_EXEMPT: dict[str, Row] = {
     "academy.web.learn.exercises.assignment": (LOGIN, 400, 404, 404, 404, 404),
 }
+
+# A link whose secret belongs to one person answers with that person's own data to
+# whoever holds it, round names included (a calendar program polls it without logging
+# in); tests/test_calendar_feeds.py shows that only the current secret opens it.
+PERSONAL_SECRET_LINKS = {"/calendar/<int:feed_id>/<token>.ics"}
 
 # The one GET that may write: the first download of a certificate whose PDF is missing
 # renders and stores it (the render cache fill).
@@ -1038,7 +1056,11 @@ def test_get_answers_each_actor_as_the_table_says_and_writes_nothing(app, world,
             problems.append(f"GET {url} as {actor} wrote: {answer.writes}")
         if actor in OUTSIDERS and leaks(answer, world):
             problems.append(f"GET {url} as {actor} shows {leaks(answer, world)}")
-        if actor in READERS and leaks(answer, world, world.not_for_readers):
+        if (
+            actor in READERS
+            and rule not in PERSONAL_SECRET_LINKS
+            and leaks(answer, world, world.not_for_readers)
+        ):
             shown = leaks(answer, world, world.not_for_readers)
             problems.append(f"GET {url} as {actor} shows {shown}")
         if answer.left_open:

@@ -3,6 +3,7 @@
 from .announcement import Announcement, AnnouncementAudience, AnnouncementRecipient
 from .audit import AuditEvent
 from .base import Base, utcnow
+from .calendar_feed import CalendarFeed
 from .certificate import Certificate
 from .cohort import Attendance, Cohort, Enrolment, LiveSession
 from .evaluation import EvaluationAnswer, EvaluationMarker
@@ -53,6 +54,7 @@ __all__ = [
     "AudienceRole",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "Certificate",
     "CertificateStatus",
     "Cohort",

@@ -7,8 +7,9 @@ by the caller with ``escape``; colours are chosen against the white background (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr, unescape
 
 # 17.4:1 on white.
 TEXT = "#1a1a1a"
@@ -16,6 +17,10 @@ WHITE = "#ffffff"
 WIDTH = 640
 MARGIN = 16
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+#: A chart drawn into a PDF uses the PDFs' bundled face (static/css/pdf/fonts.css): the
+#: web's list would end in a system font, embedded in the PDF.
+PDF_FONT = "'Open Sans'"
+_TEXT_ALTERNATIVE = re.compile(r"<title id=[^>]*>(.*?)</title>\s*<desc id=[^>]*>(.*?)</desc>", re.S)
 
 
 def open_svg(
@@ -27,6 +32,7 @@ def open_svg(
     height: int,
     width: int = WIDTH,
     heading: bool = True,
+    font: str = FONT,
 ) -> list[str]:
     """The opening lines of a chart: the ``<svg>`` element labelled by its title and
     description, the white background and (unless ``heading`` is false, for a caller
@@ -37,7 +43,7 @@ def open_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" lang={quoteattr(language)} '
         f"aria-labelledby={quoteattr(f'{title_id} {desc_id}')} "
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="{escape(FONT)}" font-size="14" fill="{TEXT}">',
+        f'font-family={quoteattr(font)} font-size="14" fill="{TEXT}">',
         f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
         f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
         f'<rect width="{width}" height="{height}" fill="{WHITE}"/>',
@@ -47,6 +53,16 @@ def open_svg(
             f'<text x="{MARGIN}" y="28" font-size="18" font-weight="bold">{escape(title)}</text>'
         )
     return lines
+
+
+def text_alternative(svg: str) -> str:
+    """What a chart of ``open_svg`` says in words, its title and description: the
+    ``alt`` of the chart where it is an image (the PDFs, whose tags carry it)."""
+    found = _TEXT_ALTERNATIVE.search(svg)
+    if found is None:
+        raise ValueError("not a chart of open_svg: no <title> and <desc>")
+    quotes = {"&quot;": '"', "&apos;": "'"}
+    return " ".join(unescape(part, quotes) for part in found.groups())
 
 
 def wrap(text: str, characters: int) -> list[str]:

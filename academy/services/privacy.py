@@ -49,7 +49,7 @@ from ..models import (
     utcnow,
 )
 from ..zipstream import Chunks
-from . import announcements, audit, notifications
+from . import announcements, audit, calendar_feeds, notifications
 
 
 def _iso(value) -> str | None:
@@ -191,6 +191,7 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
             for r in sorted(rows(MeasureProposal), key=lambda proposal: proposal.id)
         ],
         "notifications": notifications.export(session, user.id),
+        "calendar_subscription": calendar_feeds.export(session, user.id),
     }
     return data, certificate_files + photo_files
 
@@ -301,6 +302,7 @@ def erase_account(
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
     notifications.erase(session, user.id)
+    calendar_feeds.erase(session, user.id)
     session.execute(delete(Organizer).where(Organizer.user_id == user.id))
     session.execute(delete(Viewer).where(Viewer.user_id == user.id))
     # What this person did as an organizer stays, without pointing at them.

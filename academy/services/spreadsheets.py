@@ -24,6 +24,10 @@ from openpyxl.utils import get_column_letter
 # What a spreadsheet would read as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";")
+#: The separator a spreadsheet set up for the language splits a CSV at. Swedish and
+#: Norwegian write decimals with a comma, so their Excel (through the system's list
+#: separator) reads ``;``; with ``,`` every row would land in column A.
+LANGUAGE_DELIMITERS = {"sv": ";", "nb": ";"}
 
 Cell = str | int | date | None
 
@@ -33,6 +37,12 @@ def neutralise(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def default_delimiter(language: str) -> str:
+    """The CSV separator for a user of ``language``: ``;`` for Swedish and Norwegian,
+    ``,`` otherwise (English)."""
+    return LANGUAGE_DELIMITERS.get(language, ",")
 
 
 def csv_text(value: Cell) -> str:
@@ -72,7 +82,11 @@ def text_cell(sheet: Any, value: Cell) -> WriteOnlyCell:
 
 def _xlsx_value(value: Cell) -> Cell:
     if isinstance(value, str):
-        # Control characters are not allowed in the file format at all.
+        # A line break is a line feed, as Excel writes it: a carriage return would be kept
+        # or read back as a line feed depending on the XML library openpyxl finds (lxml
+        # writes it as a character reference). Other control characters are not allowed
+        # in the file format at all.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 

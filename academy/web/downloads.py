@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import new_session
 from ..models import utcnow
+from ..services import spreadsheets
 
 # Letters that Unicode does not decompose into an ASCII letter and a mark.
 _FOLDED = str.maketrans(
@@ -99,16 +100,29 @@ class TableFormat(NamedTuple):
 XLSX = TableFormat("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "")
 
 
-def table_format(chosen: str) -> TableFormat:
-    """The format an export form's ``format`` names: "xlsx", "csv", or "csv-semicolon" (the
-    CSV that a spreadsheet set up for a Nordic language opens in columns); anything else
-    is a bad request."""
+def table_format(chosen: str, language: str) -> TableFormat:
+    """The format an export form's ``format`` names: "xlsx"; "csv", the CSV that a
+    spreadsheet set up for ``language`` opens in columns (``;`` for Swedish and
+    Norwegian, ``,`` for English); or either separator by name, "csv-comma" and
+    "csv-semicolon". Anything else is a bad request."""
     if chosen == "xlsx":
         return XLSX
-    if chosen in ("csv", "csv-semicolon"):
-        delimiter = ";" if chosen == "csv-semicolon" else ","
-        return TableFormat("csv", "text/csv; charset=utf-8", delimiter)
-    abort(400)
+    delimiter = {
+        "csv": spreadsheets.default_delimiter(language),
+        "csv-comma": ",",
+        "csv-semicolon": ";",
+    }.get(chosen)
+    if delimiter is None:
+        abort(400)
+    return TableFormat("csv", "text/csv; charset=utf-8", delimiter)
+
+
+def csv_formats(language: str) -> tuple[str, str]:
+    """The two CSV buttons of an export form for a user of ``language``, as the
+    ``format`` values: "csv", with the language's separator, then the other separator by
+    name (the choice for someone whose spreadsheet is set up for another language)."""
+    other = "csv-comma" if spreadsheets.default_delimiter(language) == ";" else "csv-semicolon"
+    return "csv", other
 
 
 def streamed_download(

@@ -24,6 +24,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.csrf.core import CSRFTokenField as _WTFormsCSRFTokenField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..text import has_control, multi_line, one_line
@@ -76,8 +77,26 @@ def _text_filter(clean: Callable[[str], str]) -> Callable[[object], object]:
 _FILTERS = {clean: _text_filter(clean) for clean in (one_line, multi_line, _machine_value)}
 
 
+class _HiddenInputWithoutId(wtforms.widgets.HiddenInput):
+    """A hidden input with no ``id``: nothing refers to it, and a page with several forms
+    would otherwise repeat one ``id`` (invalid HTML, and ambiguous to assistive tech)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", False)  # html_params leaves an attribute of False out
+        return super().__call__(field, **kwargs)
+
+
+class CSRFTokenField(_WTFormsCSRFTokenField):
+    """WTForms' CSRF field (its type is still "CSRFTokenField"), rendered without an id."""
+
+    widget = _HiddenInputWithoutId()
+
+
 class _TranslatedCSRF(_FlaskFormCSRF):
-    """Flask-WTF's CSRF check with its messages in the page's language."""
+    """Flask-WTF's CSRF check with its messages in the page's language, its token in a
+    hidden input without an ``id`` (several forms on a page each carry one)."""
+
+    field_class = CSRFTokenField
 
     def validate_csrf_token(self, form, field) -> None:
         try:

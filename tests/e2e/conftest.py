@@ -9,6 +9,7 @@ session; each test creates the users it needs with its own e-mail address.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -27,6 +28,7 @@ from academy import create_app
 from academy.db import get_engine, get_session
 from academy.extensions import limiter
 from academy.services import accounts
+from tests import nu_html
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,6 +95,7 @@ def live_server(tmp_path_factory, pytestconfig) -> Iterator[LiveServer]:
     app = create_app(live_config(database_url))
     app.instance_path = str(directory / "instance")
     app.after_request(_record_title)
+    app.after_request(_save_page)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
@@ -118,6 +121,44 @@ def _record_title(response):
         title = " ".join(found.group(1).split()) if found else ""
         _TITLES.append((request.url_rule.rule if request.url_rule else request.path, title))
     return response
+
+
+# Every HTML page the live server answered with (any status), saved for the Nu HTML
+# checker; pages that differ only in their CSRF token are saved once.
+_PAGES: dict[str, Path] = {}
+_CSRF_VALUE = re.compile(r'(value=)"[A-Za-z0-9_.-]{60,}"')
+
+
+def _save_page(response):
+    folder = _PAGES.get("folder")
+    if folder is None or response.mimetype != "text/html" or response.direct_passthrough:
+        return response
+    body = response.get_data(as_text=True)
+    key = hashlib.sha256(_CSRF_VALUE.sub(r"\1", body).encode()).hexdigest()[:16]
+    rule = request.url_rule.rule if request.url_rule else request.path
+    name = re.sub(r"[^a-z0-9]+", "-", rule.lower()).strip("-") or "root"
+    path = folder / f"{name}-{response.status_code}-{key}.html"
+    if not path.exists():
+        path.write_text(body, encoding="utf-8")
+    return response
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_page_is_valid_html(tmp_path_factory):
+    """Every page the journeys reached, checked by the W3C Nu HTML checker at the end of
+    the session, in one run over the folder they were saved to (tests/nu_html.py)."""
+    folder = tmp_path_factory.mktemp("e2e-pages")
+    _PAGES["folder"] = folder
+    yield
+    _PAGES.pop("folder")
+    pages = sorted(folder.glob("*.html"))
+    if not pages:
+        return
+    errors = nu_html.check_folder(folder)
+    assert errors == [], (
+        f"the Nu HTML checker ({nu_html.version()}) found {len(errors)} errors in the "
+        f"{len(pages)} pages saved to {folder}:\n" + "\n".join(map(str, errors))
+    )
 
 
 @pytest.fixture(autouse=True)

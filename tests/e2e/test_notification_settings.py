@@ -1,6 +1,7 @@
 """On a phone, in Swedish: a participant turns off the certificate mail on the profile page
-(the obligations are named as always sent), and an organizer cancels a live session, which
-stays on the round page as cancelled. Axe at 1280 and 360 px, screenshots of both."""
+(the obligations are named as always sent) and makes and turns off a private calendar
+address, and an organizer cancels a live session, which stays on the round page as
+cancelled. Axe at 1280 and 360 px, screenshots of both."""
 
 from __future__ import annotations
 
@@ -76,6 +77,24 @@ def test_a_participant_turns_the_certificate_mail_off_on_a_phone(
             select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user_id)
         )
         assert list(off) == ["certificate-issued"]
+
+    # The private calendar address: made, shown to copy, fetched as a calendar program
+    # would (no login), then turned off.
+    page.get_by_role("button", name="Skapa min kalenderadress").click()
+    expect(page.get_by_text("Din kalenderadress är klar")).to_be_visible()
+    address = page.get_by_label("Din privata kalenderadress")
+    expect(address).to_have_attribute("readonly", "")
+    url = address.input_value()
+    assert url.startswith(live_server.url + "/calendar/") and url.endswith(".ics")
+    webcal = page.get_by_role("link", name="Öppna i mitt kalenderprogram")
+    expect(webcal).to_have_attribute("href", "webcal:" + url.split(":", 1)[1])
+    check(page, screenshot_dir, "calendar")
+    feed = page.context.request.get(url)
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert b"BEGIN:VCALENDAR" in feed.body() and b"Academy: kurstr" in feed.body()
+    page.get_by_role("button", name="Stäng av prenumerationen").click()
+    expect(page.get_by_text("Din kalenderprenumeration är avstängd.")).to_be_visible()
+    assert page.context.request.get(url).status == 404
 
 
 ORGANIZER_EMAIL = "e2e-sessions@example.se"

@@ -33,7 +33,11 @@ def _severity_style(severity: FindingSeverity | None) -> str:
 
 
 def findings_chart_svg(
-    summary: PlaceSummary, language: str, *, id_prefix: str | None = None
+    summary: PlaceSummary,
+    language: str,
+    *,
+    id_prefix: str | None = None,
+    font: str = charts.FONT,
 ) -> str:
     """A bar per category, split by severity (high, medium, low, not rated), as
     standalone SVG. The bars share one scale (the largest category fills the width);
@@ -74,6 +78,7 @@ def findings_chart_svg(
         height=top + (sum(heights) if bars else 40),
         width=CHART_WIDTH,
         heading=False,
+        font=font,
     )
     out += heading
     out += charts.legend(

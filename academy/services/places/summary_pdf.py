@@ -11,6 +11,7 @@ from flask_babel import force_locale, format_date
 
 from ...models import Place, utcnow
 from ...pdf import render_pdf
+from .. import charts
 from .chart import findings_chart_svg
 from .labels import page_labels
 from .listing import FindingRow, PlaceSummary
@@ -32,9 +33,11 @@ def summary_pdf_html(
     date, the counts by category and severity (the chart and a table) and the findings,
     without the participants' names. Every text goes through the template's escaping; the
     chart is a ``data:`` image, the only kind of URL besides static files the PDF renderer
-    loads."""
+    loads, in the PDF's bundled font, with its title and description as its ``alt``."""
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
-    chart = findings_chart_svg(summary, language, id_prefix=f"place-{place.id}-summary")
+    chart = findings_chart_svg(
+        summary, language, id_prefix=f"place-{place.id}-summary", font=charts.PDF_FONT
+    )
     with force_locale(language):
         return render_template(
             SUMMARY_TEMPLATE,
@@ -48,6 +51,7 @@ def summary_pdf_html(
             labels=page_labels(),
             chart_uri="data:image/svg+xml;base64,"
             + base64.b64encode(chart.encode("utf-8")).decode("ascii"),
+            chart_alt=charts.text_alternative(chart),
         )
 
 

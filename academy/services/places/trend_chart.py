@@ -92,16 +92,16 @@ class _Drawn:
         return isinstance(other, _Drawn) and other.key == self.key
 
 
-def walks_chart_svg(comparison: WalkComparison, language: str) -> str:
+def walks_chart_svg(comparison: WalkComparison, language: str, *, font: str = charts.FONT) -> str:
     """The comparison's trend chart as standalone SVG in ``language`` (see the module);
     the title and description say in words what the bars show, and every text is
     escaped. Drawn once per content and language (the place page is read far more often
     than its walks change)."""
-    return _draw(_Drawn(comparison), language)
+    return _draw(_Drawn(comparison), language, font)
 
 
 @lru_cache(maxsize=256)
-def _draw(drawn: _Drawn, language: str) -> str:
+def _draw(drawn: _Drawn, language: str, font: str) -> str:
     comparison = drawn.comparison
     columns = comparison.columns[-MAX_CHART_COLUMNS:]
     skipped = len(comparison.columns) - len(columns)
@@ -155,6 +155,7 @@ def _draw(drawn: _Drawn, language: str) -> str:
         height=top + body,
         width=TREND_CHART_WIDTH,
         heading=False,
+        font=font,
     )
     out += heading
     if not columns:

@@ -9,6 +9,7 @@ from flask import render_template
 from flask_babel import force_locale, format_date
 
 from ...pdf import render_pdf
+from .. import charts
 from ..places.labels import page_labels
 from ..places.trend_chart import column_label, walks_chart_svg
 from ..plans.labels import KIND_LABELS, MEASURE_STATUS_LABELS
@@ -23,11 +24,18 @@ PDF_FINDINGS_MAX = 300
 
 def situation_html(situation: Situation, language: str) -> str:
     """The HTML of the lägesbild in ``language``; every text goes through the template's
-    escaping, and each place's trend chart is a ``data:`` image."""
-    charts = {
-        entry.place_id: "data:image/svg+xml;base64,"
-        + base64.b64encode(walks_chart_svg(entry.comparison, language).encode()).decode("ascii")
+    escaping, and each place's trend chart is a ``data:`` image in the PDF's bundled
+    font, with its title and description as its ``alt``."""
+    drawn = {
+        entry.place_id: walks_chart_svg(entry.comparison, language, font=charts.PDF_FONT)
         for entry in situation.places
+    }
+    images = {
+        place_id: (
+            "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii"),
+            charts.text_alternative(svg),
+        )
+        for place_id, svg in drawn.items()
     }
     with force_locale(language):
         headings = {
@@ -45,7 +53,7 @@ def situation_html(situation: Situation, language: str) -> str:
             SITUATION_TEMPLATE,
             language=language,
             situation=situation,
-            charts=charts,
+            charts=images,
             headings=headings,
             shown=shown,
             today=format_date(situation.today, "long"),

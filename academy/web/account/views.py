@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -19,10 +20,11 @@ from wtforms import PasswordField
 from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import User, normalize_email
-from ...services import accounts, notifications, privacy
+from ...services import accounts, calendar_feeds, notifications, privacy
+from ..calendar import feed_addresses, feed_response
 from ..deferred import after_response
 from ..downloads import file_name, local_today, streamed_download
-from ..forms import ButtonForm, safe_next
+from ..forms import ButtonForm, require_button_form, safe_next
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -169,8 +171,16 @@ def profile():
         get_session().commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("account.profile"))
-    mails = NotificationsForm.for_user(notifications.turned_off(get_session(), user.id))
-    return render_template("account/profile.html", form=form, mails=mails)
+    db_session = get_session()
+    mails = NotificationsForm.for_user(notifications.turned_off(db_session, user.id))
+    feed = calendar_feeds.feed_of(db_session, user.id)
+    return render_template(
+        "account/profile.html",
+        form=form,
+        mails=mails,
+        calendar=feed_addresses(feed) if feed is not None else None,
+        button=ButtonForm(),
+    )
 
 
 @bp.post("/account/notifications")
@@ -184,6 +194,44 @@ def notification_settings():
         db_session.commit()
         flash(_("Your mail settings are saved."), "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.post("/account/calendar")
+@login_required
+def calendar_start():
+    """A private calendar address for the person, or a new one instead of the old."""
+    require_button_form()
+    db_session = get_session()
+    _feed, renewed = calendar_feeds.start(db_session, current_user.id)
+    db_session.commit()
+    if renewed:
+        flash(_("Your calendar has a new address: the old one no longer works."), "success")
+    else:
+        flash(_("Your calendar address is ready: add it to your calendar program."), "success")
+    return redirect(url_for("account.profile", _anchor="calendar"))
+
+
+@bp.post("/account/calendar/stop")
+@login_required
+def calendar_stop():
+    """Turn the subscription off: its address answers 404 from now on."""
+    require_button_form()
+    db_session = get_session()
+    calendar_feeds.stop(db_session, current_user.id)
+    db_session.commit()
+    flash(_("Your calendar subscription is turned off."), "success")
+    return redirect(url_for("account.profile", _anchor="calendar"))
+
+
+@bp.get("/calendar/<int:feed_id>/<token>.ics")
+def calendar_feed(feed_id: int, token: str):
+    """A person's live sessions for their calendar program, which fetches this without
+    logging in: the secret in the address is the permission (a wrong one is a 404)."""
+    db_session = get_session()
+    feed = calendar_feeds.find(db_session, current_app.secret_key, feed_id, token)
+    if feed is None:
+        abort(404)
+    return feed_response(db_session.get(User, feed.user_id))
 
 
 @bp.route("/account/email", methods=["GET", "POST"])

@@ -52,7 +52,7 @@ def export_evaluation(cohort_id: int):
     session = get_session()
     results = evaluation.evaluation(session, cohort, course)
     language = current_locale()
-    chosen = table_format(request.form.get("format", "csv"))
+    chosen = table_format(request.form.get("format", "csv"), language)
     if chosen is XLSX:
         body = evaluation.evaluation_xlsx(results, course, language)
     else:

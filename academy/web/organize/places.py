@@ -231,7 +231,7 @@ def export_findings(place_id: int):
     tz = place.organisation.timezone
     rows = places_service.all_findings(session, place, filters)
     source_title = source_titles(language)
-    chosen = table_format(request.form.get("format", "csv"))
+    chosen = table_format(request.form.get("format", "csv"), language)
     if chosen is XLSX:
         summary = places_service.place_summary(session, place, filters)
         body = places_service.findings_xlsx(

@@ -85,7 +85,7 @@ def export_report(cohort_id: int):
     result = reports.cohort_report(session, cohort, course, **filters)
     language = current_locale()
     tz = cohort.organisation.timezone
-    chosen = table_format(request.form.get("format", "csv"))
+    chosen = table_format(request.form.get("format", "csv"), language)
     if chosen is XLSX:
         body = reports.report_xlsx(result, course, language, tz=tz)
     else:
