@@ -737,7 +737,7 @@ def test_certificates_get_status_places_and_identity_hashes(database_url, tmp_pa
 def test_walk_summaries_are_counted_from_the_findings_there_are(database_url, tmp_path):
     """The upgrade fills ``walk_summary`` from the existing findings, as the application
     counts them; the downgrade drops it and leaves the findings."""
-    before, after = "553d6a04001e", "b7d4e2a9c6f1"
+    before, after = "85b0d7028eeb", "b7d4e2a9c6f1"
     with scratch_database(database_url, tmp_path) as url:
         config = alembic_config(url)
         command.upgrade(config, before)

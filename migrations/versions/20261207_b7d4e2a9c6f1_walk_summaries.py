@@ -7,7 +7,7 @@ from the findings there are; the application keeps it in step from then on
 (``services.places.walk_summaries``). The downgrade drops the table.
 
 Revision ID: b7d4e2a9c6f1
-Revises: 553d6a04001e
+Revises: 85b0d7028eeb
 Create Date: 2026-12-07 21:50:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import academy.models.base
 
 revision: str = "b7d4e2a9c6f1"
-down_revision: str | None = "553d6a04001e"
+down_revision: str | None = "85b0d7028eeb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
