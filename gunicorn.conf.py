@@ -85,10 +85,11 @@ loglevel = "info"
 access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 # Invitation, password-reset, e-mail confirmation, organizer-join and administrator-setup
-# links carry a secret token as their last path segment. tests/test_gunicorn_config.py
-# checks that every route with a <token> is covered.
+# links, and a person's calendar subscription, carry a secret token as their last path
+# segment. tests/test_gunicorn_config.py checks that every route with a <token> is covered.
 TOKEN_IN_PATH = re.compile(
-    r"(/(?:invite|join|setup|password/reset|account/email/confirm)/)[^/?#\s\"]+"
+    r"(/(?:invite|join|setup|password/reset|account/email/confirm|calendar/\d+)/)"
+    r"[^/?#\s\"]+"
 )
 
 
