@@ -139,14 +139,14 @@ TARGETS: list[Target] = [
     # findings from eight walks half a year apart, a fifth of each later walk marked as
     # the same problem as one of the walk before), with the 30 measures beside them, in a
     # fixed number of statements (tests/test_walks.py asserts it for 10 and 2,000).
-    # Not met yet: 0.13-0.14 in five quiet runs (the plan page 0.16-0.18 in the same
-    # runs). In-process (CPU, best of 7 x 30) the page takes 6.2-7.0 ms against 0.5 for
-    # /healthz: the comparison 2.0-2.9 ms (its four statements 1.2 ms of SQLite work:
-    # the counts from the covering index 0.44, marked findings 0.30, dates 0.26,
-    # measures 0.20), the 30 measure cards about 1 ms, the chart (cached per content and
-    # language) 0.5 ms before the cache. Without the measure cards the ratio stays at
-    # 0.13, so the lever is the comparison: counts kept per (place, round, category,
-    # severity) as findings are written, rather than aggregated on every view.
+    # It sat at 0.13-0.14 in five quiet runs (the plan page 0.16-0.18 in the same runs):
+    # in-process the comparison was 1.5 ms of its 4.2, its count per round, category and
+    # severity and each round's dates (0.43 and 0.20 ms of SQLite over the covering
+    # index) the largest part. Those are now kept per walk as findings are written
+    # (WalkSummary, services/places/walk_summaries.py), so the page reads a row per walk,
+    # and each table row's counts are one string of cells (number_cells): 3.8 ms
+    # in-process against 4.1 for the plan page, and 0.19 of /healthz in two full runs
+    # (load average 1.3-1.9), the plan page 0.19 beside it.
     Target("/organize/places/{place}/walks", 0.15, login="organizer"),
     Target(
         "/organize/cohorts/{roster_cohort}",
