@@ -29,6 +29,15 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    # Administrators and organizers who sign in with a password also give a code from an
+    # authenticator app (TOTP); they set one up at their first sign-in. Wrong codes are
+    # limited like wrong passwords (the two limits above, counted apart).
+    "SECOND_FACTOR_FOR_STAFF": True,
+    # The name authenticator apps show beside the account.
+    "SECOND_FACTOR_ISSUER": "Academy",
+    # Seconds between the password and the code (or the provider's answer) before the
+    # sign-in starts again.
+    "SIGN_IN_STEP_MAX_AGE": 600,
     # The public certificate verification page, and its "is this the holder's name?" check.
     "VERIFY_LIMIT": "60 per minute",
     "VERIFY_NAME_LIMIT": "10 per 10 minutes",

@@ -358,6 +358,19 @@ FORMS: dict[type, tuple[Use, ...]] = {
             {"name": "Åsa Östergård", "certificate_name": "Åsa K. Östergård", "locale": "sv"},
         ),
     ),
+    # Without a password first, the second step leads back to the login page.
+    account_forms.SecondStepForm: (Use("anonymous", "/login/code", {"code": "123 456"}),),
+    # A wrong code is said at the field; nothing typed is stored.
+    account_forms.EnrolForm: (
+        Use("participant", "/account/two-factor/setup", {"code": "123 456"}, accepted=200),
+        Use("anonymous", "/login/code/setup", {"code": "123 456"}),
+    ),
+    account_forms.NewRecoveryCodesForm: (
+        Use("participant", "/account/two-factor/recovery-codes", {"code": "123 456"}),
+    ),
+    account_forms.RemoveSecondFactorForm: (
+        Use("participant", "/account/two-factor/remove", {"password": PASSWORD}),
+    ),
     account_forms.EmailChangeForm: (
         Use("participant", "/account/email", {"email": "asa.new@example.se", "password": PASSWORD}),
     ),

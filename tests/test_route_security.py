@@ -178,6 +178,7 @@ class World:
             "place_id": self.place.id,
             "finding_id": self.finding_id,
             "organizer_id": self.organizer_id,
+            "user_id": self.users["organizer"].id,
             "partner_id": self.partner_id,
             "viewer_id": self.viewer_id,
             "plan_id": self.plan_id,
@@ -547,6 +548,8 @@ MEASURE_REPORTERS: Row = (LOGIN, 404, 404, 200, 404, 200, 200, 404, 404)
 # Links mailed to someone without an account: whoever is logged in as another person is
 # asked to log out first.
 INVITATION: Row = (200, 409, 409, 409, 409, 409)
+# The steps of a sign-in after the password: whoever is logged in already goes home.
+SIGN_IN_STEP: Row = (Redirect("/login"), *[Redirect("/")] * 5)
 
 COHORT_PAGE = "/organize/cohorts/{cohort_id}"
 PLACE_PAGE = "/organize/places/{place_id}"
@@ -580,6 +583,15 @@ ROUTES: dict[str, dict[str, Row]] = {
         "POST": (200, *[Redirect("/")] * 5),
     },
     "/logout": {"POST": (LOGIN, *[Redirect("/login")] * 5)},
+    # The second step of a password sign-in: only after the password (in this browser's
+    # session); without it, back to the login page.
+    "/login/code": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
+    "/login/code/setup": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
+    # One's own second step. Forms sent empty change nothing and lead back to its page.
+    "/account/two-factor": {"GET": LOGGED_IN},
+    "/account/two-factor/setup": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "/account/two-factor/recovery-codes": {"POST": (LOGIN, *[Redirect("/account/two-factor")] * 5)},
+    "/account/two-factor/remove": {"POST": (LOGIN, *[Redirect("/account/two-factor")] * 5)},
     "/password/reset": {"GET": PUBLIC, "POST": PUBLIC},
     # Links with a token: holding the token is the permission.
     "/password/reset/<token>": {"GET": PUBLIC, "POST": PUBLIC},
@@ -812,6 +824,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/admin/mail/": {"GET": ADMINISTRATOR},
     "/admin/mail/page/<int:page>": {"GET": ADMINISTRATOR},
     "/admin/mail/<int:mail_id>": {"GET": ADMINISTRATOR},
+    # A person's sign-in, and the reset of their second step (the world's organizer has
+    # none: nothing to reset, back to their page).
+    "/admin/people": {"GET": ADMINISTRATOR},
+    "/admin/people/<int:user_id>/second-factor/reset": {
+        "POST": (LOGIN, 404, 404, 404, 404, Redirect("/admin/people?email=", prefix=True))
+    },
 }
 
 # The token each link rule is tried with.

@@ -26,6 +26,13 @@ from .plan import (
 )
 from .progress import AssignmentSubmission, LessonProgress, PartState, QuizAttempt
 from .reminder import Reminder
+from .sign_in import (
+    ExternalIdentity,
+    RecoveryCode,
+    SecondFactor,
+    SignInDomain,
+    SignInProvider,
+)
 from .types import (
     AudienceRole,
     CertificateStatus,
@@ -53,6 +60,7 @@ __all__ = [
     "EnrolmentStatus",
     "EvaluationAnswer",
     "EvaluationMarker",
+    "ExternalIdentity",
     "Finding",
     "FindingCategory",
     "FindingPhoto",
@@ -82,7 +90,11 @@ __all__ = [
     "PlanReview",
     "ProposalStatus",
     "QuizAttempt",
+    "RecoveryCode",
     "Reminder",
+    "SecondFactor",
+    "SignInDomain",
+    "SignInProvider",
     "SubmissionStatus",
     "User",
     "Viewer",

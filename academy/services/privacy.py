@@ -49,7 +49,7 @@ from ..models import (
     utcnow,
 )
 from ..zipstream import Chunks
-from . import announcements, audit, notifications
+from . import announcements, audit, notifications, second_factor
 
 
 def _iso(value) -> str | None:
@@ -300,6 +300,7 @@ def erase_account(
         session.execute(delete(model).where(model.enrolment_id.in_(enrolment_ids)))
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
     notifications.erase(session, user.id)
+    second_factor.erase(session, user.id)
     session.execute(delete(Organizer).where(Organizer.user_id == user.id))
     session.execute(delete(Viewer).where(Viewer.user_id == user.id))
     # What this person did as an organizer stays, without pointing at them.

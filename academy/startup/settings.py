@@ -45,6 +45,12 @@ def check_settings(config: Mapping[str, Any]) -> CheckReport:
     _check_proxy(config, report, production)
     _check_retention(config, report)
     check_badges(config, report, production)
+    check_bool(config, "SECOND_FACTOR_FOR_STAFF", report)
+    if production and config.get("SECOND_FACTOR_FOR_STAFF") is False:
+        report.warnings.append(
+            "SECOND_FACTOR_FOR_STAFF is off: administrators and organizers sign in with a "
+            "password alone (OWASP ASVS level 2 expects a second factor of them)"
+        )
     _check_unknown_environment(report)
     if production and config.get("PRIVACY_CONTACT") == DEFAULTS["PRIVACY_CONTACT"]:
         report.warnings.append(
@@ -133,6 +139,7 @@ _INTEGERS = (
     ("MAIL_PORT", 1),
     ("MAIL_MAX_ATTEMPTS", 1),
     ("PROXY_FIX", 0),
+    ("SIGN_IN_STEP_MAX_AGE", 60),
 )
 
 

@@ -11,6 +11,7 @@ from academy.content import get_course
 from academy.db import get_session
 from academy.models import AudienceRole
 from academy.services import accounts, cohorts, enrolments
+from tests.e2e import signing_in
 
 pytestmark = pytest.mark.e2e
 
@@ -45,10 +46,7 @@ def enrolled(live_server):
 
 
 def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
+    signing_in.log_in(page, email, PASSWORD)
     page.wait_for_url("**/")
 
 

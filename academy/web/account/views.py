@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -22,7 +21,8 @@ from ...models import User, normalize_email
 from ...services import accounts, notifications, privacy
 from ..deferred import after_response
 from ..downloads import file_name, local_today, streamed_download
-from ..forms import ButtonForm, safe_next
+from ..forms import ButtonForm
+from .blueprint import bp
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -33,8 +33,7 @@ from .forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-
-bp = Blueprint("account", __name__)
+from .second_step import after_password
 
 
 def _account_key() -> str:
@@ -71,8 +70,9 @@ def login():
         user = accounts.authenticate(session, form.email.data, form.password.data)
         if user is not None:
             session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
+            return after_password(
+                session, user, remember=form.remember.data, next_url=form.next.data
+            )
         g.login_failed = True
         flash(_("That e-mail and password do not match an account."), "error")
     elif request.method == "POST":

@@ -6,13 +6,14 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.security import check_password_hash
 
 from ...db import get_session
 from ...extensions import limiter
 from ...models import InvitationPurpose
 from ...services import enrolments, invitations
+from ..account.second_step import after_password
 from .forms import ExistingAccountForm, NewParticipantForm
 
 bp = Blueprint("invite", __name__)
@@ -74,10 +75,14 @@ def accept(token: str):
                     password=form.password.data,
                 )
             session.commit()
-            login_user(user)
             with force_locale(user.locale):
                 flash(_("Welcome to %(cohort)s!", cohort=enrolment.cohort.name), "success")
-            return redirect(url_for("learn.dashboard"))
+            if current_user.is_authenticated:
+                return redirect(url_for("learn.dashboard"))
+            # A password sign-in: someone with an authenticator app gives its code first.
+            return after_password(
+                session, user, remember=False, next_url=url_for("learn.dashboard")
+            )
     return render_template(
         "invite/accept.html",
         invitation=invitation,

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import SelectChoice, SelectField
@@ -21,6 +21,7 @@ from ...i18n import current_locale, language_choices
 from ...models import Cohort, InvitationPurpose, OrganisationKind, Organizer, Viewer
 from ...services import accounts, cohorts, invitations, organizers, places
 from ..access import admin_required
+from ..account.second_step import after_password
 from ..forms import AcademyForm, ButtonForm, email_field, name_field
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
@@ -235,7 +236,6 @@ def join(token: str):
                 accounts.set_password(user, form.password.data)
             organizers.accept_member_invitation(session, invitation, user)
             session.commit()
-            login_user(user)
             if invitation.purpose is InvitationPurpose.VIEWER:
                 welcome = _(
                     "Welcome! You can now read the places of %(name)s.",
@@ -247,7 +247,10 @@ def join(token: str):
                     name=invitation.organisation.name,
                 )
             flash(welcome, "success")
-            return redirect(url_for("organize.index"))
+            if current_user.is_authenticated:
+                return redirect(url_for("organize.index"))
+            # Signing in with a password: a new organizer sets up the second step first.
+            return after_password(session, user, remember=False, next_url=url_for("organize.index"))
     return render_template(
         "organize/join.html",
         invitation=invitation,
