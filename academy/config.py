@@ -38,6 +38,16 @@ DEFAULTS: dict[str, object] = {
     # Seconds between the password and the code (or the provider's answer) before the
     # sign-in starts again.
     "SIGN_IN_STEP_MAX_AGE": 600,
+    # Sign-in through an organisation's own provider (OpenID Connect): the Fernet keys that
+    # encrypt the providers' client secrets, comma-separated, the first encrypting and
+    # every one decrypting (`flask --app academy sign-in new-key` makes one); empty means
+    # no provider can be set up. The discovery document and keys are kept this many
+    # seconds; the provider gets this long to answer; ID tokens may be this many seconds
+    # off our clock.
+    "SIGN_IN_ENCRYPTION_KEYS": "",
+    "SIGN_IN_DISCOVERY_MAX_AGE": 3600,
+    "SIGN_IN_HTTP_TIMEOUT": 10,
+    "SIGN_IN_CLOCK_SKEW": 60,
     # The public certificate verification page, and its "is this the holder's name?" check.
     "VERIFY_LIMIT": "60 per minute",
     "VERIFY_NAME_LIMIT": "10 per 10 minutes",

@@ -26,6 +26,7 @@ from academy.extensions import limiter
 from academy.models import Base
 
 TEST_SECRET = "test-secret-key-not-for-production"
+SIGN_IN_KEY = "c2lnbi1pbiBrZXkgb2YgdGhlIHRlc3RzIG9ubHkgISE="
 FIXTURE_COURSES = Path(__file__).resolve().parent / "data" / "courses" / "valid"
 REAL_COURSES = Path(__file__).resolve().parent.parent / "courses"
 
@@ -42,6 +43,8 @@ def test_config(database_url: str, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # A small, stable fixture course; the real course has its own tests.
         "COURSES_DIR": str(FIXTURE_COURSES),
+        # Encrypts the client secrets of the organisations' providers.
+        "SIGN_IN_ENCRYPTION_KEYS": SIGN_IN_KEY,
     }
     config.update(overrides)
     return config

@@ -585,6 +585,12 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/logout": {"POST": (LOGIN, *[Redirect("/login")] * 5)},
     # The second step of a password sign-in: only after the password (in this browser's
     # session); without it, back to the login page.
+    # The organisation's provider answers here: without a sign-in started in this
+    # browser, a page that says so (and nothing written).
+    "/sign-in/callback": {"GET": everyone(400)},
+    # The name on certificates of an account the provider made; a form sent without it
+    # keeps the one it showed.
+    "/sign-in/name": {"GET": LOGGED_IN, "POST": (LOGIN, *[Redirect("/")] * 5)},
     "/login/code": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
     "/login/code/setup": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
     # One's own second step. Forms sent empty change nothing and lead back to its page.
@@ -827,6 +833,22 @@ ROUTES: dict[str, dict[str, Row]] = {
     # A person's sign-in, and the reset of their second step (the world's organizer has
     # none: nothing to reset, back to their page).
     "/admin/people": {"GET": ADMINISTRATOR},
+    # An organisation's own provider; the form sent empty is shown again with its errors,
+    # and removing none leads back to it.
+    "/admin/organisations/<int:organisation_id>/sign-in": {
+        "GET": ADMINISTRATOR,
+        "POST": ADMINISTRATOR,
+    },
+    "/admin/organisations/<int:organisation_id>/sign-in/remove": {
+        "POST": (
+            LOGIN,
+            404,
+            404,
+            404,
+            404,
+            Redirect("/admin/organisations/{organisation_id}/sign-in"),
+        )
+    },
     "/admin/people/<int:user_id>/second-factor/reset": {
         "POST": (LOGIN, 404, 404, 404, 404, Redirect("/admin/people?email=", prefix=True))
     },

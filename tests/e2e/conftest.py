@@ -27,6 +27,7 @@ from academy import create_app
 from academy.db import get_engine, get_session
 from academy.extensions import limiter
 from academy.services import accounts
+from tests.conftest import SIGN_IN_KEY
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,6 +70,7 @@ def live_config(database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "SIGN_IN_ENCRYPTION_KEYS": SIGN_IN_KEY,
     }
 
 

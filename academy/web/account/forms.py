@@ -15,6 +15,14 @@ from ..forms import (
 )
 
 
+class EmailStepForm(AcademyForm):
+    """The login page's first question: the address decides where the person signs in
+    (their organisation's provider, or the password here)."""
+
+    email = email_field()
+    next = HiddenField()
+
+
 class LoginForm(AcademyForm):
     email = email_field()
     password = current_password_field()

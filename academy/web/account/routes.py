@@ -7,4 +7,4 @@ __all__ = ["bp", "register_views"]
 
 def register_views() -> None:
     """Import the view modules, which attach their routes to ``bp``."""
-    from . import second_step, two_factor, views  # noqa: F401
+    from . import provider, second_step, two_factor, views  # noqa: F401

@@ -12,8 +12,10 @@ from werkzeug.security import check_password_hash
 from ...db import get_session
 from ...extensions import limiter
 from ...models import InvitationPurpose
-from ...services import enrolments, invitations
+from ...services import enrolments, invitations, sign_in
+from ..account.provider import send_to_provider
 from ..account.second_step import after_password
+from ..forms import ButtonForm
 from .forms import ExistingAccountForm, NewParticipantForm
 
 bp = Blueprint("invite", __name__)
@@ -50,6 +52,23 @@ def accept(token: str):
         return render_template("invite/someone_else.html", invitation=invitation), 409
     # The page is in the invited language until the participant chooses another.
     g.locale_hint = invitation.locale
+    provider = sign_in.provider_for_email(session, user.email)
+    if provider is not None:
+        # A covered address joins through the organisation's sign-in.
+        button = ButtonForm()
+        if button.validate_on_submit():
+            return send_to_provider(
+                provider, email=user.email, next_url=None, invitation=token[:512]
+            )
+        return render_template(
+            "invite/accept.html",
+            invitation=invitation,
+            enrolment=enrolment,
+            cohort=enrolment.cohort,
+            user=user,
+            form=button,
+            provider=provider,
+        )
     existing = user.has_password
     form = (
         ExistingAccountForm()
