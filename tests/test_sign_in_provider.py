@@ -478,3 +478,73 @@ def test_a_bad_encryption_key_is_a_startup_error():
 
     report = check_settings({**test_config("sqlite://"), "SIGN_IN_ENCRYPTION_KEYS": "not a key"})
     assert any("SIGN_IN_ENCRYPTION_KEYS" in error for error in report.errors)
+
+
+def test_an_account_without_a_password_is_told_so_where_its_password_is_asked(client, db):
+    from academy.models import ExternalIdentity as Identity
+
+    user = make_user(db, password_hash=None)
+    db.add(Identity(user_id=user.id, issuer="https://idp.example", subject="s-1"))
+    db.commit()
+    client.login_as(user)
+    for path, data in (
+        ("/account/delete", {"password": "anything at all"}),
+        ("/account/password", {"current_password": "x", "password": "y" * 12, "confirm": "y" * 12}),
+    ):
+        answer = client.post_form(path, data)
+        assert answer.status_code == 200 and "no password here" in answer.get_data(as_text=True)
+    assert db.get(User, user.id) is not None
+
+
+def test_erasing_an_account_erases_its_links_and_second_factor(app, db):
+    from academy.models import ExternalIdentity as Identity
+    from academy.models import SecondFactor
+    from academy.services import privacy
+    from tests.factories import enrol_second_factor
+
+    user = make_user(db)
+    enrol_second_factor(db, user)
+    db.add(Identity(user_id=user.id, issuer="https://idp.example", subject="s-2"))
+    db.commit()
+    with app.app_context():
+        privacy.erase_account(db, user, withdraw_certificates=False)
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Identity)) == 0
+    assert db.scalar(select(func.count()).select_from(SecondFactor)) == 0
+
+
+def test_the_administrator_sees_where_a_person_signs_in(client, db):
+    from academy.models import ExternalIdentity as Identity
+
+    person = make_user(db, email=f"kim@{DOMAIN}")
+    admin = make_user(db, is_admin=True)
+    db.add(
+        Identity(
+            user_id=person.id, issuer="https://idp.example/v2.0", subject="s-3", email=person.email
+        )
+    )
+    db.commit()
+    client.login_as(admin)
+    page = client.get("/admin/people", query_string={"email": person.email}).get_data(as_text=True)
+    assert f"https://idp.example/v2.0 (kim@{DOMAIN})" in page
+
+
+def test_the_data_export_names_the_organisations_sign_in(client, db):
+    import io
+    import json
+    import zipfile
+
+    from academy.models import ExternalIdentity as Identity
+
+    person = make_user(db, email=f"lo@{DOMAIN}")
+    db.add(
+        Identity(
+            user_id=person.id, issuer="https://idp.example/v2.0", subject="s-4", email=person.email
+        )
+    )
+    db.commit()
+    client.login_as(person)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/account/data.zip").data))
+    account = json.loads(archive.read("data.json"))["account"]
+    assert account["organisation_sign_in"][0]["issuer"] == "https://idp.example/v2.0"
+    assert account["second_step_set_up_at"] is None

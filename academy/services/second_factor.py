@@ -22,7 +22,7 @@ import pyotp
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Organizer, RecoveryCode, SecondFactor, User, utcnow
+from ..models import ExternalIdentity, Organizer, RecoveryCode, SecondFactor, User, utcnow
 from . import audit
 from .accounts import end_all_sessions
 from .certificate_pdf import qr_svg_data_uri
@@ -261,12 +261,20 @@ class Status:
     enrolled_at: datetime | None
     codes_left: int
     staff: bool
+    # Where the person signs in besides the password: (issuer, address when linked).
+    providers: tuple[tuple[str, str], ...] = ()
 
 
 def status(session: Session, user: User) -> Status:
     factor = factor_of(session, user.id)
+    links = session.execute(
+        select(ExternalIdentity.issuer, ExternalIdentity.email)
+        .where(ExternalIdentity.user_id == user.id)
+        .order_by(ExternalIdentity.created_at)
+    )
     return Status(
         enrolled_at=factor.created_at if factor else None,
         codes_left=recovery_codes_left(session, user.id) if factor else 0,
         staff=is_staff(session, user),
+        providers=tuple((issuer, email) for issuer, email in links),
     )

@@ -177,6 +177,12 @@ def reset_password(token: str):
 def _is_current_password(user: User, field: PasswordField) -> bool:
     """Whether ``field`` holds the user's password, asked again before a sensitive change;
     if not, the field says so (and the page is shown again)."""
+    if not user.has_password:
+        # Signed in by the organisation's provider only.
+        field.errors.append(
+            _("Your account has no password here. Choose one first with “Forgot your password?”.")
+        )
+        return False
     if check_password_hash(user.password_hash, field.data):
         return True
     field.errors.append(_("That is not your current password."))
