@@ -24,7 +24,8 @@ from ...models import User
 from ...services import second_factor
 from ..forms import safe_next
 from .blueprint import bp
-from .forms import EnrolForm, SecondStepForm
+from .forms import SecondStepForm
+from .two_factor import enrol_page
 
 PENDING = "sign_in_pending"
 # What the pending sign-in still needs (services.second_factor.needed_after_password).
@@ -139,24 +140,11 @@ def enrol_step():
     if not second_factor.valid_secret(secret):
         secret = second_factor.new_secret()
         flask_session[PENDING] = {**pending, "s": secret}
-    form = EnrolForm()
-    if form.validate_on_submit():
-        codes = second_factor.enrol(session, user, secret, form.code.data)
-        if codes is not None:
-            session.commit()
-            _finish(user, pending)
-            return render_template(
-                "account/recovery_codes.html",
-                codes=codes,
-                next=pending.get("n") or url_for("main.index"),
-                during_sign_in=True,
-            )
-        form.code.errors.append(_("That is not the code your app shows now. Try the next one."))
-    return render_template(
-        "account/two_factor_setup.html",
-        form=form,
-        enrolment=second_factor.enrolment(
-            secret, user.email, current_app.config["SECOND_FACTOR_ISSUER"]
-        ),
+    return enrol_page(
+        session,
+        user,
+        secret,
+        next_url=pending.get("n") or url_for("main.index"),
         during_sign_in=True,
+        on_enrolled=lambda: _finish(user, pending),
     )

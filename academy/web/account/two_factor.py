@@ -53,17 +53,31 @@ def two_factor_setup():
     if not second_factor.valid_secret(secret):
         secret = second_factor.new_secret()
         flask_session[SETUP] = secret
+    return enrol_page(
+        session,
+        user,
+        secret,
+        next_url=url_for("account.two_factor"),
+        during_sign_in=False,
+        on_enrolled=lambda: flask_session.pop(SETUP, None),
+    )
+
+
+def enrol_page(session, user, secret: str, *, next_url: str, during_sign_in: bool, on_enrolled):
+    """The set-up page of an authenticator app (its QR code and the first code), or, once
+    a right code is typed, the recovery codes, shown this once; ``on_enrolled`` runs
+    after the commit. Shared by the account page and the second step of a sign-in."""
     form = EnrolForm()
     if form.validate_on_submit():
         codes = second_factor.enrol(session, user, secret, form.code.data)
         if codes is not None:
             session.commit()
-            flask_session.pop(SETUP, None)
+            on_enrolled()
             return render_template(
                 "account/recovery_codes.html",
                 codes=codes,
-                next=url_for("account.two_factor"),
-                during_sign_in=False,
+                next=next_url,
+                during_sign_in=during_sign_in,
             )
         form.code.errors.append(_("That is not the code your app shows now. Try the next one."))
     return render_template(
@@ -72,7 +86,7 @@ def two_factor_setup():
         enrolment=second_factor.enrolment(
             secret, user.email, current_app.config["SECOND_FACTOR_ISSUER"]
         ),
-        during_sign_in=False,
+        during_sign_in=during_sign_in,
     )
 
 
