@@ -410,7 +410,7 @@ def test_a_provider_not_required_offers_the_password_a_required_one_goes_at_once
 
     set_up_provider(app, db, organisation, provider_process.issuer, required=True)
     page = client.post_form("/login", {"email": f"anna@{DOMAIN}"}).get_data(as_text=True)
-    assert f'<meta http-equiv="refresh" content="0;url={provider_process.issuer}' in page
+    assert f'<meta http-equiv="refresh" content="0; url={provider_process.issuer}' in page
     assert "/login?email=" not in page
 
 
