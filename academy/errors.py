@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
-from flask import Flask, current_app, flash, redirect, render_template, request
+from flask import Flask, current_app, flash, g, redirect, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 MESSAGES = {
     400: (
@@ -35,13 +43,32 @@ MESSAGES = {
         _l("Something went wrong on our side"),
         _l("The error has been logged. Try again in a moment; nothing you saved was lost."),
     ),
+    503: (
+        _l("Unavailable for a moment"),
+        _l(
+            "The site cannot reach its database just now. Wait a few seconds and try again; "
+            "if you were saving something, check afterwards that it was saved."
+        ),
+    ),
 }
+
+# Seconds a client is asked to wait (Retry-After) when the database cannot be reached: a
+# restart of PostgreSQL takes a second or two.
+RETRY_AFTER = 5
+# SQLSTATEs that say the database, not the request, is the trouble, so the same request
+# may well succeed a moment later: the connection failed or was cut (class 08), the
+# server is shutting down or starting up, or cancelled the statement (57), it is out of
+# connections or memory (53), or the transaction lost a race with another (40001
+# serialization failure, 40P01 deadlock).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+TRANSIENT_SQLSTATES = ("40001", "40P01")
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -128,3 +155,60 @@ def handle_unexpected(error: Exception):
         raise error
     current_app.logger.error("Unhandled error on %s", request.path, exc_info=error)
     return render_error(InternalServerError.code)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached or cut the request off
+    (restarting, down, out of connections, a lost race), rather than that the request or
+    the code is wrong: an error the same request may not meet a moment later."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    # SQLAlchemy's dialect recognised a lost connection (and dropped the pool's others).
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    # sqlite3: "database is locked" and its kin are transient; "no such table" is not.
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return str(sqlite_name).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if not code:
+        # psycopg gives no SQLSTATE when the connection itself failed: refused, closed by
+        # the server, a broken network.
+        return True
+    return code[:2] in TRANSIENT_SQLSTATE_CLASSES or code in TRANSIENT_SQLSTATES
+
+
+def handle_database_error(error: SQLAlchemyError):
+    """The database cannot be reached (PostgreSQL restarting, say): 503 with Retry-After
+    and a page that says to try again, one line in the log instead of a traceback. The
+    request's transaction did not commit, or its outcome is unknown (the connection was
+    cut during COMMIT), which the page says too. Any other database error is a bug: 500."""
+    if not database_unavailable(error):
+        return handle_unexpected(error)
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    current_app.logger.warning(
+        "The database is unavailable (%s %s): %s: %s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        reason[0] if reason else "",
+    )
+    _forget_the_database()
+    body, code = render_error(ServiceUnavailable.code)
+    return body, code, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
+
+
+def _forget_the_database() -> None:
+    """Let the error page render without the database: drop the request's session (its
+    connection is gone) and show the page as to a visitor, since the user's row, already
+    loaded or not, cannot be read (again) now. The login itself is kept."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        with suppress(SQLAlchemyError):
+            session.close()
+    g._login_user = current_app.login_manager.anonymous_user()

@@ -1,5 +1,6 @@
 """Fault: PostgreSQL restarts under a running app. The app recovers by itself: the first
-request after the restart succeeds; only work in flight during the restart fails.
+request after the restart succeeds; only work in flight during the restart fails, and
+while the server is down every page answers 503 with Retry-After (no traceback).
 
 The test runs its own throwaway PostgreSQL cluster (initdb into a temporary directory,
 its own port and socket directory), never the machine's shared server, so it does not
@@ -10,6 +11,7 @@ when the PostgreSQL server programs (initdb, pg_ctl) are not installed.
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import pwd
 import shutil
@@ -129,6 +131,15 @@ class Cluster:
         """A fast restart: sessions are ended, their open transactions rolled back."""
         self._pg_ctl("restart", "-m", "fast")
 
+    def stop(self) -> None:
+        """A fast shutdown, as the first half of a restart: sessions ended, then down."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-w", "-t", "30", "-m", "fast")
+        self.started = False
+
+    def start(self) -> None:
+        self._pg_ctl("start")
+        self.started = True
+
     def remove(self) -> None:
         try:
             if self.started:
@@ -210,4 +221,48 @@ def test_the_app_recovers_by_itself_when_postgresql_restarts(cluster):
             connection.execute(text("SELECT 1"))
     finally:
         plain.dispose()
+        engine.dispose()
+
+
+def test_pages_answer_503_while_postgresql_is_down_and_work_again_once_it_is_up(cluster, caplog):
+    migrate(cluster.url)
+    app = create_app(test_config(cluster.url, PROPAGATE_EXCEPTIONS=False))
+    engine = get_engine(app)
+    try:
+        with Session(engine) as session:
+            user = User(
+                email="nils@example.no",
+                email_normalized=normalize_email("nils@example.no"),
+                name="Nils Ødegård",
+                certificate_name="Nils Ødegård",
+                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1"),
+            )
+            session.add(user)
+            session.commit()
+            user_id = user.get_id()
+        client = app.test_client()
+        with client.session_transaction() as cookie_session:
+            cookie_session["_user_id"] = user_id
+            cookie_session["_fresh"] = True
+        assert client.get("/account").status_code == 200
+
+        cluster.stop()
+        with caplog.at_level(logging.INFO):
+            # The pool's connection is cut (pre-ping finds it dead), then connecting is
+            # refused: a logged-in page, the login page and the dashboard alike.
+            for path in ("/account", "/login", "/learn/"):
+                response = client.get(path)
+                assert response.status_code == 503, path
+                assert response.headers["Retry-After"] == "5"
+                assert "Unavailable for a moment" in response.get_data(as_text=True)
+        assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert [record.levelno for record in caplog.records if "unavailable" in record.message]
+        assert all(record.exc_info is None for record in caplog.records)
+
+        cluster.start()
+        page = client.get("/account")
+        assert page.status_code == 200
+        # The login survived the outage.
+        assert "Nils Ødegård" in page.get_data(as_text=True)
+    finally:
         engine.dispose()
