@@ -34,6 +34,8 @@ class Server:
     host: str
     port: int
     log_path: Path
+    # The server's own process (gunicorn's master); 0 when unknown.
+    pid: int = 0
 
 
 def free_port() -> int:
@@ -119,7 +121,7 @@ def serve(
             start_new_session=True,
         )
         try:
-            server = Server(HOST, port, log_path)
+            server = Server(HOST, port, log_path, process.pid)
             wait_until_healthy(server, process, startup_timeout)
             yield server
         finally:

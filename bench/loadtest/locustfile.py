@@ -15,6 +15,19 @@ Each request is checked: its status (redirects are not followed, so that each is
 and its ``Location`` checked on its own) and what the page must contain; anything else is
 a failure, so that a fast error page cannot pass for a fast page. Requests are named by
 their route, ids and slugs replaced by ``[...]``.
+
+Two answers are tried again, as a person would press reload or the button again: 503 with
+``Retry-After`` (the app cannot reach its database: PostgreSQL restarting), after the
+seconds it asks for, and a connection cut without an answer (the worker serving it was
+killed), after a second; at most ``RETRIES`` times. A retried answer is not a request of
+locust's statistics (the try that answers is); each goes to the journal.
+
+The journal (``ACADEMY_LOAD_JOURNAL``, JSON lines) records every write a person was told
+succeeded, with what identifies it in the database: a lesson marked done (its enrolment,
+part and lesson), a quiz answered (the attempt's id from the redirect), an assignment draft
+saved (a numbered marker written into it), participants imported (their addresses); and
+every retried answer and every failure, with its time. ``python -m bench.loadtest`` checks
+the writes against the database after the run.
 """
 
 from __future__ import annotations
@@ -37,6 +50,8 @@ import gevent
 import pyotp
 from locust import FastHttpUser, between, task
 
+from bench.loadtest.journal import Journal, draft_marker
+
 _plan_path = os.environ.get("ACADEMY_LOAD_PLAN")
 if not _plan_path:
     raise RuntimeError(
@@ -54,6 +69,17 @@ WAIT = PLAN.get("wait", {"participant": [1, 5], "organizer": [2, 6], "reading": 
 _participant_numbers = itertools.count()
 _organizer_numbers = itertools.count()
 _addresses = itertools.count(1)
+
+# Tries after the first for an answer that asks to be retried (503 with Retry-After) or a
+# connection cut without an answer; and the longest wait between two tries.
+RETRIES = 8
+LONGEST_WAIT = 10.0
+# Between tries after a connection was cut (no Retry-After to go by).
+CUT_WAIT = 1.0
+
+# What people were told, for python -m bench.loadtest to check (journal.py).
+journal = Journal(os.environ.get("ACADEMY_LOAD_JOURNAL"))
+
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # The first CSRF token of a page (every form of a session carries the same one): a regular
@@ -85,6 +111,8 @@ class Forms(HTMLParser):
         self._form: dict[str, Any] | None = None
         self._select: str | None = None
         self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
         self.feed(html)
         self.close()
 
@@ -110,12 +138,24 @@ class Forms(HTMLParser):
             )
         elif tag == "select":
             self._select, self._options = values.get("name"), []
+        elif tag == "textarea" and values.get("name"):
+            self._textarea, self._text = values["name"], []
         elif tag == "option" and self._select is not None:
             self._options.append((values.get("value") or "", "selected" in values))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            # As browsers read it: a line break just after <textarea> is not part of the text.
+            text = "".join(self._text)
+            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self._form["fields"].append(("textarea", self._textarea, text, True))
+            self._textarea = None
         elif tag == "select" and self._select is not None and self._form is not None:
             chosen = next((value for value, selected in self._options if selected), None)
             if chosen is None and self._options:
@@ -185,23 +225,20 @@ class AcademyUser(FastHttpUser):
     ):
         """GET ``path``; the response when it has the status (and content) expected, else
         None (and the request is a failure)."""
-        with self.client.get(
+        response = self.exchange(
+            "GET",
             path,
-            name=name,
+            name,
             headers=self._headers(),
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            problem = _problem(response, expect, contains, content_type)
-            if problem:
-                response.failure(problem)
-                return None
-            response.success()
-            if expect == 200 and (response.headers.get("Content-Type") or "").startswith(
-                "text/html"
-            ):
-                self.page_token = csrf_token(response.text) or self.page_token
-            return response
+            check=lambda answer: _problem(answer, expect, contains, content_type),
+        )
+        if (
+            response is not None
+            and expect == 200
+            and (response.headers.get("Content-Type") or "").startswith("text/html")
+        ):
+            self.page_token = csrf_token(response.text) or self.page_token
+        return response
 
     def submit(
         self,
@@ -219,14 +256,8 @@ class AcademyUser(FastHttpUser):
         """POST ``data`` (form fields, or a ready body with its ``headers``) to ``path`` as
         the form of page ``referer``; the response, or None when it is not as expected."""
         body = data if isinstance(data, bytes) else urlencode(data).encode()
-        with self.client.post(
-            path,
-            name=name,
-            data=body,
-            headers=self._headers(referer, headers or FORM),
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
+
+        def check(response) -> str | None:
             problem = _problem(response, expect, contains, content_type)
             if problem is None and location is not None:
                 target = urlsplit(response.headers.get("Location") or "").path
@@ -238,11 +269,57 @@ class AcademyUser(FastHttpUser):
                 if not matches:
                     wanted = getattr(location, "pattern", location)
                     problem = f"redirected to {target!r}, expected {wanted!r}"
-            if problem:
-                response.failure(problem)
-                return None
-            response.success()
-            return response
+            return problem
+
+        return self.exchange(
+            "POST",
+            path,
+            name,
+            body=body,
+            headers=self._headers(referer, headers or FORM),
+            check=check,
+        )
+
+    def exchange(self, method: str, path: str, name: str, *, headers: dict, check, body=None):
+        """Send the request until it is answered other than "try again" (at most
+        ``RETRIES`` more times); the response if ``check`` finds no problem with it."""
+        for tries in itertools.count(1):
+            with self.client.request(
+                method,
+                path,
+                name=name,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                wait = retry_wait(response) if tries <= RETRIES else None
+                if wait is not None:
+                    journal(
+                        "retry",
+                        method=method,
+                        name=name,
+                        status=response.status_code,
+                        reason=_retry_reason(response),
+                        tries=tries,
+                        ms=round(response.request_meta.get("response_time") or 0),
+                    )
+                    # Neither a success nor a failure in locust's statistics: the try that
+                    # gets an answer is the request. (False is no result at all: locust
+                    # reports a True or an exception.)
+                    response._manual_result = False
+                else:
+                    problem = check(response)
+                    if problem:
+                        if tries > 1:
+                            problem += f" (after {tries - 1} retries)"
+                        response.failure(problem)
+                        journal("failure", method=method, name=name, problem=problem)
+                        return None
+                    response.success()
+                    return response
+            gevent.sleep(wait)
+        return None
 
     # --- logging in and out -------------------------------------------------------------
 
@@ -316,6 +393,27 @@ def totp_code(email: str, secret: str) -> str:
     return totp.generate_otp(step)
 
 
+def retry_wait(response) -> float | None:
+    """Seconds to wait before sending the request again, or None when the answer stands:
+    503 with Retry-After (the app's "try again in a moment"), or no answer at all (the
+    connection was cut: a worker killed in the middle of the request)."""
+    if response.status_code == 503:
+        value = (response.headers or {}).get("Retry-After")
+        if value and value.strip().isdigit():
+            return min(float(value), LONGEST_WAIT)
+        return None
+    if response.status_code == 0:
+        return CUT_WAIT
+    return None
+
+
+def _retry_reason(response) -> str:
+    if response.status_code == 0:
+        error = getattr(response, "error", None)
+        return f"no answer: {type(error).__name__}: {error}" if error else "no answer"
+    return f"HTTP {response.status_code}, Retry-After {response.headers.get('Retry-After')}"
+
+
 def _problem(response, expect: int, contains, content_type) -> str | None:
     if response.status_code != expect:
         where = response.headers.get("Location") if response.headers else None
@@ -335,7 +433,7 @@ def _problem(response, expect: int, contains, content_type) -> str | None:
 
 LESSON_PATH = re.compile(r"/learn/(\d+)/([\w-]+)/([\w-]+)")
 QUIZ_PATH = re.compile(r"/learn/(\d+)/([\w-]+)/quiz")
-QUIZ_RESULT_PATH = re.compile(r"/learn/\d+/[\w-]+/quiz/\d+")
+QUIZ_RESULT_PATH = re.compile(r"/learn/\d+/[\w-]+/quiz/(\d+)")
 ASSIGNMENT_PATH = re.compile(r"/learn/(\d+)/([\w-]+)/assignment")
 # Where marking a lesson done may lead: the next lesson, the quiz, the assignment, the course.
 NEXT_STEP = re.compile(r"/learn/\d+/([\w-]+/[\w-]+)?/?")
@@ -357,6 +455,7 @@ class Participant(AcademyUser):
         self.enrolment = person["enrolment"]
         self.certificate = person.get("certificate")
         self.base = f"/learn/{self.enrolment}"
+        self.drafts = 0
         self.log_in()
 
     @task(4)
@@ -377,8 +476,13 @@ class Participant(AcademyUser):
         if match := QUIZ_PATH.fullmatch(target):
             self.take_quiz(match.group(2))
         elif match := ASSIGNMENT_PATH.fullmatch(target):
-            # Writing an assignment takes days; look at it, then read something again.
-            self.fetch(target, "/learn/[enrolment]/[part]/assignment", contains="<form")
+            # Writing an assignment takes days: look at it, now and then save a draft with a
+            # few more words, then read something again.
+            page = self.fetch(target, "/learn/[enrolment]/[part]/assignment", contains="<form")
+            # (Not when two simulated people share the account: their drafts would
+            # overwrite each other's, in no order the journal could tell.)
+            if page is not None and not self.shared and random.random() < DRAFT_CHANCE:
+                self.save_draft(target, match.group(2), page.text)
             self.read_again()
         elif match := LESSON_PATH.fullmatch(target):
             self.read(match.group(2), match.group(3))
@@ -433,7 +537,42 @@ class Participant(AcademyUser):
             return
         token = csrf_token(page.text) or ""
         self.pause("reading")
-        self.submit(path, name, [("csrf_token", token)], referer=path, location=NEXT_STEP)
+        if self.submit(path, name, [("csrf_token", token)], referer=path, location=NEXT_STEP):
+            journal("write", step="lesson", enrolment=self.enrolment, part=part, lesson=lesson)
+
+    def save_draft(self, path: str, part: str, html: str) -> None:
+        """Save the assignment as a draft, its first text box rewritten with a numbered
+        marker, which the database must hold afterwards: this draft's or a later one's."""
+        form = Forms(html).post_form("")
+        if form is None:
+            return
+        boxes = [field for field in form["fields"] if field[0] == "textarea"]
+        if not boxes:
+            return
+        self.drafts += 1
+        marker = draft_marker(self.enrolment, self.drafts)
+        # A few new words: what was there could be near the box's length limit.
+        fields = [
+            (name_, f"{marker} {DRAFT_TEXT}") if name_ == boxes[0][1] else (name_, value)
+            for name_, value in values_of(form)
+        ]
+        self.pause("reading")
+        saved = self.submit(
+            path,
+            "/learn/[enrolment]/[part]/assignment",
+            [*fields, ("action", "draft")],
+            referer=path,
+            location=path,
+        )
+        if saved is not None:
+            journal(
+                "write",
+                step="draft",
+                enrolment=self.enrolment,
+                part=part,
+                number=self.drafts,
+                marker=marker,
+            )
 
     def take_quiz(self, part: str) -> None:
         path = f"{self.base}/{part}/quiz"
@@ -462,14 +601,28 @@ class Participant(AcademyUser):
         self.pause("reading")
         done = self.submit(path, name, sent, referer=path, location=QUIZ_RESULT_PATH)
         if done is not None:
+            result = urlsplit(done.headers["Location"]).path
+            attempt = QUIZ_RESULT_PATH.fullmatch(result)
+            journal(
+                "write",
+                step="quiz",
+                enrolment=self.enrolment,
+                part=part,
+                attempt=int(attempt.group(1)) if attempt else None,
+            )
             self.fetch(
-                urlsplit(done.headers["Location"]).path,
+                result,
                 "/learn/[enrolment]/[part]/quiz/[attempt]",
                 contains="<h1",
             )
 
 
 PLAN_QUIZZES = {part["slug"]: part["quiz"] for part in PARTS if part["quiz"]}
+# How often a participant whom "Continue" takes to their assignment saves a draft.
+DRAFT_CHANCE = 0.5
+DRAFT_TEXT = "Notes from the walk: lighting by the kiosk, the path behind the bus stop."
+
+
 COHORTS = PLAN["cohorts"]
 REPORT_PAGE_SIZE = 50
 
@@ -556,10 +709,11 @@ class Organizer(AcademyUser):
         token = csrf_token(page.text) or ""
         batch = next(self.imports)
         rows = ["Name,E-mail,Role,Employer,Place,Language"]
-        for row in range(5):
+        emails = [f"import-{self.tag}-{batch}-{row}@example.org" for row in range(5)]
+        for row, email in enumerate(emails):
             rows.append(
                 f"Åsa Næss {self.tag} {batch}-{row},"
-                f"import-{self.tag}-{batch}-{row}@example.org,"
+                f"{email},"
                 f"{random.choice(PLAN['roles'])},Bench Municipality,"
                 f"{random.choice(PLAN['place_names'])},{random.choice(('en', 'sv', 'nb'))}"
             )
@@ -589,7 +743,7 @@ class Organizer(AcademyUser):
         if form is None:
             return
         self.pause("reading")
-        self.submit(
+        done = self.submit(
             review_path,
             "/organize/cohorts/[id]/import/[key]",
             # The button that was pressed: enrol and send the invitations.
@@ -597,6 +751,8 @@ class Organizer(AcademyUser):
             referer=review_path,
             location=f"/organize/cohorts/{cohort}",
         )
+        if done is not None:
+            journal("write", step="import", cohort=cohort, emails=emails)
 
     @task(1)
     def relog(self) -> None:
