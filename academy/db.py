@@ -8,17 +8,28 @@ outer transaction (``bind_to_connection``), so every test is rolled back.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine, String, create_engine, event, insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
 
 EXTENSION_KEY = "academy.db"
+
+# SQLSTATEs that say the database, not the request, is the trouble, so the same request
+# may well succeed a moment later: the connection failed or was cut (class 08), the
+# server is shutting down or starting up, or cancelled the statement (57), it is out of
+# connections or memory (53), or the transaction lost a race with another (40001
+# serialization failure, 40P01 deadlock).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+TRANSIENT_SQLSTATES = ("40001", "40P01")
 
 
 @dataclass
@@ -105,6 +116,10 @@ def get_session() -> Session:
     """The session of the current application context, created on first use."""
     if "db_session" not in g:
         g.db_session = _database().sessionmaker()
+        # For the log, should closing it fail (the app context outlives the request).
+        g.db_session_of = (
+            f"{request.method} {request.path}" if has_request_context() else "a command"
+        )
     return g.db_session
 
 
@@ -116,8 +131,23 @@ def new_session() -> Session:
 
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except SQLAlchemyError as error:
+        # Closing rolls back what was not committed; on a connection the server cut after
+        # the request's work (PostgreSQL restarting) that fails, though the server has
+        # rolled it back already and the answer stands. Drop the connection from the pool.
+        with suppress(SQLAlchemyError):
+            session.invalidate()
+        if not database_unavailable(error):
+            raise
+        current_app.logger.warning(
+            "The database connection was cut after %s: %s",
+            g.get("db_session_of", "a request"),
+            first_line(error),
+        )
 
 
 def bind_to_connection(app: Flask, connection: Connection | None) -> None:
@@ -151,3 +181,35 @@ def insert_rows(session: Session, model: type, rows: list[dict[str, Any]], key: 
     if len(ids) != len(rows):
         raise ValueError(f"the values of {key} are not all different")
     return [ids[row[key]] for row in rows]
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached or cut the request off
+    (restarting, down, out of connections, a lost race), rather than that the request or
+    the code is wrong: an error the same request may not meet a moment later."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    # SQLAlchemy's dialect recognised a lost connection (and dropped the pool's others).
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    # sqlite3: "database is locked" and its kin are transient; "no such table" is not.
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return str(sqlite_name).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if not code:
+        # psycopg gives no SQLSTATE when the connection itself failed: refused, closed by
+        # the server, a broken network.
+        return True
+    return code[:2] in TRANSIENT_SQLSTATE_CLASSES or code in TRANSIENT_SQLSTATES
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message (its first line) of a database error."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

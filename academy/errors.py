@@ -12,14 +12,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     RequestEntityTooLarge,
     ServiceUnavailable,
 )
+
+from .db import database_unavailable, first_line
 
 MESSAGES = {
     400: (
@@ -55,13 +56,6 @@ MESSAGES = {
 # Seconds a client is asked to wait (Retry-After) when the database cannot be reached: a
 # restart of PostgreSQL takes a second or two.
 RETRY_AFTER = 5
-# SQLSTATEs that say the database, not the request, is the trouble, so the same request
-# may well succeed a moment later: the connection failed or was cut (class 08), the
-# server is shutting down or starting up, or cancelled the statement (57), it is out of
-# connections or memory (53), or the transaction lost a race with another (40001
-# serialization failure, 40P01 deadlock).
-TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
-TRANSIENT_SQLSTATES = ("40001", "40P01")
 
 
 def init_app(app: Flask) -> None:
@@ -157,32 +151,6 @@ def handle_unexpected(error: Exception):
     return render_error(InternalServerError.code)
 
 
-def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` says the database could not be reached or cut the request off
-    (restarting, down, out of connections, a lost race), rather than that the request or
-    the code is wrong: an error the same request may not meet a moment later."""
-    if isinstance(error, PoolTimeoutError):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    # SQLAlchemy's dialect recognised a lost connection (and dropped the pool's others).
-    if error.connection_invalidated:
-        return True
-    if not isinstance(error, OperationalError):
-        return False
-    original = error.orig
-    # sqlite3: "database is locked" and its kin are transient; "no such table" is not.
-    sqlite_name = getattr(original, "sqlite_errorname", None)
-    if sqlite_name is not None:
-        return str(sqlite_name).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    if not code:
-        # psycopg gives no SQLSTATE when the connection itself failed: refused, closed by
-        # the server, a broken network.
-        return True
-    return code[:2] in TRANSIENT_SQLSTATE_CLASSES or code in TRANSIENT_SQLSTATES
-
-
 def handle_database_error(error: SQLAlchemyError):
     """The database cannot be reached (PostgreSQL restarting, say): 503 with Retry-After
     and a page that says to try again, one line in the log instead of a traceback. The
@@ -190,13 +158,12 @@ def handle_database_error(error: SQLAlchemyError):
     cut during COMMIT), which the page says too. Any other database error is a bug: 500."""
     if not database_unavailable(error):
         return handle_unexpected(error)
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     current_app.logger.warning(
         "The database is unavailable (%s %s): %s: %s",
         request.method,
         request.path,
         type(error).__name__,
-        reason[0] if reason else "",
+        first_line(error),
     )
     _forget_the_database()
     body, code = render_error(ServiceUnavailable.code)

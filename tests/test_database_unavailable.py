@@ -1,6 +1,7 @@
 """When the database cannot be reached (PostgreSQL restarting, out of connections, a lost
 race), a page answers 503 with Retry-After and says to try again, and the log gets one
 line, not a traceback; any other database error is still a bug: 500 and its traceback.
+A connection cut after the request's work (closing the session fails) leaves its answer.
 
 test_fault_database_restart.py stops a real PostgreSQL under the app; these tests raise
 the errors the drivers raise, so that they run on both backends of the suite.
@@ -28,8 +29,8 @@ from sqlalchemy.exc import (
 )
 
 from academy import create_app
-from academy.db import bind_to_connection, get_session
-from academy.errors import RETRY_AFTER, database_unavailable
+from academy.db import bind_to_connection, database_unavailable, get_session
+from academy.errors import RETRY_AFTER
 from academy.models import User
 from tests.conftest import Client, test_config
 from tests.factories import make_user
@@ -173,3 +174,29 @@ def test_other_database_errors_are_still_500_with_their_traceback(app_on_test_co
     assert b"Something went wrong on our side" in response.data
     [record] = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert record.exc_info is not None
+
+
+def test_a_connection_cut_after_the_work_leaves_the_answer(app_on_test_connection, caplog):
+    app = app_on_test_connection
+
+    @app.get("/read")
+    def read():
+        session = get_session()
+        session.get(User, 1)
+
+        def cut():
+            # What closing (its ROLLBACK) meets when the server ended the session meanwhile.
+            raise wrapped(psycopg.errors.AdminShutdown("terminating connection"))
+
+        session.close = cut
+        return "read"
+
+    with caplog.at_level(logging.INFO):
+        response = app.test_client().get("/read")
+
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "read")
+    [record] = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "The database connection was cut after GET /read: terminating connection"
+    )

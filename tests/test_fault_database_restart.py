@@ -1,6 +1,8 @@
 """Fault: PostgreSQL restarts under a running app. The app recovers by itself: the first
 request after the restart succeeds; only work in flight during the restart fails, and
-while the server is down every page answers 503 with Retry-After (no traceback).
+while the server is down every page answers 503 with Retry-After (no traceback). A page
+whose connection the server ends after its work (a fast shutdown between the page's last
+statement and the end of the request) still gets its answer.
 
 The test runs its own throwaway PostgreSQL cluster (initdb into a temporary directory,
 its own port and socket directory), never the machine's shared server, so it does not
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from academy import create_app
-from academy.db import get_engine
+from academy.db import get_engine, get_session
 from academy.models import User, normalize_email
 from tests.conftest import test_config
 from tests.factories import PASSWORD
@@ -265,4 +267,33 @@ def test_pages_answer_503_while_postgresql_is_down_and_work_again_once_it_is_up(
         # The login survived the outage.
         assert "Nils Ødegård" in page.get_data(as_text=True)
     finally:
+        engine.dispose()
+
+
+def test_a_page_whose_connection_is_ended_after_its_work_still_answers(cluster, caplog):
+    migrate(cluster.url)
+    app = create_app(test_config(cluster.url, PROPAGATE_EXCEPTIONS=False))
+    engine = get_engine(app)
+    admin = create_engine(cluster.url)
+
+    @app.get("/work-then-shutdown")
+    def work_then_shutdown():
+        # The page's work, then the server ends its session as a fast shutdown does; the
+        # request's end still rolls back on that connection.
+        pid = get_session().execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "done"
+
+    try:
+        client = app.test_client()
+        with caplog.at_level(logging.INFO):
+            response = client.get("/work-then-shutdown")
+        assert (response.status_code, response.get_data(as_text=True)) == (200, "done")
+        assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert any("connection was cut after GET" in record.message for record in caplog.records)
+        # The pool lost that connection, not its use: the next page gets a new one.
+        assert client.get("/healthz").status_code == 200
+    finally:
+        admin.dispose()
         engine.dispose()

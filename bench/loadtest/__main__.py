@@ -33,7 +33,7 @@ from bench.course import pick_course
 from bench.database import postgres_database, scratch_name
 from bench.inprocess import academy_app
 from bench.load import login, measure
-from bench.loadtest import data, journal, writes
+from bench.loadtest import cpu, data, journal, writes
 from bench.loadtest.disruptions import (
     POSTGRES_RESTART,
     WORKER_KILL,
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace, results: Path) -> int:
                 warm_up(server, plan, course)
                 busy_before = busy_processes()
                 load_before = load_average()
-                status, killed = run_locust(
+                status, killed, cpu_use = run_locust(
                     args, server, plan_path, results, journal_path, events, control
                 )
                 load_after = load_average()
@@ -245,6 +245,12 @@ def run(args: argparse.Namespace, results: Path) -> int:
     print_events(events)
     print_writes(checks, entries.writes, events)
     print(f"\nload average (1, 5, 15 min) before: {load_before}, after: {load_after}")
+    if cpu_use:
+        print(
+            "CPU while locust ran (100 % = one CPU busy; "
+            f"{len(os.sched_getaffinity(0))} here): "
+            + ", ".join(f"{name} {share:.0f} %" for name, share in cpu_use.items())
+        )
     print(f"other processes busy before: {busy_before or 'none'}")
     print(f"other processes busy after: {busy_after or 'none'}")
     print(f"locust exit status {status}; CSV files, journal and logs: {results}")
@@ -271,6 +277,7 @@ def run(args: argparse.Namespace, results: Path) -> int:
             "unavailable": server_log.unavailable,
         },
         "load_average": {"before": load_before, "after": load_after},
+        "cpu_percent": cpu_use,
         "verdicts": [{"passed": passed, "criterion": line} for passed, line in verdicts],
     }
     (results / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
@@ -355,9 +362,9 @@ def run_locust(
     journal_path: Path,
     events: list[Event],
     control: PostgresControl | None,
-) -> tuple[int, list[int]]:
-    """Run locust to the end, with the disruptions at their times; its exit status and the
-    workers killed."""
+) -> tuple[int, list[int], dict[str, float]]:
+    """Run locust to the end, with the disruptions at their times; its exit status, the
+    workers killed and the CPU each part used while it ran (percent of one CPU)."""
     users = args.participants + args.organizers
     seconds = run_seconds(args)
     command = [
@@ -400,6 +407,7 @@ def run_locust(
         f"(log: {results / 'locust.log'}) ...",
         flush=True,
     )
+    cpu_use: dict[str, float] = {}
     disrupter = None
     if events and control is not None:
         disrupter = Disrupter(
@@ -416,10 +424,18 @@ def run_locust(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        started = time.time()
         if disrupter is not None:
-            disrupter.start(time.time())
+            disrupter.start(started)
+        first = cpu.sample(server.pid, process.pid, time.monotonic())
         try:
-            status = process.wait(timeout=seconds + 300)
+            try:
+                status = process.wait(timeout=seconds)
+            except subprocess.TimeoutExpired:
+                # The run's end, before its users finish their tasks and locust exits.
+                last = cpu.sample(server.pid, process.pid, time.monotonic())
+                cpu_use.update(cpu.shares(first, last))
+                status = process.wait(timeout=300)
         except BaseException:
             process.kill()
             process.wait()
@@ -427,7 +443,7 @@ def run_locust(
         finally:
             if disrupter is not None:
                 disrupter.stop()
-    return status, (disrupter.killed if disrupter is not None else [])
+    return status, (disrupter.killed if disrupter is not None else []), cpu_use
 
 
 @dataclass(frozen=True)
