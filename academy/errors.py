@@ -176,6 +176,9 @@ def _forget_the_database() -> None:
     loaded or not, cannot be read (again) now. The login itself is kept."""
     session = g.pop("db_session", None)
     if session is not None:
-        with suppress(SQLAlchemyError):
+        try:
             session.close()
+        except SQLAlchemyError:
+            with suppress(SQLAlchemyError):
+                session.invalidate()
     g._login_user = current_app.login_manager.anonymous_user()
