@@ -476,8 +476,8 @@ class Participant(AcademyUser):
         if match := QUIZ_PATH.fullmatch(target):
             self.take_quiz(match.group(2))
         elif match := ASSIGNMENT_PATH.fullmatch(target):
-            # Writing an assignment takes days: look at it, now and then save a draft with a
-            # few more words, then read something again.
+            # Writing an assignment takes days: look at it, every other time save a draft,
+            # then read something again.
             page = self.fetch(target, "/learn/[enrolment]/[part]/assignment", contains="<form")
             # (Not when two simulated people share the account: their drafts would
             # overwrite each other's, in no order the journal could tell.)
