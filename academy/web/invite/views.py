@@ -7,12 +7,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.security import check_password_hash
 
 from ...db import get_session
 from ...extensions import limiter
 from ...models import InvitationPurpose
-from ...services import enrolments, invitations, sign_in
+from ...services import accounts, enrolments, invitations, sign_in
 from ..account.provider import send_to_provider
 from ..account.second_step import after_password
 from ..forms import ButtonForm
@@ -78,7 +77,7 @@ def accept(token: str):
         )
     )
     if form.validate_on_submit():
-        if existing and not check_password_hash(user.password_hash, form.password.data):
+        if existing and not accounts.password_matches(user, form.password.data):
             form.password.errors.append(_("That is not the password of this account."))
         else:
             if existing:
