@@ -469,7 +469,7 @@ def report(outcome: Outcome, args: argparse.Namespace) -> str:
         f"{len(records)} participants from one address, starting within {args.spread:g} s "
         f"(seed {args.seed}); {sum(r.mistype for r in records)} typed a wrong password first",
         f"load average before {outcome.load_before}, after {outcome.load_after}",
-        f"busy meanwhile: {outcome.busy or 'nothing else over 10 % of a CPU'}",
+        f"busy just before: {outcome.busy or 'nothing else over 10 % of a CPU'}",
         "",
         f"{'figure':<38} {'value':>10}  {'target':<12} result",
     ]
