@@ -35,8 +35,9 @@ from academy.models import (
 from bench.database import insert_rows
 from bench.progress import ProgressRows, lesson_count, progress_of_everyone, spread_positions
 
-# A cheap hash, as in the tests: the benchmarks measure pages, not scrypt. Werkzeug reads
-# the method from the stored hash; gunicorn gets the same one through
+# A cheap hash, as in the tests: the benchmarks measure pages, not the password hash
+# (bench.logins measures that). The method is read from the stored hash, and a login
+# replaces a hash of another method, so gunicorn gets the same one through
 # ACADEMY_PASSWORD_HASH_METHOD for the hashes it makes itself (the dummy one that
 # failed logins of unknown addresses check against).
 HASH_METHOD = "pbkdf2:sha256:1"

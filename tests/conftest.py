@@ -36,7 +36,7 @@ def test_config(database_url: str, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
-        # A cheap hash keeps the suite fast; production uses scrypt.
+        # A cheap hash keeps the suite fast; production uses Argon2id.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "BASE_URL": "http://academy.test",
         "MAIL_SERVER": "",

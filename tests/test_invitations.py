@@ -193,3 +193,27 @@ def test_cli_creates_a_cohort_and_an_invitation(app, db):
         ]
     )
     assert missing.exit_code == 2
+
+
+def test_a_class_accepts_its_invitations_from_one_address(client, db, app):
+    """Only invitations that go nowhere count towards the address's limit: a class of 40
+    (more than the 30 POSTs the page once allowed an address) all get in."""
+    cohort = make_cohort(db)
+    links = [invite(db, app, cohort, email=f"pupil{n}@example.se")[1] for n in range(40)]
+    for link in links:
+        browser = app.test_client()
+        page = browser.get(link).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        response = browser.post(link, data={"csrf_token": token, **join_form()})
+        assert response.status_code == 302, response.status_code
+
+
+def test_wrong_passwords_for_one_invitation_are_limited(client, db, app):
+    make_user(db, email="kari@example.no")
+    _enrolment, link = invite(db, app, email="kari@example.no")
+    for _ in range(10):
+        assert client.post_form(link, {"password": "not the password"}).status_code == 200
+    assert client.post_form(link, {"password": PASSWORD}).status_code == 429
+    # Another invitation from the same address is not held up by this one.
+    _other, other_link = invite(db, app, email="ola@example.no")
+    assert client.post_form(other_link, join_form()).status_code == 302

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 
 from academy import create_app
 from academy.config import DEFAULTS
+from academy.services import passwords
 from academy.startup import (
     CheckReport,
     StartupError,
@@ -109,9 +110,13 @@ def test_a_complete_production_configuration_passes():
         ({"RATELIMIT_HEADERS_ENABLED": "yes"}, "RATELIMIT_HEADERS_ENABLED must be true or false"),
         ({"LOGIN_LIMIT_PER_ACCOUNT": "ten a minute"}, "is not a rate limit like"),
         ({"VERIFY_NAME_LIMIT": ""}, "VERIFY_NAME_LIMIT '' is not a rate limit like"),
-        ({"PASSWORD_HASH_METHOD": "md5"}, "PASSWORD_HASH_METHOD 'md5' is not a Werkzeug method"),
-        ({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}, "too cheap for production"),
-        ({"PASSWORD_HASH_METHOD": "scrypt:1024:8:1"}, "too cheap for production"),
+        ({"PASSWORD_HASH_METHOD": "md5"}, "PASSWORD_HASH_METHOD 'md5' is not a method like"),
+        ({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}, "below the OWASP minimum"),
+        ({"PASSWORD_HASH_METHOD": "scrypt:1024:8:1"}, "below the OWASP minimum"),
+        # Werkzeug's scrypt default, Academy's until argon2id.
+        ({"PASSWORD_HASH_METHOD": "scrypt"}, "below the OWASP minimum"),
+        ({"PASSWORD_HASH_METHOD": "argon2id:19455:2:1"}, "below the OWASP minimum"),
+        ({"PASSWORD_HASH_METHOD": "argon2id:19456"}, "argon2id takes memory (KiB)"),
         ({"PASSWORD_MIN_LENGTH": 4}, "PASSWORD_MIN_LENGTH must be at least 8, not 4"),
         ({"PASSWORD_RESET_MAX_AGE": "an hour"}, "PASSWORD_RESET_MAX_AGE must be a whole number"),
         ({"ADMIN_LINK_MAX_AGE": 0}, "ADMIN_LINK_MAX_AGE must be at least 60"),
@@ -401,8 +406,12 @@ def test_startup_error_lists_every_problem():
     [
         "scrypt",
         "scrypt:16384:8:1",
+        "scrypt:16383:8:1",
         "scrypt:abc",
         "scrypt:1024:8",
+        "scrypt:0:8:1",
+        "pbkdf2",
+        "pbkdf2:sha512",
         "pbkdf2:sha512:1000",
         "pbkdf2:sha256:1",
         "pbkdf2:sha256:many",
@@ -410,24 +419,61 @@ def test_startup_error_lists_every_problem():
         "md5",
     ],
 )
-def test_hash_methods_are_read_as_werkzeug_reads_them(method):
+def test_werkzeug_methods_are_read_as_werkzeug_reads_them(method):
     from werkzeug.security import generate_password_hash
 
     try:
-        generate_password_hash("x", method)
+        stored = generate_password_hash("x", method)
     except ValueError:
-        works = False
-    else:
-        works = True
-    assert (secret_key._hash_cost(method) is not None) is works
+        stored = None
+    try:
+        settings = passwords.parse_method(method)
+    except passwords.UnknownMethod:
+        settings = None
+    assert (settings is not None) is (stored is not None)
+    if stored is not None:
+        # Spelled out as Werkzeug writes it into the hash (its defaults filled in).
+        assert settings.method == stored.split("$", 1)[0]
 
 
-def test_hash_costs_default_as_werkzeugs():
-    from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS
-
-    assert secret_key._hash_cost("scrypt") == 2**15
-    assert secret_key._hash_cost("pbkdf2") == DEFAULT_PBKDF2_ITERATIONS
-    assert secret_key._hash_cost("pbkdf2:sha512") == DEFAULT_PBKDF2_ITERATIONS
+@pytest.mark.parametrize(
+    ("method", "strong_enough"),
+    [
+        ("argon2id", True),
+        ("argon2id:47104:1:1", True),
+        ("argon2id:47103:1:1", False),
+        ("argon2id:19456:2:1", True),
+        ("argon2id:12288:3:1", True),
+        ("argon2id:9216:4:1", True),
+        ("argon2id:7168:5:1", True),
+        ("argon2id:7168:9:1", True),
+        ("argon2id:7167:9:1", False),
+        ("argon2id:65536:3:4", True),
+        ("scrypt", False),
+        ("scrypt:131072:8:1", True),
+        ("scrypt:262144:8:1", True),
+        ("scrypt:65536:8:1", False),
+        ("scrypt:65536:8:2", True),
+        ("scrypt:32768:8:3", True),
+        ("scrypt:16384:8:5", True),
+        ("scrypt:8192:8:10", True),
+        ("scrypt:8192:8:9", False),
+        ("scrypt:4096:8:100", False),
+        ("scrypt:131072:4:1", False),
+        ("pbkdf2:sha256:600000", True),
+        ("pbkdf2:sha256:599999", False),
+        ("pbkdf2", True),
+        ("pbkdf2:sha512:220000", True),
+        ("pbkdf2:sha1:1400000", True),
+        ("pbkdf2:md5:10000000", False),
+    ],
+)
+def test_production_hashes_meet_the_owasp_minimums(method, strong_enough):
+    settings = passwords.parse_method(method)
+    assert secret_key.meets_owasp_minimum(settings) is strong_enough
+    report = check_settings(production_settings(PASSWORD_HASH_METHOD=method))
+    refused = any("PASSWORD_HASH_METHOD" in error for error in report.errors)
+    assert refused is not strong_enough
 
 
 def test_the_readme_lists_every_setting():

@@ -8,16 +8,22 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import User, normalize_email, utcnow
+from . import passwords
 from .mail import absolute_url, queue_mail
 
 _RESET_SALT = "academy.password-reset"
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    """``password`` hashed with PASSWORD_HASH_METHOD (``services.passwords``)."""
+    return passwords.make_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's; False for an account without one."""
+    return user.password_hash is not None and passwords.matches(user.password_hash, password)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -52,14 +58,19 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user with this e-mail and password, or None.
 
     Hashes a password even for an unknown address so that the answer takes as long
-    either way and does not tell which addresses have accounts.
+    either way and does not tell which addresses have accounts. A hash made with another
+    method or other parameters than PASSWORD_HASH_METHOD is replaced by one made with it
+    once the password is right (the view commits it with the login).
     """
     user = find_user_by_email(session, email)
     if user is None or user.password_hash is None:
-        check_password_hash(_dummy_hash(), password)
+        passwords.matches(_dummy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not passwords.matches(user.password_hash, password):
         return None
+    if passwords.needs_rehash(user.password_hash, current_app.config["PASSWORD_HASH_METHOD"]):
+        # Not set_password: the password is the same, so the sessions stay.
+        user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
 
@@ -70,7 +81,7 @@ _dummy_hashes: dict[str, str] = {}
 def _dummy_hash() -> str:
     method = current_app.config["PASSWORD_HASH_METHOD"]
     if method not in _dummy_hashes:
-        _dummy_hashes[method] = generate_password_hash("not a password", method=method)
+        _dummy_hashes[method] = passwords.make_hash("not a password", method)
     return _dummy_hashes[method]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..services import passwords
 from .report import CheckReport
 
 KEY_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -13,9 +14,12 @@ _SECRET_MIN_LENGTH = 32
 _SECRET_MIN_DISTINCT = 12
 # Words found in example and placeholder keys, never (in practice) in a random one.
 _PLACEHOLDER_WORDS = ("change", "secret", "example", "default", "placeholder", "insecure")
-# No cheaper than Werkzeug's own defaults (scrypt N=2**15; PBKDF2: OWASP's 600,000).
-_MIN_SCRYPT_N = 2**15
-_MIN_PBKDF2 = 600_000
+# The minimums of the OWASP Password Storage Cheat Sheet: Argon2id's memory (KiB) for each
+# number of iterations (5 or more: the last), scrypt's p for each N (with r=8; 2^17 and
+# more: 1), PBKDF2's iterations for each HMAC.
+_ARGON2ID_MIN_MEMORY_KIB = {1: 47104, 2: 19456, 3: 12288, 4: 9216, 5: 7168}
+_SCRYPT_MIN_P = {2**13: 10, 2**14: 5, 2**15: 3, 2**16: 2, 2**17: 1}
+_PBKDF2_MIN_ITERATIONS = {"sha256": 600_000, "sha512": 220_000, "sha1": 1_400_000}
 
 
 def check_secret_key(config: Mapping[str, Any], report: CheckReport, production: bool) -> None:
@@ -46,39 +50,29 @@ def check_secret_key(config: Mapping[str, Any], report: CheckReport, production:
 
 def check_password_hash(config: Mapping[str, Any], report: CheckReport, production: bool) -> None:
     method = str(config.get("PASSWORD_HASH_METHOD"))
-    cost = _hash_cost(method)
-    if cost is None:
-        report.errors.append(
-            f"PASSWORD_HASH_METHOD {method!r} is not a Werkzeug method like scrypt (the "
-            "default), scrypt:32768:8:1 or pbkdf2:sha256:1000000"
-        )
-    elif production and cost < (_MIN_SCRYPT_N if method.startswith("scrypt") else _MIN_PBKDF2):
-        report.errors.append(
-            f"PASSWORD_HASH_METHOD {method!r} is too cheap for production; use scrypt (the default)"
-        )
-
-
-def _hash_cost(method: str) -> int | None:
-    """scrypt's N or PBKDF2's iterations, as Werkzeug reads ``method``; None if it cannot.
-
-    Parsed rather than tried: hashing once at the default cost takes a tenth of a second.
-    """
-    import hashlib
-
-    from werkzeug.security import DEFAULT_PBKDF2_ITERATIONS
-
-    name, *params = method.split(":")
-    if name == "scrypt" and not params:
-        return 2**15
-    if name == "scrypt":
-        valid = len(params) == 3 and all(param.isdigit() and int(param) for param in params)
-        return int(params[0]) if valid else None
-    if name != "pbkdf2" or len(params) > 2:
-        return None
     try:
-        hashlib.new(params[0] if params else "sha256")
-    except ValueError:
-        return None
-    if len(params) < 2:
-        return DEFAULT_PBKDF2_ITERATIONS
-    return int(params[1]) if params[1].isdigit() and int(params[1]) else None
+        settings = passwords.parse_method(method)
+    except passwords.UnknownMethod as error:
+        report.errors.append(f"PASSWORD_HASH_METHOD {error}")
+        return
+    if production and not meets_owasp_minimum(settings):
+        report.errors.append(
+            f"PASSWORD_HASH_METHOD {method!r} is below the OWASP minimum for production; "
+            "use argon2id (the default: m=19456 KiB, t=2, p=1)"
+        )
+
+
+def meets_owasp_minimum(settings: passwords.Method) -> bool:
+    """Whether a method is at least as strong as one of the OWASP Password Storage Cheat
+    Sheet's settings for it."""
+    if isinstance(settings, passwords.Argon2idSettings):
+        floor = _ARGON2ID_MIN_MEMORY_KIB[min(settings.time_cost, 5)]
+        return settings.memory_kib >= floor
+    name, *params = settings.parts
+    if name == "scrypt":
+        n, r, p = map(int, params)
+        if r < 8 or n < 2**13:
+            return False
+        return p >= _SCRYPT_MIN_P[min(n, 2**17)]
+    hash_name, iterations = params[0], int(params[1])
+    return iterations >= _PBKDF2_MIN_ITERATIONS.get(hash_name, float("inf"))

@@ -15,8 +15,8 @@ import pyotp
 from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
+from academy.config import DEFAULTS
 from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
@@ -28,6 +28,7 @@ from academy.models import (
     User,
     utcnow,
 )
+from academy.services.passwords import make_hash
 from bench.database import insert_rows
 from bench.filling import (
     LOGIN_PASSWORD,
@@ -202,9 +203,11 @@ def course_plan(course: Course) -> dict[str, Any]:
 
 
 def use_production_password_hash(url: str, password: str = LOGIN_PASSWORD) -> str:
-    """Give every account ``password`` hashed with the production default (scrypt), so that
-    a login costs what it costs in production; returns the method."""
-    password_hash = generate_password_hash(password)  # Werkzeug's default: scrypt
+    """Give every account ``password`` hashed with the production default (Argon2id,
+    ``DEFAULTS["PASSWORD_HASH_METHOD"]``), so that a login costs what it costs in
+    production; returns the method."""
+    method = str(DEFAULTS["PASSWORD_HASH_METHOD"])
+    password_hash = make_hash(password, method)
     engine = make_engine(url)
     try:
         with Session(engine) as session:
@@ -212,7 +215,7 @@ def use_production_password_hash(url: str, password: str = LOGIN_PASSWORD) -> st
             session.commit()
     finally:
         engine.dispose()
-    return password_hash.split("$", 1)[0]
+    return method
 
 
 def issue_certificates(app: Flask, plan: dict[str, Any]) -> int:

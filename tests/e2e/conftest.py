@@ -68,7 +68,7 @@ def live_config(database_url: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": _SECRET,
         "DATABASE_URL": database_url,
-        # A cheap hash keeps logging in fast; production uses scrypt.
+        # A cheap hash keeps logging in fast; production uses Argon2id.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",

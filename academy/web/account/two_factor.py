@@ -7,10 +7,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
-from werkzeug.security import check_password_hash
 
 from ...db import get_session
-from ...services import second_factor
+from ...services import accounts, second_factor
 from .blueprint import bp
 from .forms import EnrolForm, NewRecoveryCodesForm, RemoveSecondFactorForm
 
@@ -122,9 +121,7 @@ def remove_two_factor():
     form = RemoveSecondFactorForm()
     if _required(session, user):
         flash(_("Administrators and organizers cannot turn the second step off."), "error")
-    elif not form.validate_on_submit() or not (
-        user.has_password and check_password_hash(user.password_hash, form.password.data)
-    ):
+    elif not form.validate_on_submit() or not (accounts.password_matches(user, form.password.data)):
         flash(_("That is not your current password. Nothing changed."), "error")
     elif second_factor.remove(session, user, actor_id=user.id):
         session.commit()

@@ -13,7 +13,6 @@ from flask import (
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 
 from ...db import get_session
@@ -185,7 +184,7 @@ def _is_current_password(user: User, field: PasswordField) -> bool:
             _("Your account has no password here. Choose one first with “Forgot your password?”.")
         )
         return False
-    if check_password_hash(user.password_hash, field.data):
+    if accounts.password_matches(user, field.data):
         return True
     field.errors.append(_("That is not your current password."))
     return False

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+import hashlib
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.security import check_password_hash
 
 from ...db import get_session
-from ...extensions import limiter
+from ...extensions import client_address, limiter
 from ...models import InvitationPurpose
-from ...services import enrolments, invitations, sign_in
+from ...services import accounts, enrolments, invitations, sign_in
 from ..account.provider import send_to_provider
 from ..account.second_step import after_password
 from ..forms import ButtonForm
@@ -36,8 +37,32 @@ PROBLEMS = {
 }
 
 
+def _not_accepted(_response) -> bool:
+    return not g.get("invitation_went_on")
+
+
+def _invitation_key() -> str:
+    # The link is a secret: the limiter's storage keeps a digest of it, not the link.
+    token = str((request.view_args or {}).get("token", ""))[:512]
+    return "invitation:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+# A class accepts its invitations together, from one school address: only the POSTs that
+# go nowhere count (a wrong password, a form with errors, a link that is not valid), per
+# address and per link, against the limits of failed logins.
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per 15 minutes", methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=lambda: "invitation-address:" + client_address(),
+    methods=["POST"],
+    deduct_when=_not_accepted,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_invitation_key,
+    methods=["POST"],
+    deduct_when=_not_accepted,
+)
 def accept(token: str):
     session = get_session()
     found = invitations.look_up(session, token[:512], InvitationPurpose.ENROLMENT)
@@ -57,6 +82,7 @@ def accept(token: str):
         # A covered address joins through the organisation's sign-in.
         button = ButtonForm()
         if button.validate_on_submit():
+            g.invitation_went_on = True
             return send_to_provider(
                 provider, email=user.email, next_url=None, invitation=token[:512]
             )
@@ -78,7 +104,7 @@ def accept(token: str):
         )
     )
     if form.validate_on_submit():
-        if existing and not check_password_hash(user.password_hash, form.password.data):
+        if existing and not accounts.password_matches(user, form.password.data):
             form.password.errors.append(_("That is not the password of this account."))
         else:
             if existing:
@@ -94,6 +120,7 @@ def accept(token: str):
                     password=form.password.data,
                 )
             session.commit()
+            g.invitation_went_on = True
             with force_locale(user.locale):
                 flash(_("Welcome to %(cohort)s!", cohort=enrolment.cohort.name), "success")
             if current_user.is_authenticated:

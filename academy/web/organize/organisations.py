@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
@@ -237,7 +236,7 @@ def join(token: str):
         form = NewParticipantForm(locale=invitation.locale, name=user.name if user else "")
         del form.certificate_name
     if form.validate_on_submit():
-        if existing and not check_password_hash(user.password_hash, form.password.data):
+        if existing and not accounts.password_matches(user, form.password.data):
             form.password.errors.append(_("That is not the password of this account."))
         else:
             if user is None:
