@@ -10,7 +10,8 @@ from pathlib import Path
 
 from academy.models import AssignmentSubmission, LessonProgress, QuizAttempt
 from bench.loadtest import journal, writes
-from bench.loadtest.disruptions import POSTGRES_RESTART, WORKER_KILL, Event, read_server_log
+from bench.loadtest.disruptions import POSTGRES_RESTART, WORKER_KILL, Event
+from bench.loadtest.serverlog import read_server_log
 from tests.factories import make_cohort, make_enrolment, make_user
 
 
@@ -138,3 +139,38 @@ def test_the_disruptions_explain_their_503s_and_the_killed_worker_only(tmp_path:
     assert len(result.errors) == 5
     assert '" 503 ' in result.errors[0] and '" 500 ' in result.errors[1]
     assert "pid:17" in result.errors[2]
+
+
+def test_gunicorns_times_are_named_per_page_as_locust_names_them(tmp_path: Path):
+    plan = {"cohorts": {"load": 7, "report": 8}}
+    now = time.time()
+    log = tmp_path / "gunicorn.log"
+    lines = []
+    for path, ms in [
+        ("/learn/", 12),
+        ("/learn/", 30),
+        ("/learn/42/placemaking/quiz/913", 20),
+        ("/learn/42/placemaking/gehl-public-life", 9),
+        ("/organize/cohorts/8/report?page=3", 70),
+        ("/organize/cohorts/8/report?role=official&page=2", 60),
+        ("/organize/cohorts/7", 90),
+        ("/organize/cohorts/7/import/Ab-3_x", 40),
+    ]:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
+        lines.append(f'10.0.0.1 127.0.0.1 [{stamp}] "GET {path} HTTP/1.1" 200 99 {ms}ms "locust"')
+    log.write_text("\n".join(lines))
+
+    result = read_server_log(log, [], killed=[], plan=plan)
+
+    assert dict(result.durations) == {
+        "GET /learn/": [12, 30],
+        "GET /learn/[enrolment]/[part]/quiz/[attempt]": [20],
+        "GET /learn/[enrolment]/[part]/[lesson]": [9],
+        "GET /organize/cohorts/[report round]/report": [70],
+        "GET /organize/cohorts/[report round]/report?filtered": [60],
+        "GET /organize/cohorts/[load round]": [90],
+        "GET /organize/cohorts/[id]/import/[key]": [40],
+    }
+    assert result.percentile("GET /learn/", 95) == 30
+    assert result.percentile("GET /learn/", 50) == 12
+    assert not result.errors

@@ -40,12 +40,11 @@ from bench.loadtest.disruptions import (
     Disrupter,
     Event,
     PostgresControl,
-    ServerLog,
     during,
     ensure_postgres_up,
     postgres_control,
-    read_server_log,
 )
+from bench.loadtest.serverlog import ServerLog, nearest_rank, read_server_log
 from bench.machine import busy_processes, load_average
 from bench.server import Server, environment, gunicorn, log_tail, secret_key
 
@@ -223,12 +222,12 @@ def run(args: argparse.Namespace, results: Path) -> int:
                 warm_up(server, plan, course)
                 busy_before = busy_processes()
                 load_before = load_average()
-                status, killed, cpu_use = run_locust(
-                    args, server, plan_path, results, journal_path, events, control
-                )
+                locust = run_locust(args, server, plan_path, results, journal_path, events, control)
                 load_after = load_average()
                 busy_after = busy_processes()
-            server_log = read_server_log(results / "gunicorn.log", events, killed)
+            server_log = read_server_log(
+                results / "gunicorn.log", events, locust.killed, plan, since=locust.started
+            )
             entries = journal.read(journal_path)
             print("checking the writes people were told succeeded ...", flush=True)
             checks = writes.check(url, entries.writes)
@@ -240,20 +239,20 @@ def run(args: argparse.Namespace, results: Path) -> int:
     if not stats:
         print("locust recorded no requests", file=sys.stderr)
         return 2
-    print_table(stats, failures)
+    print_table(stats, failures, server_log)
     print_retries(entries.retries, events)
     print_events(events)
     print_writes(checks, entries.writes, events)
     print(f"\nload average (1, 5, 15 min) before: {load_before}, after: {load_after}")
-    if cpu_use:
+    if locust.cpu:
         print(
             "CPU while locust ran (100 % = one CPU busy; "
             f"{len(os.sched_getaffinity(0))} here): "
-            + ", ".join(f"{name} {share:.0f} %" for name, share in cpu_use.items())
+            + ", ".join(f"{name} {share:.0f} %" for name, share in locust.cpu.items())
         )
     print(f"other processes busy before: {busy_before or 'none'}")
     print(f"other processes busy after: {busy_after or 'none'}")
-    print(f"locust exit status {status}; CSV files, journal and logs: {results}")
+    print(f"locust exit status {locust.status}; CSV files, journal and logs: {results}")
     verdicts = judge(args, stats, entries, server_log, checks, events)
     print()
     for passed, line in verdicts:
@@ -263,7 +262,13 @@ def run(args: argparse.Namespace, results: Path) -> int:
             key: (str(value) if isinstance(value, Path) else value)
             for key, value in vars(args).items()
         },
-        "pages": [row.__dict__ for row in stats],
+        "pages": [
+            {
+                **row.__dict__,
+                "gunicorn_p95": server_log.percentile(f"{row.method} {row.name}", 95),
+            }
+            for row in stats
+        ],
         "failures": failures,
         "retries": entries.retries,
         "events": [event.__dict__ for event in events],
@@ -277,7 +282,7 @@ def run(args: argparse.Namespace, results: Path) -> int:
             "unavailable": server_log.unavailable,
         },
         "load_average": {"before": load_before, "after": load_after},
-        "cpu_percent": cpu_use,
+        "cpu_percent": locust.cpu,
         "verdicts": [{"passed": passed, "criterion": line} for passed, line in verdicts],
     }
     (results / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
@@ -354,6 +359,17 @@ def server_environment(args: argparse.Namespace, url: str, key_file: Path) -> di
     return environment(settings)
 
 
+@dataclass(frozen=True)
+class LocustRun:
+    status: int
+    # When it started (seconds since the epoch).
+    started: float
+    # The workers killed by --disruptions.
+    killed: list[int]
+    # The CPU each part used while it ran (percent of one CPU; see cpu.py).
+    cpu: dict[str, float]
+
+
 def run_locust(
     args: argparse.Namespace,
     server: Server,
@@ -362,9 +378,8 @@ def run_locust(
     journal_path: Path,
     events: list[Event],
     control: PostgresControl | None,
-) -> tuple[int, list[int], dict[str, float]]:
-    """Run locust to the end, with the disruptions at their times; its exit status, the
-    workers killed and the CPU each part used while it ran (percent of one CPU)."""
+) -> LocustRun:
+    """Run locust to the end, with the disruptions at their times."""
     users = args.participants + args.organizers
     seconds = run_seconds(args)
     command = [
@@ -443,7 +458,7 @@ def run_locust(
         finally:
             if disrupter is not None:
                 disrupter.stop()
-    return status, (disrupter.killed if disrupter is not None else []), cpu_use
+    return LocustRun(status, started, disrupter.killed if disrupter is not None else [], cpu_use)
 
 
 @dataclass(frozen=True)
@@ -484,18 +499,26 @@ def read_failures(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def print_table(stats: list[Row], failures: list[dict[str, str]]) -> None:
+def print_table(stats: list[Row], failures: list[dict[str, str]], server: ServerLog) -> None:
+    """locust's figures per page, and gunicorn's own p95 beside them (from its access log:
+    without the wait for a free worker)."""
     width = max([len(f"{row.method} {row.name}") for row in stats] + [20])
     print()
     print(
         f"{'page':<{width}}  {'requests':>8}  {'failed':>6}  {'p50 ms':>6}  {'p95 ms':>6}  "
-        f"{'p99 ms':>6}  {'max ms':>6}"
+        f"{'p99 ms':>6}  {'max ms':>6}  {'gunicorn p95 ms':>15}"
     )
+    everything = [ms for values in server.durations.values() for ms in values]
     for row in stats:
-        label = row.name if row.name == "Aggregated" else f"{row.method} {row.name}"
+        if row.name == "Aggregated":
+            label, own = row.name, nearest_rank(everything, 95)
+        else:
+            label = f"{row.method} {row.name}"
+            own = server.percentile(label, 95)
         print(
             f"{label:<{width}}  {row.requests:>8}  {row.failures:>6}  {row.p50:>6}  "
-            f"{row.p95:>6}  {row.p99:>6}  {row.maximum:>6}"
+            f"{row.p95:>6}  {row.p99:>6}  {row.maximum:>6}  "
+            f"{'' if own is None else own:>15}"
         )
     if failures:
         print("\nFailures:")

@@ -18,16 +18,13 @@ gunicorn's master starts another.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import signal
 import subprocess
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -355,57 +352,3 @@ class Disrupter:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2 * RECOVERY_TIMEOUT + 30)
-
-
-# A line of gunicorn's access log: client, peer, [time], "request", status ...
-ACCESS_LINE = re.compile(
-    r'\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(\S+) (\S+)[^"]*" (\d{3}) '
-)
-KILLED_WORKER = re.compile(r"\[ERROR\] Worker \(pid:(\d+)\) was sent SIGKILL!")
-UNAVAILABLE = "The database is unavailable"
-
-
-@dataclass
-class ServerLog:
-    # Lines that are errors whatever happened: 5xx answers other than the 503s of the
-    # disruptions, tracebacks, errors logged.
-    errors: list[str] = field(default_factory=list)
-    # Lines the disruptions explain: 503s in their windows, the killed worker's line.
-    expected: Counter[str] = field(default_factory=Counter)
-    # The app's one-line warnings that it could not reach the database.
-    unavailable: int = 0
-
-
-def read_server_log(path: Path, events: list[Event], killed: list[int]) -> ServerLog:
-    """Sort the lines of gunicorn's log (access log included) that tell of an error."""
-    result = ServerLog()
-    try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return result
-    for line in lines:
-        if UNAVAILABLE in line:
-            result.unavailable += 1
-            continue
-        if match := ACCESS_LINE.search(line):
-            status = int(match.group(4))
-            if status < 500:
-                continue
-            moment = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
-            # The log has whole seconds.
-            if status == 503 and (during(moment, events) or during(moment + 1, events)):
-                result.expected["503 answers during the disruptions"] += 1
-            else:
-                result.errors.append(line)
-            continue
-        if (match := KILLED_WORKER.search(line)) and int(match.group(1)) in killed:
-            result.expected["the killed worker's line"] += 1
-            continue
-        if (
-            "Traceback (most recent call last)" in line
-            or "[ERROR]" in line
-            or "[CRITICAL]" in line
-            or re.search(r"\b(ERROR|CRITICAL) in ", line)
-        ):
-            result.errors.append(line)
-    return result
