@@ -29,6 +29,25 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    # Administrators and organizers who sign in with a password also give a code from an
+    # authenticator app (TOTP); they set one up at their first sign-in. Wrong codes are
+    # limited like wrong passwords (the two limits above, counted apart).
+    "SECOND_FACTOR_FOR_STAFF": True,
+    # The name authenticator apps show beside the account.
+    "SECOND_FACTOR_ISSUER": "Academy",
+    # Seconds between the password and the code (or the provider's answer) before the
+    # sign-in starts again.
+    "SIGN_IN_STEP_MAX_AGE": 600,
+    # Sign-in through an organisation's own provider (OpenID Connect): the Fernet keys that
+    # encrypt the providers' client secrets, comma-separated, the first encrypting and
+    # every one decrypting (`flask --app academy sign-in new-key` makes one); empty means
+    # no provider can be set up. The discovery document and keys are kept this many
+    # seconds; the provider gets this long to answer; ID tokens may be this many seconds
+    # off our clock.
+    "SIGN_IN_ENCRYPTION_KEYS": "",
+    "SIGN_IN_DISCOVERY_MAX_AGE": 3600,
+    "SIGN_IN_HTTP_TIMEOUT": 10,
+    "SIGN_IN_CLOCK_SKEW": 60,
     # The public certificate verification page, and its "is this the holder's name?" check.
     "VERIFY_LIMIT": "60 per minute",
     "VERIFY_NAME_LIMIT": "10 per 10 minutes",

@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from sqlalchemy import bindparam, exists, select
 
 from .db import get_session
-from .models import Organizer, User, Viewer
+from .models import ExternalIdentity, Organizer, User, Viewer
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
@@ -33,6 +33,7 @@ _USER_AND_ROLE = select(
     User,
     exists().where(Organizer.user_id == User.id),
     exists().where(Viewer.user_id == User.id),
+    exists().where(ExternalIdentity.user_id == User.id),
 ).where(User.id == bindparam("user_id"))
 
 
@@ -43,8 +44,10 @@ def load_user(user_id: str) -> User | None:
     row = get_session().execute(_USER_AND_ROLE, {"user_id": int(user_part)}).first()
     if row is None:
         return None
-    user, organizes, views = row
-    if user.session_version != int(version_part) or not user.has_password:
+    user, organizes, views, linked = row
+    # Someone with neither a password nor an organisation's account cannot have logged in
+    # (an invited participant who has not joined yet).
+    if user.session_version != int(version_part) or not (user.has_password or linked):
         return None
     # Keyed by the user, so that logging in as someone else in this request cannot reuse it.
     g.user_organizes = (user.id, bool(organizes))

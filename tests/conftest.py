@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
@@ -25,6 +26,7 @@ from academy.extensions import limiter
 from academy.models import Base
 
 TEST_SECRET = "test-secret-key-not-for-production"
+SIGN_IN_KEY = "c2lnbi1pbiBrZXkgb2YgdGhlIHRlc3RzIG9ubHkgISE="
 FIXTURE_COURSES = Path(__file__).resolve().parent / "data" / "courses" / "valid"
 REAL_COURSES = Path(__file__).resolve().parent.parent / "courses"
 
@@ -41,6 +43,8 @@ def test_config(database_url: str, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # A small, stable fixture course; the real course has its own tests.
         "COURSES_DIR": str(FIXTURE_COURSES),
+        # Encrypts the client secrets of the organisations' providers.
+        "SIGN_IN_ENCRYPTION_KEYS": SIGN_IN_KEY,
     }
     config.update(overrides)
     return config
@@ -134,6 +138,14 @@ class Client:
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf_token())
         return self.flask.post(url, data=data, **kwargs)
+
+    def set_up_second_step(self):
+        """Finish a staff sign-in that sets up the authenticator app, as a person does:
+        the key the page shows, then the app's code; the answer is the page of recovery
+        codes (logged in)."""
+        page = self.flask.get("/login/code/setup").get_data(as_text=True)
+        secret = re.search(r'data-secret="([A-Z2-7]+)"', page).group(1)
+        return self.post_form("/login/code/setup", {"code": pyotp.TOTP(secret).now()})
 
     def login_as(self, user) -> None:
         """Log in without the login form (the login form has its own tests)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+import pyotp
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -16,8 +17,10 @@ from academy.models import (
     OrganisationKind,
     Organizer,
     Place,
+    SecondFactor,
     User,
     normalize_email,
+    utcnow,
 )
 
 PASSWORD = "correct horse battery"
@@ -102,3 +105,28 @@ def make_enrolment(
     session.add(enrolment)
     session.flush()
     return enrolment
+
+
+# The authenticator app of the staff the tests sign in with a password (administrators
+# and organizers need a second step: SECOND_FACTOR_FOR_STAFF stays on in the tests).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_second_factor(session: Session, user: User, secret: str = TOTP_SECRET) -> SecondFactor:
+    """Give ``user`` an authenticator app with ``secret`` (no recovery codes)."""
+    factor = SecondFactor(user_id=user.id, secret=secret)
+    session.add(factor)
+    session.flush()
+    return factor
+
+
+def totp_code(secret: str = TOTP_SECRET, at=None, steps: int = 0) -> str:
+    """The app's code at ``at`` (now), ``steps`` time steps later or earlier."""
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(at or utcnow()) + steps)
+
+
+def wrong_code(secret: str = TOTP_SECRET, at=None) -> str:
+    """Six digits the app does not show near ``at`` (now)."""
+    near = {totp_code(secret, at, steps) for steps in range(-2, 3)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)

@@ -45,7 +45,9 @@ def test_cli_link_creates_the_first_administrator_once(app, client, db):
     assert client.get(link).status_code == 200
 
     response = client.post_form(link, admin_form())
-    assert response.headers["Location"] == "/admin/"
+    # An administrator sets up the second step before going on.
+    assert response.headers["Location"] == "/login/code/setup"
+    assert 'href="/admin/"' in client.set_up_second_step().get_data(as_text=True)
     admin = db.scalars(select(User).where(User.email_normalized == "asa@example.se")).one()
     assert admin.is_admin and admin.name == "Åsa Ødegård-Nærø" and admin.locale == "sv"
     assert client.get("/admin/").status_code == 200

@@ -42,7 +42,9 @@ from academy.extensions import limiter
 from academy.services import organizers
 from academy.web import forms as base
 from academy.web.account import forms as account_forms
+from academy.web.account import provider as account_provider
 from academy.web.admin import forms as admin_forms
+from academy.web.admin import sign_in as admin_sign_in
 from academy.web.certificates import forms as certificate_forms
 from academy.web.invite import forms as invite_forms
 from academy.web.learn import checkin as learn_checkin
@@ -357,6 +359,39 @@ FORMS: dict[type, tuple[Use, ...]] = {
             "/account",
             {"name": "Åsa Östergård", "certificate_name": "Åsa K. Östergård", "locale": "sv"},
         ),
+    ),
+    # The login page's first step: an address no provider covers gets the password step.
+    account_forms.EmailStepForm: (
+        Use("anonymous", "/login", {"email": "asa.ostergard@example.se", "next": "/account"}, 200),
+    ),
+    account_provider.CertificateNameForm: (
+        Use("participant", "/sign-in/name", {"certificate_name": "Åsa K. Östergård"}),
+    ),
+    admin_sign_in.ProviderForm: (
+        Use(
+            "admin",
+            "/admin/organisations/{organisation_id}/sign-in",
+            {
+                "issuer": "https://login.microsoftonline.com/9188040d-6c67-4c5b/v2.0",
+                "client_id": "6731de76-14a6-49ae-97bc-6eba6914391e",
+                "client_secret": "a client secret",
+                "domains": "vanersborg.se\npolisen.se",
+                "enabled": "y",
+            },
+        ),
+    ),
+    # Without a password first, the second step leads back to the login page.
+    account_forms.SecondStepForm: (Use("anonymous", "/login/code", {"code": "123 456"}),),
+    # A wrong code is said at the field; nothing typed is stored.
+    account_forms.EnrolForm: (
+        Use("participant", "/account/two-factor/setup", {"code": "123 456"}, accepted=200),
+        Use("anonymous", "/login/code/setup", {"code": "123 456"}),
+    ),
+    account_forms.NewRecoveryCodesForm: (
+        Use("participant", "/account/two-factor/recovery-codes", {"code": "123 456"}),
+    ),
+    account_forms.RemoveSecondFactorForm: (
+        Use("participant", "/account/two-factor/remove", {"password": PASSWORD}),
     ),
     account_forms.EmailChangeForm: (
         Use("participant", "/account/email", {"email": "asa.new@example.se", "password": PASSWORD}),

@@ -115,7 +115,9 @@ def test_admin_creates_an_organisation_and_invites_an_organizer(client, db):
             "confirm": "a long enough password",
         },
     )
-    assert response.headers["Location"] == "/organize/"
+    # A new organizer sets up the second step before going on.
+    assert response.headers["Location"] == "/login/code/setup"
+    assert 'href="/organize/"' in client.set_up_second_step().get_data(as_text=True)
     user = db.scalars(select(User).where(User.email_normalized == "kari@example.no")).one()
     assert db.scalar(select(Organizer).where(Organizer.user_id == user.id)) is not None
     assert b"Kongsvinger kommune" in client.get("/organize/").data
@@ -134,7 +136,7 @@ def test_an_existing_account_accepts_an_organizer_invitation_with_its_password(c
     client.post_form("/logout")
     assert client.post_form(link, {"password": "wrong one"}).status_code == 200
     response = client.post_form(link, {"password": PASSWORD})
-    assert response.headers["Location"] == "/organize/"
+    assert response.headers["Location"] == "/login/code/setup"
     assert db.scalar(select(Organizer).where(Organizer.user_id == existing.id)) is not None
 
 

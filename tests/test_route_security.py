@@ -181,6 +181,7 @@ class World:
             "place_id": self.place.id,
             "finding_id": self.finding_id,
             "organizer_id": self.organizer_id,
+            "user_id": self.users["organizer"].id,
             "partner_id": self.partner_id,
             "viewer_id": self.viewer_id,
             "plan_id": self.plan_id,
@@ -556,6 +557,8 @@ MEASURE_REPORTERS: Row = (LOGIN, 404, 404, 200, 404, 200, 200, 404, 404)
 # Links mailed to someone without an account: whoever is logged in as another person is
 # asked to log out first.
 INVITATION: Row = (200, 409, 409, 409, 409, 409)
+# The steps of a sign-in after the password: whoever is logged in already goes home.
+SIGN_IN_STEP: Row = (Redirect("/login"), *[Redirect("/")] * 5)
 
 COHORT_PAGE = "/organize/cohorts/{cohort_id}"
 PLACE_PAGE = "/organize/places/{place_id}"
@@ -591,6 +594,21 @@ ROUTES: dict[str, dict[str, Row]] = {
         "POST": (200, *[Redirect("/")] * 5),
     },
     "/logout": {"POST": (LOGIN, *[Redirect("/login")] * 5)},
+    # The second step of a password sign-in: only after the password (in this browser's
+    # session); without it, back to the login page.
+    # The organisation's provider answers here: without a sign-in started in this
+    # browser, a page that says so (and nothing written).
+    "/sign-in/callback": {"GET": everyone(400)},
+    # The name on certificates of an account the provider made; a form sent without it
+    # keeps the one it showed.
+    "/sign-in/name": {"GET": LOGGED_IN, "POST": (LOGIN, *[Redirect("/")] * 5)},
+    "/login/code": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
+    "/login/code/setup": {"GET": SIGN_IN_STEP, "POST": SIGN_IN_STEP},
+    # One's own second step. Forms sent empty change nothing and lead back to its page.
+    "/account/two-factor": {"GET": LOGGED_IN},
+    "/account/two-factor/setup": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "/account/two-factor/recovery-codes": {"POST": (LOGIN, *[Redirect("/account/two-factor")] * 5)},
+    "/account/two-factor/remove": {"POST": (LOGIN, *[Redirect("/account/two-factor")] * 5)},
     "/password/reset": {"GET": PUBLIC, "POST": PUBLIC},
     # Links with a token: holding the token is the permission.
     "/password/reset/<token>": {"GET": PUBLIC, "POST": PUBLIC},
@@ -828,6 +846,28 @@ ROUTES: dict[str, dict[str, Row]] = {
     "/admin/mail/": {"GET": ADMINISTRATOR},
     "/admin/mail/page/<int:page>": {"GET": ADMINISTRATOR},
     "/admin/mail/<int:mail_id>": {"GET": ADMINISTRATOR},
+    # A person's sign-in, and the reset of their second step (the world's organizer has
+    # none: nothing to reset, back to their page).
+    "/admin/people": {"GET": ADMINISTRATOR},
+    # An organisation's own provider; the form sent empty is shown again with its errors,
+    # and removing none leads back to it.
+    "/admin/organisations/<int:organisation_id>/sign-in": {
+        "GET": ADMINISTRATOR,
+        "POST": ADMINISTRATOR,
+    },
+    "/admin/organisations/<int:organisation_id>/sign-in/remove": {
+        "POST": (
+            LOGIN,
+            404,
+            404,
+            404,
+            404,
+            Redirect("/admin/organisations/{organisation_id}/sign-in"),
+        )
+    },
+    "/admin/people/<int:user_id>/second-factor/reset": {
+        "POST": (LOGIN, 404, 404, 404, 404, Redirect("/admin/people?email=", prefix=True))
+    },
 }
 
 # The token each link rule is tried with.

@@ -18,6 +18,7 @@ from .mail import mail_cli
 from .plans import plans_cli
 from .privacy import privacy_cli
 from .reminders import reminders_cli
+from .sign_in import sign_in_cli
 from .translations import translations_cli
 
 # In the order they were added before; `flask --help` sorts them by name anyway.
@@ -33,6 +34,7 @@ GROUPS = (
     translations_cli,
     config_cli,
     plans_cli,
+    sign_in_cli,
 )
 
 

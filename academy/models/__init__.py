@@ -34,6 +34,13 @@ from .plan import (
 )
 from .progress import AssignmentSubmission, LessonProgress, PartState, QuizAttempt
 from .reminder import Reminder
+from .sign_in import (
+    ExternalIdentity,
+    RecoveryCode,
+    SecondFactor,
+    SignInDomain,
+    SignInProvider,
+)
 from .types import (
     AudienceRole,
     CertificateStatus,
@@ -62,6 +69,7 @@ __all__ = [
     "EnrolmentStatus",
     "EvaluationAnswer",
     "EvaluationMarker",
+    "ExternalIdentity",
     "Finding",
     "FindingCategory",
     "FindingPhoto",
@@ -91,7 +99,11 @@ __all__ = [
     "PlanReview",
     "ProposalStatus",
     "QuizAttempt",
+    "RecoveryCode",
     "Reminder",
+    "SecondFactor",
+    "SignInDomain",
+    "SignInProvider",
     "SubmissionStatus",
     "User",
     "Viewer",

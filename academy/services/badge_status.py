@@ -55,6 +55,10 @@ PURPOSE = "revocation"
 LIST_SIZE = 131_072
 # Certificates given places in one list before the next list begins.
 LIST_FILL = LIST_SIZE // 2
+# The lists there can be: ``status_index`` is a 32-bit integer column (PostgreSQL's
+# integer), so a list number past this names indexes no certificate can have, and asking
+# the database about them would overflow its integer.
+MAX_LISTS = 2**31 // LIST_SIZE
 # How long a verifier may use a fetched list before asking again (Cache-Control, ttl).
 TTL_SECONDS = 300
 # validFrom of the first list while no certificate has been issued: any time in the past.
@@ -174,7 +178,7 @@ def status_list(session: Session, number: int) -> StatusList | None:
     Its last change is the latest time a certificate in it stopped being valid; while none
     has, the first issue of a certificate in it (the list has said the same since).
     """
-    if number < 1:
+    if not 1 <= number <= MAX_LISTS:
         return None
     low, high = _bounds(number - 1)
     in_list = (Certificate.status_index >= low, Certificate.status_index < high)

@@ -30,6 +30,7 @@ from ..models import (
     Cohort,
     Enrolment,
     EvaluationMarker,
+    ExternalIdentity,
     Finding,
     FindingPhoto,
     Invitation,
@@ -44,12 +45,13 @@ from ..models import (
     Plan,
     QuizAttempt,
     Reminder,
+    SecondFactor,
     User,
     Viewer,
     utcnow,
 )
 from ..zipstream import Chunks
-from . import announcements, audit, calendar_feeds, notifications
+from . import announcements, audit, calendar_feeds, notifications, second_factor
 
 
 def _iso(value) -> str | None:
@@ -105,6 +107,18 @@ def _user_data(session: Session, user: User) -> tuple[dict[str, Any], list[_File
             "language": user.locale,
             "created_at": _iso(user.created_at),
             "last_login_at": _iso(user.last_login_at),
+            # Where the person signs in besides the password (never the app's secret).
+            "organisation_sign_in": [
+                {"issuer": link.issuer, "email": link.email, "linked_at": _iso(link.created_at)}
+                for link in session.scalars(
+                    select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+                )
+            ],
+            "second_step_set_up_at": _iso(
+                session.scalar(
+                    select(SecondFactor.created_at).where(SecondFactor.user_id == user.id)
+                )
+            ),
         },
         "enrolments": [
             {
@@ -303,6 +317,8 @@ def erase_account(
     session.execute(delete(Enrolment).where(Enrolment.user_id == user.id))
     notifications.erase(session, user.id)
     calendar_feeds.erase(session, user.id)
+    second_factor.erase(session, user.id)
+    session.execute(delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
     session.execute(delete(Organizer).where(Organizer.user_id == user.id))
     session.execute(delete(Viewer).where(Viewer.user_id == user.id))
     # What this person did as an organizer stays, without pointing at them.

@@ -45,6 +45,13 @@ def check_settings(config: Mapping[str, Any]) -> CheckReport:
     _check_proxy(config, report, production)
     _check_retention(config, report)
     check_badges(config, report, production)
+    check_bool(config, "SECOND_FACTOR_FOR_STAFF", report)
+    _check_sign_in_keys(config, report)
+    if production and config.get("SECOND_FACTOR_FOR_STAFF") is False:
+        report.warnings.append(
+            "SECOND_FACTOR_FOR_STAFF is off: administrators and organizers sign in with a "
+            "password alone (OWASP ASVS level 2 expects a second factor of them)"
+        )
     _check_unknown_environment(report)
     if production and config.get("PRIVACY_CONTACT") == DEFAULTS["PRIVACY_CONTACT"]:
         report.warnings.append(
@@ -54,6 +61,21 @@ def check_settings(config: Mapping[str, Any]) -> CheckReport:
     if report.ok:
         report.passed.append("settings")
     return report
+
+
+def _check_sign_in_keys(config: Mapping[str, Any], report: CheckReport) -> None:
+    from cryptography.fernet import Fernet
+
+    from ..services.sign_in.encryption import configured_keys
+
+    for number, key in enumerate(configured_keys(config.get("SIGN_IN_ENCRYPTION_KEYS")), 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            report.errors.append(
+                f"SIGN_IN_ENCRYPTION_KEYS: key {number} is not a Fernet key (32 bytes, url-safe "
+                "base64); `flask --app academy sign-in new-key` makes one"
+            )
 
 
 def _check_base_url(config: Mapping[str, Any], report: CheckReport, production: bool) -> None:
@@ -133,6 +155,10 @@ _INTEGERS = (
     ("MAIL_PORT", 1),
     ("MAIL_MAX_ATTEMPTS", 1),
     ("PROXY_FIX", 0),
+    ("SIGN_IN_STEP_MAX_AGE", 60),
+    ("SIGN_IN_DISCOVERY_MAX_AGE", 0),
+    ("SIGN_IN_HTTP_TIMEOUT", 1),
+    ("SIGN_IN_CLOCK_SKEW", 0),
 )
 
 

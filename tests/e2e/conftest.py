@@ -29,6 +29,7 @@ from academy.db import get_engine, get_session
 from academy.extensions import limiter
 from academy.services import accounts
 from tests import nu_html
+from tests.conftest import SIGN_IN_KEY
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,6 +72,7 @@ def live_config(database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "SIGN_IN_ENCRYPTION_KEYS": SIGN_IN_KEY,
     }
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from academy.db import get_session
 from academy.models import MailStatus, OutboxMail
 from academy.services import accounts
+from tests.e2e import signing_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -66,10 +67,7 @@ def outbox(live_server):
 def test_the_administrator_filters_the_outbox(page, outbox, width, screenshot_dir, base_url):
     email, marker = outbox
     page.set_viewport_size({"width": width, "height": VIEWPORTS[width]})
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    signing_in.log_in(page, email, PASSWORD)
 
     page.goto("/admin/mail/")
     page.get_by_label("Recipient").fill(f"{marker}@vänersborg.example.se")

@@ -28,6 +28,7 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, certificates, organizers, progress
+from tests.e2e import signing_in
 from tests.e2e.test_organizer_journey import Shots
 from tests.factories import PASSWORD
 
@@ -108,10 +109,7 @@ def certificate(live_server):
 
 
 def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    signing_in.log_in(page, email, PASSWORD)
 
 
 def test_a_certificate_is_downloaded_verified_and_corrected(

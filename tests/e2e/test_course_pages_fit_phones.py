@@ -13,6 +13,7 @@ from academy.content import get_course
 from academy.db import get_session
 from academy.models import AudienceRole, QuizAttempt
 from academy.services import accounts, cohorts, enrolments
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -62,10 +63,7 @@ def enrolled(live_server):
 
 
 def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
+    signing_in.log_in(page, email, PASSWORD)
     page.wait_for_url("**/")
 
 

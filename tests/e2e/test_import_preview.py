@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from academy.db import get_session
 from academy.models import OrganisationKind, Organizer
 from academy.services import accounts, cohorts, organizers
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
 from tests.factories import PASSWORD
 
@@ -97,10 +98,7 @@ def upload(page: Page, url: str, lines: list[str]) -> None:
 
 def test_the_preview_adds_up_and_fits_a_laptop_and_a_phone(page: Page, import_url, screenshot_dir):
     page.set_extra_http_headers({"Accept-Language": "en"})
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill("preview.organizer@example.se")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    signing_in.log_in(page, "preview.organizer@example.se", PASSWORD)
 
     # A file over the 5 MB limit goes back to the form with the limit, still logged in.
     page.goto(import_url)

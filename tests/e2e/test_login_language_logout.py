@@ -39,7 +39,10 @@ def session_cookie(context: BrowserContext, name: str) -> dict:
 def test_login_language_logout(page, new_context, live_server, account, base_url):
     page.goto("/login")
     choose_language(page, "en")
+    # The address first (it decides where one signs in), then the password.
     page.get_by_label("E-mail", exact=True).fill(account.email)
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect(page.get_by_text(f"Logging in as {account.email}")).to_be_visible()
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_role("button", name="Log in", exact=True).click()
 

@@ -26,6 +26,7 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, cohorts, organizers
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import (
     check_both_widths,
 )
@@ -54,10 +55,7 @@ def test_a_participant_turns_the_certificate_mail_off_on_a_phone(
     page: Page, live_server, user_id, screenshot_dir
 ):
     page.set_viewport_size({"width": 360, "height": 780})
-    page.goto("/login")
-    page.locator("input[name=email]").fill(EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    signing_in.log_in(page, EMAIL, PASSWORD)
     page.goto("/account")
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(page.get_by_text("en inlämningsuppgift som skickats tillbaka")).to_be_visible()
@@ -152,10 +150,7 @@ def test_an_organizer_cancels_a_live_session_on_a_phone(
     page: Page, live_server, cohort_id, screenshot_dir
 ):
     page.set_viewport_size({"width": 360, "height": 780})
-    page.goto("/login")
-    page.locator("input[name=email]").fill(ORGANIZER_EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    signing_in.log_in(page, ORGANIZER_EMAIL, PASSWORD)
     page.goto(f"/organize/cohorts/{cohort_id}")
     sessions = page.locator("#sessions-heading").locator("xpath=ancestor::section")
     sessions.get_by_role("button", name="Ställ in kursträffen").first.click()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from academy.db import get_session
 from academy.models import Enrolment, EnrolmentStatus, OrganisationKind, Organizer, User, utcnow
 from academy.services import accounts, organizers
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
 from tests.factories import PASSWORD
 
@@ -91,10 +92,7 @@ def test_an_organizer_runs_a_round(page: Page, live_server, organizer, screensho
     page.set_viewport_size({"width": 1280, "height": 900})
     page.set_extra_http_headers({"Accept-Language": "en"})
 
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(organizer)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    signing_in.log_in(page, organizer, PASSWORD)
     expect(page).to_have_url(base + "/")
 
     # A new round of the course, through the form.

@@ -33,6 +33,7 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, cohorts, enrolments, progress
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import asked_items, no_sideways_scroll, serious_violations
 from tests.test_route_security import _assignment_answers
 
@@ -132,10 +133,7 @@ def test_a_swedish_participant_on_a_phone(
     part = course.part(PART)
     page.set_viewport_size({"width": 360, "height": 780})
     phone = Phone(page, screenshot_dir)
-    page.goto("/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
+    signing_in.log_in(page, EMAIL, PASSWORD)
     page.wait_for_url("**/")
     page.goto("/learn/")
     phone.look("dashboard-steps-left")

@@ -24,6 +24,7 @@ from academy.content import get_course
 from academy.db import get_session
 from academy.models import AudienceRole, Cohort, Enrolment, OrganisationKind, Organizer
 from academy.services import accounts, organizers, places, progress
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
 from tests.factories import PASSWORD
 
@@ -237,11 +238,7 @@ def submit_safety_walk(page: Page, data: dict) -> None:
 
 
 def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    signing_in.log_in(page, email, PASSWORD)
 
 
 def test_findings_reach_the_place_picture(page: Page, live_server, world, screenshot_dir, tmp_path):

@@ -42,6 +42,7 @@ from academy.models import (
     utcnow,
 )
 from academy.services import accounts, cohorts, enrolments, organizers
+from tests.e2e import signing_in
 from tests.e2e.test_participant_journey import no_sideways_scroll, serious_violations
 from tests.factories import PASSWORD
 from tests.test_round_page import NAMES, fill_round
@@ -113,10 +114,7 @@ def town_round(live_server) -> dict:
 
 
 def log_in(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(ORGANIZER_EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    signing_in.log_in(page, ORGANIZER_EMAIL, PASSWORD)
     page.wait_for_url("**/")
 
 

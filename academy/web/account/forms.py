@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from ...i18n import language_choices
 from ..forms import (
@@ -12,6 +13,14 @@ from ..forms import (
     name_field,
     new_password_fields,
 )
+
+
+class EmailStepForm(AcademyForm):
+    """The login page's first question: the address decides where the person signs in
+    (their organisation's provider, or the password here)."""
+
+    email = email_field()
+    next = HiddenField()
 
 
 class LoginForm(AcademyForm):
@@ -70,3 +79,35 @@ class EmailChangeForm(AcademyForm):
 class DeleteAccountForm(AcademyForm):
     password = current_password_field(_l("Your password"))
     withdraw_certificates = BooleanField(_l("Also withdraw my certificates"))
+
+
+def code_field(label) -> StringField:
+    """A code from an authenticator app (six digits) or a recovery code."""
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message=_l("Enter the code.")),
+            Length(max=64, message=_l("A code is at most 64 characters.")),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+        },
+    )
+
+
+class SecondStepForm(AcademyForm):
+    code = code_field(_l("Code from your authenticator app, or a recovery code"))
+
+
+class EnrolForm(AcademyForm):
+    code = code_field(_l("The six-digit code your app shows"))
+
+
+class NewRecoveryCodesForm(AcademyForm):
+    code = code_field(_l("A code from your authenticator app"))
+
+
+class RemoveSecondFactorForm(AcademyForm):
+    password = current_password_field(_l("Your password"))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,23 +19,26 @@ from wtforms import PasswordField
 from ...db import get_session
 from ...extensions import client_address, limiter
 from ...models import User, normalize_email
-from ...services import accounts, calendar_feeds, notifications, privacy
+from ...services import accounts, calendar_feeds, notifications, privacy, sign_in
 from ..calendar import feed_addresses, feed_response
 from ..deferred import after_response
 from ..downloads import file_name, local_today, streamed_download
-from ..forms import ButtonForm, require_button_form, safe_next
+from ..forms import ButtonForm, require_button_form
+from ..params import text_arg
+from .blueprint import bp
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EmailChangeForm,
+    EmailStepForm,
     LoginForm,
     NotificationsForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
-
-bp = Blueprint("account", __name__)
+from .provider import SIGNED_IN_WITH, send_to_provider, sign_out_offer
+from .second_step import after_password
 
 
 def _account_key() -> str:
@@ -56,6 +58,10 @@ def _address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
+def _password_step(form: LoginForm):
+    return render_template("account/login.html", form=form, step="password")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _address_limit,
@@ -65,21 +71,54 @@ def _address_limit() -> str:
 )
 @limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed)
 def login():
+    """The address first: people of a domain an organisation's provider covers go there,
+    everyone else gets the password (a form sent with both, as password managers and
+    older pages do, is the password step at once)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    session = get_session()
+    if request.method == "POST" and "password" not in request.form:
+        first = EmailStepForm()
+        if not first.validate_on_submit():
+            g.login_failed = True
+            return render_template("account/login.html", form=first, step="email")
+        provider = sign_in.provider_for_email(session, first.email.data)
+        if provider is not None:
+            return send_to_provider(
+                provider,
+                email=first.email.data,
+                next_url=first.next.data,
+                password_too=not provider.required,
+            )
+        return _password_step(
+            LoginForm(formdata=None, email=first.email.data, next=first.next.data)
+        )
+    if request.method == "GET":
+        email = text_arg(request.args, "email", max_length=254)
+        if email:
+            # "Use my password instead", from the page of an organisation's sign-in.
+            return _password_step(
+                LoginForm(formdata=None, email=email, next=request.args.get("next", ""))
+            )
+        first = EmailStepForm(next=request.args.get("next", ""))
+        return render_template("account/login.html", form=first, step="email")
+    form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
+        provider = sign_in.provider_for_email(session, form.email.data)
+        if provider is not None and provider.required:
+            # Its people sign in there; their password here is not even tried.
+            return send_to_provider(provider, email=form.email.data, next_url=form.next.data)
         user = accounts.authenticate(session, form.email.data, form.password.data)
         if user is not None:
             session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
+            return after_password(
+                session, user, remember=form.remember.data, next_url=form.next.data
+            )
         g.login_failed = True
         flash(_("That e-mail and password do not match an account."), "error")
-    elif request.method == "POST":
+    else:
         g.login_failed = True
-    return render_template("account/login.html", form=form)
+    return _password_step(form)
 
 
 @bp.post("/logout")
@@ -90,6 +129,9 @@ def logout():
         accounts.end_all_sessions(current_user)
         get_session().commit()
         logout_user()
+        provider_sign_out = sign_out_offer(flask_session.pop(SIGNED_IN_WITH, None))
+        if provider_sign_out:
+            return render_template("account/signed_out.html", provider_sign_out=provider_sign_out)
         flash(_("You are logged out."), "info")
     return redirect(url_for("account.login"))
 
@@ -137,6 +179,12 @@ def reset_password(token: str):
 def _is_current_password(user: User, field: PasswordField) -> bool:
     """Whether ``field`` holds the user's password, asked again before a sensitive change;
     if not, the field says so (and the page is shown again)."""
+    if not user.has_password:
+        # Signed in by the organisation's provider only.
+        field.errors.append(
+            _("Your account has no password here. Choose one first with “Forgot your password?”.")
+        )
+        return False
     if check_password_hash(user.password_hash, field.data):
         return True
     field.errors.append(_("That is not your current password."))

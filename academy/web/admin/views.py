@@ -1,18 +1,15 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from sqlalchemy import func, select
 
 from ...db import get_session
@@ -20,11 +17,11 @@ from ...models import AuditEvent, InvitationPurpose, MailStatus, Organisation, O
 from ...services import accounts, invitations
 from ...services.outbox import RECIPIENT_MAX_LENGTH, MailFilters, mail_page
 from ..access import admin_required
+from ..account.second_step import after_password
 from ..links import linkify
 from ..params import int_arg, page_number, text_arg
+from .blueprint import bp
 from .forms import CreateAdminForm
-
-bp = Blueprint("admin", __name__)
 
 MAILS_PER_PAGE = 50
 
@@ -101,9 +98,9 @@ def create_admin(token: str):
                 locale=form.locale.data,
             )
             session.commit()
-            login_user(user)
             flash(_("Welcome! Your administrator account is ready."), "success")
-            return redirect(url_for("admin.index"))
+            # An administrator sets up the second step before going on.
+            return after_password(session, user, remember=False, next_url=url_for("admin.index"))
     return render_template("admin/create_admin.html", form=form)
 
 

@@ -6,13 +6,16 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.security import check_password_hash
 
 from ...db import get_session
 from ...extensions import limiter
 from ...models import InvitationPurpose
-from ...services import enrolments, invitations
+from ...services import enrolments, invitations, sign_in
+from ..account.provider import send_to_provider
+from ..account.second_step import after_password
+from ..forms import ButtonForm
 from .forms import ExistingAccountForm, NewParticipantForm
 
 bp = Blueprint("invite", __name__)
@@ -49,6 +52,23 @@ def accept(token: str):
         return render_template("invite/someone_else.html", invitation=invitation), 409
     # The page is in the invited language until the participant chooses another.
     g.locale_hint = invitation.locale
+    provider = sign_in.provider_for_email(session, user.email)
+    if provider is not None:
+        # A covered address joins through the organisation's sign-in.
+        button = ButtonForm()
+        if button.validate_on_submit():
+            return send_to_provider(
+                provider, email=user.email, next_url=None, invitation=token[:512]
+            )
+        return render_template(
+            "invite/accept.html",
+            invitation=invitation,
+            enrolment=enrolment,
+            cohort=enrolment.cohort,
+            user=user,
+            form=button,
+            provider=provider,
+        )
     existing = user.has_password
     form = (
         ExistingAccountForm()
@@ -74,10 +94,14 @@ def accept(token: str):
                     password=form.password.data,
                 )
             session.commit()
-            login_user(user)
             with force_locale(user.locale):
                 flash(_("Welcome to %(cohort)s!", cohort=enrolment.cohort.name), "success")
-            return redirect(url_for("learn.dashboard"))
+            if current_user.is_authenticated:
+                return redirect(url_for("learn.dashboard"))
+            # A password sign-in: someone with an authenticator app gives its code first.
+            return after_password(
+                session, user, remember=False, next_url=url_for("learn.dashboard")
+            )
     return render_template(
         "invite/accept.html",
         invitation=invitation,

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import SelectChoice, SelectField
@@ -19,8 +19,10 @@ from ...content import get_catalog
 from ...db import get_session
 from ...i18n import current_locale, language_choices
 from ...models import Cohort, InvitationPurpose, OrganisationKind, Organizer, Viewer
-from ...services import accounts, cohorts, invitations, organizers, places
+from ...services import accounts, cohorts, invitations, organizers, places, sign_in
 from ..access import admin_required
+from ..account.provider import send_to_provider
+from ..account.second_step import after_password
 from ..forms import AcademyForm, ButtonForm, email_field, name_field
 from ..invite.forms import ExistingAccountForm, NewParticipantForm
 from ..invite.views import PROBLEMS
@@ -210,6 +212,24 @@ def join(token: str):
     user = accounts.find_user_by_email(session, invitation.email)
     if current_user.is_authenticated and (user is None or current_user.id != user.id):
         return render_template("invite/someone_else.html", invitation=invitation), 409
+    provider = sign_in.provider_for_email(session, invitation.email)
+    if provider is not None:
+        # A covered address joins through the organisation's sign-in.
+        button = ButtonForm()
+        if button.validate_on_submit():
+            return send_to_provider(
+                provider,
+                email=invitation.email,
+                next_url=url_for("organize.index"),
+                invitation=token[:512],
+            )
+        return render_template(
+            "organize/join.html",
+            invitation=invitation,
+            form=button,
+            provider=provider,
+            viewer=invitation.purpose is InvitationPurpose.VIEWER,
+        )
     existing = user is not None and user.has_password
     if existing:
         form = ExistingAccountForm()
@@ -235,7 +255,6 @@ def join(token: str):
                 accounts.set_password(user, form.password.data)
             organizers.accept_member_invitation(session, invitation, user)
             session.commit()
-            login_user(user)
             if invitation.purpose is InvitationPurpose.VIEWER:
                 welcome = _(
                     "Welcome! You can now read the places of %(name)s.",
@@ -247,7 +266,10 @@ def join(token: str):
                     name=invitation.organisation.name,
                 )
             flash(welcome, "success")
-            return redirect(url_for("organize.index"))
+            if current_user.is_authenticated:
+                return redirect(url_for("organize.index"))
+            # Signing in with a password: a new organizer sets up the second step first.
+            return after_password(session, user, remember=False, next_url=url_for("organize.index"))
     return render_template(
         "organize/join.html",
         invitation=invitation,
