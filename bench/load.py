@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
+import pyotp
+
 from bench.command import BenchError
 from bench.inprocess import csrf_token
 from bench.measure import percentile_ms
@@ -150,8 +152,15 @@ def _cookie_header(jar: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
-def login(server: Server, email: str, password: str) -> dict[str, str]:
-    """Log in through the login form like a browser; return the headers of that session."""
+def login(
+    server: Server, email: str, password: str, *, totp_secret: str | None = None
+) -> dict[str, str]:
+    """Log in through the login form like a browser; return the headers of that session.
+
+    Staff (organizers, administrators) give a code from their authenticator app after the
+    password: ``totp_secret`` is that app's secret (the code of the current time step is
+    sent; a code is accepted once, so the same account cannot log in twice within 30 s).
+    """
     connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
     jar: dict[str, str] = {}
     try:
@@ -165,19 +174,19 @@ def login(server: Server, email: str, password: str) -> dict[str, str]:
         body = urlencode(
             {"csrf_token": csrf_token(page), "email": email, "password": password, "next": ""}
         )
-        connection.request(
-            "POST",
-            "/login",
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": _cookie_header(jar),
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-        _store_cookies(jar, response)
+        response = _post_form(connection, "/login", body, jar)
         location = response.headers.get("Location", "")
+        if totp_secret is not None and urlsplit(location).path == "/login/code":
+            connection.request("GET", "/login/code", headers={"Cookie": _cookie_header(jar)})
+            response = connection.getresponse()
+            page = response.read().decode()
+            _store_cookies(jar, response)
+            if response.status != 200:
+                raise BenchError(f"GET /login/code: status {response.status}")
+            code = pyotp.TOTP(totp_secret).now()
+            body = urlencode({"csrf_token": csrf_token(page), "code": code})
+            response = _post_form(connection, "/login/code", body, jar)
+            location = response.headers.get("Location", "")
         if response.status != 302 or urlsplit(location).path != "/":
             raise BenchError(
                 f"POST /login: expected a redirect to /, got {response.status} {location!r}"
@@ -192,6 +201,24 @@ def login(server: Server, email: str, password: str) -> dict[str, str]:
     finally:
         connection.close()
     return headers
+
+
+def _post_form(
+    connection: http.client.HTTPConnection, path: str, body: str, jar: dict[str, str]
+) -> http.client.HTTPResponse:
+    connection.request(
+        "POST",
+        path,
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": _cookie_header(jar),
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    _store_cookies(jar, response)
+    return response
 
 
 def fetch_status(server: Server, path: str, headers: dict[str, str] | None = None) -> int:

@@ -176,7 +176,8 @@ def warm_up(server: Server, plan: dict, course) -> None:
     """Load the course files, templates and connections of every worker (each loads them on
     its first page), so that the figures are of a running server, not of its start."""
     participant = login(server, plan["participants"][0]["email"], plan["password"])
-    organizer = login(server, plan["organizers"][0]["email"], plan["password"])
+    first = plan["organizers"][0]
+    organizer = login(server, first["email"], plan["password"], totp_secret=first["totp"])
     part = course.parts[0]
     enrolment = plan["participants"][0]["enrolment"]
     pages = [

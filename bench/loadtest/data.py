@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from academy.models import (
     EnrolmentStatus,
     LiveSession,
     Organizer,
+    SecondFactor,
     User,
     utcnow,
 )
@@ -57,7 +59,9 @@ def fill(
     """Fill the migrated database at ``url``; return the plan (without certificates).
 
     - the organisation of ``bench.filling`` with its five places and ``organizers``
-      organizers (``organizer@example.org``, then ``organizer2@example.org``, ...);
+      organizers (``organizer@example.org``, then ``organizer2@example.org``, ...), each
+      with an authenticator app (staff give its code after the password), whose secret
+      the plan holds;
     - the round everyone of the load is in (``participant0@example.org`` ...), spread from
       invited-and-not-started to finished (every ``FINISHED_EVERY``-th), some with a failed
       quiz try and an assignment draft, with four live sessions (two held, attended by about
@@ -81,6 +85,16 @@ def fill(
                 Organizer,
                 [{"organisation_id": organisation_id, "user_id": user_id} for user_id in extra],
             )
+            organizer_ids = [organisation.organizer_id, *extra]
+            totp_secrets = [pyotp.random_base32() for _ in organizer_ids]
+            insert_rows(
+                session,
+                SecondFactor,
+                [
+                    {"user_id": user_id, "secret": secret}
+                    for user_id, secret in zip(organizer_ids, totp_secrets, strict=True)
+                ],
+            )
             people = _fill_load_cohort(session, course, organisation_id, place_ids, participants)
             report = fill_report_cohort(
                 session, course, organisation_id, place_ids, report_participants
@@ -91,7 +105,10 @@ def fill(
     return {
         "password": LOGIN_PASSWORD,
         "participants": people["participants"],
-        "organizers": [{"email": email} for email in organizer_emails],
+        "organizers": [
+            {"email": email, "totp": secret}
+            for email, secret in zip(organizer_emails, totp_secrets, strict=True)
+        ],
         "cohorts": {
             "load": people["cohort"],
             "report": int(report["report_cohort"]),
