@@ -42,10 +42,12 @@ from bench.filling import (
     COHORTS,
     CURRENT,
     LOGIN_EMAIL,
+    ORGANIZER_EMAIL,
     BenchDatabase,
     attendance_rows,
     enrol,
     fill_report_cohort,
+    give_authenticator,
     held,
     insert_accounts,
     insert_organisation,
@@ -85,6 +87,7 @@ def create_database(
         with Session(engine) as session:
             user_ids = insert_users(session, users)
             organisation = insert_organisation(session)
+            give_authenticator(session, organisation.organizer_id, ORGANIZER_EMAIL)
             path_values = fill_course(
                 session, course, user_ids, organisation.id, organisation.place_ids[0]
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.command import BenchError, add_course_options, exit_status
 from bench.course import pick_course
-from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD
+from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, TOTP_SECRETS
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
 from bench.pages_database import create_database
@@ -155,7 +155,12 @@ def run(args: argparse.Namespace) -> Outcome:
         ) as server:
             # One session per account that a target names, each logged in through the form.
             sessions = {
-                name: login(server, ACCOUNTS[name], LOGIN_PASSWORD)
+                name: login(
+                    server,
+                    ACCOUNTS[name],
+                    LOGIN_PASSWORD,
+                    totp_secret=TOTP_SECRETS.get(ACCOUNTS[name]),
+                )
                 for name in dict.fromkeys(target.login for target in TARGETS if target.login)
             }
 
