@@ -36,6 +36,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
+from .finding_list import finding_links, finding_words
 from .partners import PartnerForm
 
 
@@ -188,6 +189,9 @@ def place(place_id: int):
     summary = places_service.place_summary(session, place, filters)
     page = places_service.findings_page(session, place, summary, page_number(request.args))
     language = current_locale()
+    labels = places_service.page_labels()
+    # Where a status change leads back to: this view of the page.
+    back_args = {**filters.args(), **({"page": page.number} if page.number > 1 else {})}
     return render_template(
         "organize/places/place.html",
         place=place,
@@ -195,11 +199,11 @@ def place(place_id: int):
         rounds=rounds,
         filters=filters,
         filter_args=filters.args(),
-        # Where a status change leads back to: this view of the page.
-        back_args={**filters.args(), **({"page": page.number} if page.number > 1 else {})},
         summary=summary,
         page=page,
-        labels=places_service.page_labels(),
+        labels=labels,
+        words=finding_words(labels),
+        links=finding_links(back_args),
         source_title=source_titles(language),
         # The chart escapes every text it draws (tests/test_places.py checks it).
         chart=Markup(places_service.findings_chart_svg(summary, language)),  # noqa: S704
