@@ -80,10 +80,8 @@ def cohort_report(
         or 0
     )
     rules = completion.Rules.of(cohort)
-    rows = [
-        _report_row(person, course, states.get(person.id, {}), sessions_total, rules)
-        for person in people
-    ]
+    make = _RowMaker(course, rules, sessions_total)
+    rows = [make.row(person, states.get(person.id)) for person in people]
 
     roles = Counter(row.role for row in rows)
     statuses = Counter(row.status for row in rows)
@@ -174,15 +172,13 @@ def report_page(
     skip = page_offset(number, size)
     statement = people_statement(dialect_of(session), shape_of(summary.filters), paged=True)
     values = bound_values(summary.cohort_id, summary.filters)
-    people = session.execute(statement, {**values, "size": size, "skip": skip}).all()
+    # On the connection: plain rows, without the ORM's result machinery.
+    connection = session.connection()
+    people = connection.execute(statement, {**values, "size": size, "skip": skip}).all()
     ids = [person.id for person in people]
-    states = part_states(session.execute(STATES_BY_IDS, {"ids": ids})) if ids else {}
-    rows = tuple(
-        _report_row(
-            person, course, states.get(person.id, {}), summary.sessions_total, summary.rules
-        )
-        for person in people
-    )
+    states = part_states(connection.execute(STATES_BY_IDS, {"ids": ids})) if ids else {}
+    make = _RowMaker(course, summary.rules, summary.sessions_total)
+    rows = tuple(make.row(person, states.get(person.id)) for person in people)
     return ReportPage(rows=rows, number=number, size=size, total=summary.participants)
 
 
@@ -197,13 +193,12 @@ def report_rows(
     statement = people_statement(dialect_of(session), shape_of(summary.filters), paged=False)
     values = bound_values(summary.cohort_id, summary.filters)
     result = session.execute(statement, values, execution_options={"yield_per": batch})
+    make = _RowMaker(course, summary.rules, summary.sessions_total)
     for people in result.partitions():
         ids = [person.id for person in people]
-        states = part_states(session.execute(STATES_BY_IDS, {"ids": ids}))
+        states = part_states(session.connection().execute(STATES_BY_IDS, {"ids": ids}))
         for person in people:
-            yield _report_row(
-                person, course, states.get(person.id, {}), summary.sessions_total, summary.rules
-            )
+            yield make.row(person, states.get(person.id))
 
 
 def _check_course(cohort: Cohort, course: Course) -> None:
@@ -211,47 +206,58 @@ def _check_course(cohort: Cohort, course: Course) -> None:
         raise ValueError(f"cohort {cohort.id} takes {cohort.course_slug!r}, not {course.slug!r}")
 
 
-def _report_row(
-    person: Row[Any],
-    course: Course,
-    parts: Mapping[str, Row[Any]],
-    sessions_total: int,
-    rules: completion.Rules,
-) -> ReportRow:
-    """``person`` is a row of ``people_statement``."""
-    part_rows = tuple(_part_row(part, parts.get(part.slug)) for part in course.parts)
-    standing = completion.standing(
-        course,
-        rules,
-        person.status,
-        {
-            part.slug: completion.part_standing(
-                part,
-                completed=row.completed,
-                lessons_read=row.lessons_read,
-                quiz_passed=bool(row.quiz_passed),
-                assignment_status=row.assignment_status,
-                needs_approval=rules.assignments_need_approval,
-            )
-            for part, row in zip(course.parts, part_rows, strict=True)
-        },
-        person.attended,
-    )
-    return ReportRow(
-        enrolment_id=person.id,
-        name=person.name,
-        email=person.email,
-        role=person.role,
-        employer=person.employer,
-        place_id=person.place_id,
-        place_name=person.place_name or "",
-        status=person.status,
-        parts=part_rows,
-        sessions_attended=person.attended,
-        sessions_total=sessions_total,
-        completed_at=person.completed_at,
-        standing=standing,
-    )
+class _RowMaker:
+    """``ReportRow``s of one course and round: what does not depend on the person (a part
+    not started, its standing) is made once, not once per row."""
+
+    def __init__(self, course: Course, rules: completion.Rules, sessions_total: int) -> None:
+        self.course = course
+        self.rules = rules
+        self.sessions_total = sessions_total
+        self.parts = course.parts
+        self.not_started = tuple(_part_row(part, None) for part in course.parts)
+
+    def row(self, person: Row[Any], states: Mapping[str, Row[Any]] | None) -> ReportRow:
+        """``person`` is a row of ``people_statement``, ``states`` its part states by
+        slug (None: no part started)."""
+        part_rows = self.not_started
+        # Parts not started are left out: completion.standing reads them as not started.
+        standings: dict[str, completion.PartStanding] = {}
+        if states:
+            needs_approval = self.rules.assignments_need_approval
+            rows = list(part_rows)
+            for index, part in enumerate(self.parts):
+                state = states.get(part.slug)
+                if state is None:
+                    continue
+                row = rows[index] = _part_row(part, state)
+                standings[part.slug] = completion.part_standing(
+                    part,
+                    completed=row.completed,
+                    lessons_read=row.lessons_read,
+                    quiz_passed=bool(row.quiz_passed),
+                    assignment_status=row.assignment_status,
+                    needs_approval=needs_approval,
+                )
+            part_rows = tuple(rows)
+        standing = completion.standing(
+            self.course, self.rules, person.status, standings, person.attended
+        )
+        return ReportRow(
+            enrolment_id=person.id,
+            name=person.name,
+            email=person.email,
+            role=person.role,
+            employer=person.employer,
+            place_id=person.place_id,
+            place_name=person.place_name or "",
+            status=person.status,
+            parts=part_rows,
+            sessions_attended=person.attended,
+            sessions_total=self.sessions_total,
+            completed_at=person.completed_at,
+            standing=standing,
+        )
 
 
 def _part_row(part: Part, state: Row[Any] | None) -> PartRow:

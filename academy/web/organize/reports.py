@@ -20,7 +20,7 @@ from ..forms import ButtonForm, require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
-from .tables import table_labels
+from .tables import report_table_rows, table_labels
 
 
 def report_filters(cohort: Cohort) -> tuple[dict, dict]:
@@ -60,6 +60,7 @@ def report(cohort_id: int):
         "place": filters["place_id"],
         "status": filters["status"] and filters["status"].value,
     }
+    labels = table_labels()
     return render_template(
         "organize/report.html",
         cohort=cohort,
@@ -69,7 +70,8 @@ def report(cohort_id: int):
         places=places,
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
-        labels=table_labels(),
+        labels=labels,
+        table_rows=report_table_rows(page.rows, labels),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
         chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
