@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from ...labels import (
 )
 from ...models import AudienceRole, EnrolmentStatus, SubmissionStatus
 from ...services.reports import ReportRow
+from ...services.roster import RosterRow
 
 
 class TableLabels(NamedTuple):
@@ -82,4 +83,94 @@ def report_table_rows(rows: Iterable[ReportRow], labels: TableLabels) -> Markup:
             f"<td>{escape(labels.statuses[row.status])}{missing[key]}</td>\n</tr>\n"
         )
         out.append("".join(cells))
+    return Markup("".join(out))  # noqa: S704 - every text above is escaped
+
+
+class RosterWords(NamedTuple):
+    """The words of the round page's rows: its columns' names (each cell's ``data-label``
+    on a phone) and its buttons."""
+
+    email: str
+    role: str
+    place: str
+    invitation: str
+    status: str
+    actions: str
+    send: str
+    send_again: str
+    certificate: str
+    reinstate: str
+    move: str
+    withdraw: str
+
+
+def roster_words() -> RosterWords:
+    return RosterWords(
+        email=_("E-mail"),
+        role=_("Role"),
+        place=_("Place"),
+        invitation=_("Invitation"),
+        status=_("Status"),
+        actions=_("Actions"),
+        send=_("Send"),
+        send_again=_("Send again"),
+        certificate=_("Certificate"),
+        reinstate=_("Reinstate"),
+        move=_("Move"),
+        withdraw=_("Withdraw"),
+    )
+
+
+def roster_table_rows(
+    rows: Iterable[RosterRow],
+    labels: TableLabels,
+    links: Mapping[str, Callable[[int], str]],
+    token: str,
+) -> Markup:
+    """The round page's rows as HTML (50 a page, each with its forms), written here rather
+    than in the template, as the report's are; every text is escaped. ``links`` make each
+    row's addresses from its enrolment's id (``web.urls.url_for_ids``); ``token`` is the
+    CSRF token of the rows' one-button forms."""
+    words = roster_words()
+    label = {name: escape(getattr(words, name)) for name in RosterWords._fields}
+    token = escape(token)
+
+    def button_form(action: str, text: str) -> str:
+        return (
+            f'<form method="post" action="{escape(action)}" class="inline-form">\n'
+            f'<input type="hidden" name="csrf_token" value="{token}">\n'
+            f'<button type="submit" class="link-button">{text}</button>\n</form>\n'
+        )
+
+    out = []
+    for row in rows:
+        id_ = row.enrolment_id
+        send = ""
+        if row.can_send:
+            text = label["send"] if row.invitation == "not-sent" else label["send_again"]
+            send = button_form(links["resend"](id_), text)
+        certificate = ""
+        if row.status == "completed":
+            certificate = (
+                f'<br><a href="{escape(links["certificate"](id_))}">{label["certificate"]}</a>'
+            )
+        if row.status == "withdrawn":
+            actions = button_form(links["reinstate"](id_), label["reinstate"])
+        else:
+            actions = (
+                f'<a href="{escape(links["move"](id_))}">{label["move"]}</a>\n'
+                f'<a href="{escape(links["withdraw"](id_))}" class="link-danger">'
+                f"{label['withdraw']}</a>\n"
+            )
+        out.append(
+            f'<tr>\n<th scope="row">{escape(row.name)}</th>\n'
+            f'<td class="email" data-label="{label["email"]}">{escape(row.email)}</td>\n'
+            f'<td data-label="{label["role"]}">{escape(labels.roles[row.role])}</td>\n'
+            f'<td data-label="{label["place"]}">{escape(row.place_name)}</td>\n'
+            f'<td data-label="{label["invitation"]}">'
+            f"{escape(labels.invitations[row.invitation])}\n{send}</td>\n"
+            f'<td data-label="{label["status"]}">{escape(labels.statuses[row.status])}'
+            f"{certificate}\n</td>\n"
+            f'<td data-label="{label["actions"]}">\n{actions}</td>\n</tr>\n'
+        )
     return Markup("".join(out))  # noqa: S704 - every text above is escaped
