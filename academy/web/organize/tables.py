@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ...i18n import current_locale
 from ...labels import (
     ENROLMENT_LABELS,
     INVITATION_LABELS,
@@ -38,6 +40,15 @@ class TableLabels(NamedTuple):
 
 
 def table_labels() -> TableLabels:
+    """The labels in the current locale, translated once per locale for the process (the
+    catalogs do not change while it runs), as ``services.places.page_labels``. Shared:
+    read them, never change them."""
+    return _table_labels(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _table_labels(_locale: str) -> TableLabels:
+    # ``_locale`` is the cache's key; the labels are translated in the current locale.
     return TableLabels(
         done=_("Done"),
         lessons=_("Lessons %(read)d/%(total)d"),
@@ -105,6 +116,11 @@ class RosterWords(NamedTuple):
 
 
 def roster_words() -> RosterWords:
+    return _roster_words(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _roster_words(_locale: str) -> RosterWords:
     return RosterWords(
         email=_("E-mail"),
         role=_("Role"),
