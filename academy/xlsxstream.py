@@ -34,6 +34,12 @@ _WRITE = 50
 COMPRESS_LEVEL = 6
 # Characters the file format does not allow in text (C0 controls but tab and line feed).
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+# What a text needs changed before it goes into the XML: those, a carriage return, and
+# what XML escapes.
+_SPECIAL = re.compile(r"[\000-\010\013\014\015\016-\037&<>]")
+# Text cells kept made, by text and look: the labels of a table, not its names.
+_TEXTS_KEPT = 512
+_TEXT_KEPT_LENGTH = 40
 _EPOCH = date(1899, 12, 30)
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -71,6 +77,9 @@ class StreamedWorkbook:
         self._out = Chunks()
         self._zip = ZipFile(self._out, "w", ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
         self._quote_prefixes = quote_prefixes
+        # Column letters, A, B, ..., as far as a row has needed them.
+        self._letters: list[str] = [column_letter(n) for n in range(1, 27)]
+        self._texts: dict[tuple[str, int], str] = {}
         # (title, the auto filter's range or None), in order.
         self._sheets: list[tuple[str, str | None]] = []
 
@@ -165,26 +174,40 @@ class StreamedWorkbook:
         )
 
     def _row(self, number: int, values: Sequence[Value], look: int) -> str:
+        letters = self._letters
+        if len(values) > len(letters):
+            letters.extend(column_letter(n) for n in range(len(letters) + 1, len(values) + 1))
+        texts = self._texts
         cells = [f'<row r="{number}">']
-        for index, value in enumerate(values):
+        for letter, value in zip(letters, values, strict=False):
             if value is None:
                 continue
-            reference = f"{_LETTERS[index] if index < 26 else column_letter(index + 1)}{number}"
             if isinstance(value, str):
-                style = look | _QUOTE if value.startswith(self._quote_prefixes) else look
-                text = escape(text_content(value))
-                space = _PRESERVE if text[:1].isspace() or text[-1:].isspace() else ""
-                cells.append(
-                    f'<c r="{reference}" s="{style}" t="inlineStr">'
-                    f"<is><t{space}>{text}</t></is></c>"
-                )
+                # The same few texts (labels, "Yes", places) come again row after row.
+                known = texts.get((value, look))
+                if known is None:
+                    known = self._text_cell(value, look)
+                    if len(texts) < _TEXTS_KEPT and len(value) <= _TEXT_KEPT_LENGTH:
+                        texts[(value, look)] = known
+                cells.append(f'<c r="{letter}{number}"{known}')
             elif isinstance(value, date):
-                cells.append(f'<c r="{reference}" s="{look | _DATE}"><v>{_serial(value)}</v></c>')
+                cells.append(
+                    f'<c r="{letter}{number}" s="{look | _DATE}"><v>{_serial(value)}</v></c>'
+                )
             else:
                 figure = int(value) if isinstance(value, bool) else value
-                cells.append(f'<c r="{reference}" s="{look}"><v>{figure!r}</v></c>')
+                cells.append(f'<c r="{letter}{number}" s="{look}"><v>{figure!r}</v></c>')
         cells.append("</row>")
         return "".join(cells)
+
+    def _text_cell(self, value: str, look: int) -> str:
+        """A text cell after its reference: style, type and the text, escaped."""
+        style = look | _QUOTE if value.startswith(self._quote_prefixes) else look
+        text = value
+        if _SPECIAL.search(text):
+            text = escape(text_content(text))
+        space = _PRESERVE if text[:1].isspace() or text[-1:].isspace() else ""
+        return f' s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     def _workbook(self) -> str:
         sheets = "".join(
@@ -204,9 +227,6 @@ class StreamedWorkbook:
             + (f"<definedNames>{names}</definedNames>" if names else "")
             + "</workbook>"
         )
-
-
-_LETTERS = [column_letter(n) for n in range(1, 27)]
 
 
 def _serial(value: date) -> str:

@@ -116,7 +116,8 @@ def part_states(rows: Iterable[Row[Any]]) -> dict[int, dict[str, Row[Any]]]:
 
 
 # Columns rather than ORM objects: the report only reads them, and loading 8,000 objects
-# into the identity map would cost more than the query.
+# into the identity map would cost more than the query. queries._part_row unpacks a row
+# in this order.
 _STATE_COLUMNS = (
     PartState.enrolment_id,
     PartState.part_slug,
