@@ -109,7 +109,8 @@ class Target:
 # Three runs served with gunicorn.conf.py (as production; /healthz 620-965 req/s): the
 # report at 0.11, 0.11 and 0.14 of /healthz, p95 162-176 ms.
 # Issue 20: every organizer page answers within this at the 95th percentile, with a
-# round of 10,000 participants and a place of 10,000 findings (the exports: bench.exports).
+# round of 10,000 participants and a place of 10,000 findings (the exports:
+# bench.export_bench).
 ORGANIZER_P95_MS = 150
 
 TARGETS: list[Target] = [
