@@ -28,6 +28,7 @@ from academy.models import (
     OrganisationKind,
     Organizer,
     Place,
+    SecondFactor,
     User,
     normalize_email,
     utcnow,
@@ -48,6 +49,9 @@ LOGIN_PASSWORD = "benchmark password"  # noqa: S105 (an account in a throwaway d
 # LOGIN_PASSWORD: a participant in the middle of the course, and an organizer of the
 # organisation (not enrolled in anything).
 ACCOUNTS = {"participant": LOGIN_EMAIL, "organizer": ORGANIZER_EMAIL}
+# Staff give a code from their authenticator app after the password (issue 19): the
+# organizer's app, as a secret the benchmarks make its codes from (a throwaway database).
+TOTP_SECRETS = {ORGANIZER_EMAIL: "BENCHORGANIZERAPPSECRET234567ABC"}
 # The organisation's rounds (cohorts) of the course, oldest first; the bench user is in
 # the one at index CURRENT.
 COHORTS = 5
@@ -163,6 +167,11 @@ def round_row(
             else None
         ),
     }
+
+
+def give_authenticator(session: Session, user_id: int, email: str) -> None:
+    """Set up the authenticator app of ``TOTP_SECRETS[email]`` for the user."""
+    insert_rows(session, SecondFactor, [{"user_id": user_id, "secret": TOTP_SECRETS[email]}])
 
 
 def insert_round(session: Session, *args: Any, **kwargs: Any) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from academy.content import Course
 from academy.db import make_engine
 from academy.models import (
+    Attendance,
     AudienceRole,
     Cohort,
     Enrolment,
@@ -36,22 +37,27 @@ from academy.models import (
     plan_place,
     utcnow,
 )
-from bench.database import insert_rows, sqlite_database
+from bench.database import insert_many, insert_rows, sqlite_database
 from bench.filling import (
     COHORTS,
     CURRENT,
     LOGIN_EMAIL,
+    ORGANIZER_EMAIL,
     BenchDatabase,
+    attendance_rows,
     enrol,
     fill_report_cohort,
+    give_authenticator,
+    held,
     insert_accounts,
     insert_organisation,
     insert_round,
     meeting_row,
+    meetings,
     person_name,
     round_row,
 )
-from bench.progress import lesson_count, progress_of_everyone, spread_positions
+from bench.progress import ProgressRows, lesson_count, progress_of_everyone, spread_positions
 
 
 def create_database(
@@ -60,6 +66,7 @@ def create_database(
     course: Course,
     report_participants: int,
     roster_participants: int = 0,
+    place_findings: int = 2_000,
 ) -> BenchDatabase:
     """Create, migrate and fill ``directory/bench.sqlite3``.
 
@@ -70,7 +77,9 @@ def create_database(
     ``fill_course``). Another round of the same organisation has ``report_participants``
     people of their own, for the organizer's report, and ``ORGANIZER_EMAIL`` organizes
     the organisation (see ``fill_report_cohort``). A third has ``roster_participants``
-    enrolled and invited but no progress, for the round page (see ``fill_roster_cohort``).
+    enrolled, a third of them still invited, for the round page and the report of a
+    town-wide round (see ``fill_roster_cohort``). One place has ``place_findings``
+    findings and an action plan (see ``fill_place_plan``).
     """
     url = sqlite_database(directory)
     engine = make_engine(url)
@@ -78,6 +87,7 @@ def create_database(
         with Session(engine) as session:
             user_ids = insert_users(session, users)
             organisation = insert_organisation(session)
+            give_authenticator(session, organisation.organizer_id, ORGANIZER_EMAIL)
             path_values = fill_course(
                 session, course, user_ids, organisation.id, organisation.place_ids[0]
             )
@@ -85,7 +95,7 @@ def create_database(
                 session, course, organisation.id, organisation.place_ids, report_participants
             )
             path_values |= fill_place_plan(
-                session, course, organisation.id, organisation.place_ids[0]
+                session, course, organisation.id, organisation.place_ids[0], place_findings
             )
             if roster_participants:
                 path_values |= fill_roster_cohort(
@@ -194,10 +204,13 @@ def fill_roster_cohort(
     place_ids: list[int],
     participants: int,
 ) -> dict[str, str]:
-    """A round of a whole town, ``participants`` people just enrolled from a spreadsheet:
-    a third still invited (their invitation mail waiting, sent or bounced), the others
-    taking the course, every role and place. What the round page lists, with no progress
-    (the page does not read it). Returns {"roster_cohort": the round's id}."""
+    """A round of a whole town, ``participants`` people enrolled from a spreadsheet: a third
+    still invited (their invitation mail waiting, sent or bounced), the others taking the
+    course, every role and place. The round page lists them (it reads no progress); the
+    report and its exports of a round of this size read the progress of the two thirds who
+    joined, spread from nothing read to finished as in ``fill_report_cohort`` (some after a
+    failed quiz, some with a draft), and who of them came to the two live sessions held
+    (about two in three). Returns {"roster_cohort": the round's id}."""
     now = utcnow()
     cohort_id = insert_round(
         session,
@@ -205,16 +218,24 @@ def fill_roster_cohort(
         course,
         "The whole town, autumn round",
         place_ids[0],
-        now.date(),
+        now.date() - timedelta(days=30),
         open_ended=True,
     )
-    insert_rows(session, LiveSession, live_session_rows([cohort_id], now))
+    sessions = meetings(cohort_id, now - timedelta(days=21), title="Walk")
+    session_ids = insert_rows(session, LiveSession, sessions)
     user_ids = insert_accounts(
         session,
         [(f"town{n}@example.org", person_name(n, last=n // 9)) for n in range(participants)],
     )
     roles = list(AudienceRole)
     invited = [n % 3 == 0 for n in range(participants)]
+    started = now - timedelta(days=25)
+    # Lessons read: none for those still invited, evenly from none to all for the others.
+    spread = spread_positions(participants, lesson_count(course))
+    positions = [0 if invited[n] else spread[n] for n in range(participants)]
+    progress = progress_of_everyone(
+        course, positions, started, draft=lambda n, _position: n % 5 == 0
+    )
     enrolment_ids = insert_rows(
         session,
         Enrolment,
@@ -224,12 +245,27 @@ def fill_roster_cohort(
                 "user_id": user_id,
                 "role": roles[n % len(roles)],
                 "place_id": place_ids[n % len(place_ids)],
-                "status": EnrolmentStatus.INVITED if invited[n] else EnrolmentStatus.ACTIVE,
-                "accepted_at": None if invited[n] else now,
+                "status": (
+                    EnrolmentStatus.INVITED
+                    if invited[n]
+                    else EnrolmentStatus.COMPLETED
+                    if progress[n][1]
+                    else EnrolmentStatus.ACTIVE
+                ),
+                "accepted_at": None if invited[n] else started,
+                "completed_at": now - timedelta(days=1) if progress[n][1] else None,
             }
             for n, user_id in enumerate(user_ids)
         ],
     )
+    everyone = ProgressRows()
+    for enrolment_id, (done, _finished) in zip(enrolment_ids, progress, strict=True):
+        everyone.extend(done, enrolment_id)
+    for row in everyone.part_states:
+        row["cohort_id"] = cohort_id
+    everyone.insert(session)
+    joined = [(n, enrolment_id) for n, enrolment_id in enumerate(enrolment_ids) if not invited[n]]
+    insert_many(session, Attendance, attendance_rows(held(session_ids, sessions, now), joined, now))
     mail_states = (MailStatus.QUEUED, MailStatus.SENT, MailStatus.BOUNCED)
     mail_ids = insert_rows(
         session,
@@ -281,7 +317,8 @@ def fill_place_plan(
     place for years. The findings come from ``walks`` archived rounds half a year apart;
     every fifth finding of a walk after the first is marked as the same problem as a
     finding of the walk before (as an organizer would), so that each column has new,
-    still-there and gone problems. Returns {"place": its id, "plan": the plan's id}."""
+    still-there and gone problems. Returns {"place": its id, "plan": the plan's id,
+    "walk": the id of the last walk's round}."""
     now = utcnow()
     today = now.date()
     walk_ids = [
@@ -376,4 +413,4 @@ def fill_place_plan(
             for k in range(3)
         ],
     )
-    return {"place": str(place_id), "plan": str(plan_id)}
+    return {"place": str(place_id), "plan": str(plan_id), "walk": str(walk_ids[-1])}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.command import BenchError, add_course_options, exit_status
 from bench.course import pick_course
-from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD
+from bench.filling import ACCOUNTS, HASH_METHOD, LOGIN_PASSWORD, TOTP_SECRETS
 from bench.load import Measurement, fetch_status, login, measure
 from bench.measure import verdict
 from bench.pages_database import create_database
@@ -35,8 +35,10 @@ WORKERS = 2
 USERS = 300
 # The round of the organizer's report benchmark.
 REPORT_PARTICIPANTS = 2_000
-# The town-wide round of the round page benchmark.
+# The town-wide round of the round page benchmark (and of the report at town scale).
 ROSTER_PARTICIPANTS = 10_000
+# The findings at the place of the place page, the action plan and the walks compared.
+PLACE_FINDINGS = 10_000
 # Each URL's time is split into this many slices, measured in turns with the other URLs;
 # its rate is that of its best slice. A burst of other work on the machine (a test run)
 # then spoils a slice or two of each URL instead of the whole of whichever URL ran at
@@ -127,8 +129,8 @@ def run(args: argparse.Namespace) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as directory:
         print(
             f"creating a database with {USERS} users in course {course.slug!r}, a round of "
-            f"{REPORT_PARTICIPANTS:,} for the report and one of {ROSTER_PARTICIPANTS:,} for "
-            "the round page ...",
+            f"{REPORT_PARTICIPANTS:,} for the report, one of {ROSTER_PARTICIPANTS:,} for "
+            f"the round page and a place with {PLACE_FINDINGS:,} findings ...",
             flush=True,
         )
         database = create_database(
@@ -137,6 +139,7 @@ def run(args: argparse.Namespace) -> Outcome:
             course=course,
             report_participants=REPORT_PARTICIPANTS,
             roster_participants=ROSTER_PARTICIPANTS,
+            place_findings=PLACE_FINDINGS,
         )
         urls = {target: target.url(database.path_values) for target in TARGETS}
         print(f"starting gunicorn with {WORKERS} workers ...", flush=True)
@@ -152,7 +155,12 @@ def run(args: argparse.Namespace) -> Outcome:
         ) as server:
             # One session per account that a target names, each logged in through the form.
             sessions = {
-                name: login(server, ACCOUNTS[name], LOGIN_PASSWORD)
+                name: login(
+                    server,
+                    ACCOUNTS[name],
+                    LOGIN_PASSWORD,
+                    totp_secret=TOTP_SECRETS.get(ACCOUNTS[name]),
+                )
                 for name in dict.fromkeys(target.login for target in TARGETS if target.login)
             }
 

@@ -640,6 +640,29 @@ def test_xlsx_export_has_the_findings_and_a_summary_and_no_formulas(client, db, 
     assert db.scalar(select(func.count()).where(AuditEvent.action == "findings.exported")) == 1
 
 
+def test_exports_are_streamed_a_batch_of_findings_at_a_time(client, db, town, count_queries):
+    station = town["station"]
+    bulk_findings(db, station, town["spring"], 450, town["asa"])
+    db.commit()
+    filters = places.FindingFilters.of(category="lighting")
+    with count_queries() as counter:
+        streamed = list(places.findings_stream(db, station, filters))
+    assert counter.count == 1
+    assert streamed == places.all_findings(db, station, filters) and streamed
+    login(client, town["organizer"])
+    for kind in ("csv", "xlsx"):
+        response = client.post_form(f"/organize/places/{station.id}/export", {"format": kind})
+        assert response.status_code == 200 and response.is_streamed
+        chunks = list(response.response)
+        assert len(chunks) >= 3  # 450 findings, 200 a piece
+        if kind == "csv":
+            assert len(parse_csv(b"".join(chunks))) == 451
+        else:
+            workbook = openpyxl.load_workbook(io.BytesIO(b"".join(chunks)))
+            assert workbook["Findings"].max_row == 451
+            assert workbook["Findings"].auto_filter.ref == "A1:K451"
+
+
 def test_an_unknown_export_format_is_refused(client, db, town):
     login(client, town["organizer"])
     response = client.post_form(f"/organize/places/{town['station'].id}/export", {"format": "pdf"})

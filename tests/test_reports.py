@@ -42,11 +42,21 @@ from academy.services.reports import (
     cohort_summary,
     progress_chart_svg,
     report_csv,
+    report_csv_stream,
     report_page,
+    report_rows,
     report_xlsx,
+    report_xlsx_stream,
 )
 
-from .factories import make_cohort, make_enrolment, make_organisation, make_place, make_user
+from .factories import (
+    make_cohort,
+    make_enrolment,
+    make_organisation,
+    make_organizer,
+    make_place,
+    make_user,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 _nonces = itertools.count(1)
@@ -755,6 +765,63 @@ def test_xlsx_in_swedish_and_without_participants(db, course):
     sheet = workbook.worksheets[0]
     assert sheet["A1"].value == "Namn"
     assert sheet.max_row == 1
+
+
+# --- streamed exports -----------------------------------------------------------------------
+
+
+def test_the_exports_rows_are_the_reports_rows_read_a_batch_at_a_time(db, course, count_queries):
+    cohort = bulk_cohort(db, course, 25)
+    summary = cohort_summary(db, cohort, course)
+    with count_queries() as counter:
+        rows = list(report_rows(db, course, summary, batch=10))
+    # The people in one statement, read ten at a time; the part states of each ten.
+    assert counter.count == 4, counter.statements
+    assert tuple(rows) == cohort_report(db, cohort, course).rows
+    police = cohort_summary(db, cohort, course, ReportFilters(role=AudienceRole.POLICE))
+    assert tuple(report_rows(db, course, police, batch=2)) == (
+        cohort_report(db, cohort, course, role=AudienceRole.POLICE).rows
+    )
+
+
+def workbook_values(data: bytes) -> list[list[list]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook]
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_streamed_files_are_the_reports_files(db, course, round_, language):
+    for filters in (ReportFilters(), ReportFilters(place_id=round_.station)):
+        report = cohort_report(db, round_.cohort, course, place_id=filters.place_id)
+        summary = cohort_summary(db, round_.cohort, course, filters)
+        chunks = list(report_csv_stream(db, course, summary, language, delimiter=";"))
+        assert b"".join(chunks) == report_csv(report, course, language, delimiter=";")
+        place = "Stationsområdet" if filters.place_id else ""
+        streamed = b"".join(
+            report_xlsx_stream(db, course, summary, language, tz="UTC", place_name=place)
+        )
+        assert workbook_values(streamed) == workbook_values(
+            report_xlsx(report, course, language, tz="UTC")
+        )
+
+
+def test_export_answers_are_streamed(client, db, course):
+    organisation = make_organisation(db)
+    organizer = make_organizer(db, organisation).user
+    cohort = bulk_cohort(db, course, 450, organisation=organisation)
+    client.login_as(organizer)
+    for kind in ("csv", "xlsx"):
+        address = f"/organize/cohorts/{cohort.id}/report/export"
+        response = client.post_form(address, {"format": kind})
+        assert response.status_code == 200 and response.is_streamed
+        chunks = list(response.response)
+        assert len(chunks) >= 3  # 450 rows, 200 a piece
+        if kind == "csv":
+            # The byte order mark once, at the start.
+            assert [chunk[:3] == b"\xef\xbb\xbf" for chunk in chunks].count(True) == 1
+            assert len(parse_csv(b"".join(chunks))) == 451
+        else:
+            assert len(workbook_values(b"".join(chunks))[0]) == 451
 
 
 # --- SVG ------------------------------------------------------------------------------------

@@ -212,3 +212,42 @@ def test_libreoffice_shows_every_xlsx_text_cell_as_typed(client, db, town, tmp_p
                     elif isinstance(cell.value, int):
                         assert shown[cell.row - 1][cell.column - 1] == str(cell.value)
     assert compared > 50
+
+
+def test_a_streamed_workbook_of_many_columns_and_rows_reads_back_as_written():
+    """The exports' own xlsx writer (academy.xlsxstream): columns past Z, days, empty cells,
+    text that starts like a formula, line breaks and characters the format forbids."""
+    from datetime import date
+
+    from academy.xlsxstream import BOLD, PLAIN, WRAP, StreamedWorkbook, column_letter
+
+    assert [column_letter(n) for n in (1, 26, 27, 52, 53, 702, 703)] == [
+        "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA",
+    ]  # fmt: skip
+    header = [f"Column {n}" for n in range(1, 31)]
+    day = date(2026, 12, 7)
+    rows = [[f"=row {n}", n, day, None, " padded\r\nline\x01 "] * 6 for n in range(450)]
+    workbook = StreamedWorkbook(quote_prefixes=("=",))
+    chunks = list(
+        workbook.sheet(
+            "Rows: [all]",
+            [(header, BOLD | WRAP), *((cells, PLAIN) for cells in rows)],
+            widths=[12] * 30,
+            freeze="B2",
+            auto_filter=True,
+        )
+    )
+    chunks += list(workbook.sheet("Summary", [(["It's done"], BOLD)]))
+    chunks.append(workbook.close())
+    assert len(chunks) >= 4  # handed out as it was written
+    read = openpyxl.load_workbook(io.BytesIO(b"".join(chunks)))
+    assert read.sheetnames == ["Rows all", "Summary"]
+    sheet = read["Rows all"]
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:AD451"
+    assert [cell.value for cell in sheet[1]] == header and all(cell.font.b for cell in sheet[1])
+    last = [cell.value for cell in sheet[451]]
+    assert last[:5] == ["=row 449", 449, last[2], None, " padded\nline "]
+    assert last[2].date() == date(2026, 12, 7) and last[25:] == last[:5]
+    assert sheet["A451"].data_type == "s" and sheet["A451"].quotePrefix
+    assert not sheet["E451"].quotePrefix
+    assert read["Summary"]["A1"].value == "It's done" and read["Summary"]["A1"].font.b

@@ -1,5 +1,6 @@
 """Every model, imported here so that Alembic and ``create_all`` see every table."""
 
+from . import sort_names  # noqa: F401 - installs the triggers that keep enrolment.sort_name
 from .announcement import Announcement, AnnouncementAudience, AnnouncementRecipient
 from .audit import AuditEvent
 from .base import Base, utcnow

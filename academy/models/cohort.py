@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -71,6 +71,11 @@ class LiveSession(Base):
         return f"<LiveSession {self.id} cohort={self.cohort_id}>"
 
 
+# The round page lists the withdrawn last; as written here, so that the index on it serves
+# the query (a bound value would not match the index's expression).
+WITHDRAWN_LAST = "(status = 'withdrawn')"
+
+
 class Enrolment(Base):
     """A person's place in a cohort, with the role they take the course in."""
 
@@ -79,6 +84,10 @@ class Enrolment(Base):
         UniqueConstraint("cohort_id", "user_id"),
         # Covers the cohort report's counts per role and status.
         Index(None, "cohort_id", "role", "status"),
+        # The report's order and the round page's (withdrawn last): a page read from the
+        # index, in order (services.enrolments.shown_name_order, services.roster._order).
+        Index(None, "cohort_id", "sort_name", "id"),
+        Index("ix_enrolment_roster_order", "cohort_id", text(WITHDRAWN_LAST), "sort_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +107,13 @@ class Enrolment(Base):
     accepted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    # The name organizers see, in lower case, for the order of lists: kept by the
+    # database's triggers (models/sort_names.py), never written by the application.
+    sort_name: Mapped[str] = mapped_column(
+        String().with_variant(String(collation="C"), "postgresql"),
+        default="",
+        server_default="",
+    )
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()

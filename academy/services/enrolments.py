@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import insert_rows
@@ -57,11 +57,13 @@ def shown_name_order(dialect: str) -> ColumnElement[str]:
     """The order of lists by ``shown_name``: without regard to case, the same on every
     backend. Code point order puts Å Ä Ö Æ Ø after Z as the Nordic alphabets do, where
     PostgreSQL would otherwise follow the database's locale (which may sort Å with A).
-    The database's own lower() sorts 10,000 names several times faster than a function
-    of ours; on SQLite it folds ASCII letters only, so a lower-case Å or Ø (rare at the
-    start of a name) may sort apart from its capital there."""
-    key = func.lower(shown_name_column())
-    return key.collate("C") if dialect == "postgresql" else key
+    It is ``enrolment.sort_name``, the database's own ``lower()`` of the shown name kept
+    by triggers (``models/sort_names.py``; ``COLLATE "C"`` on PostgreSQL), so that a page
+    of a round is read from the index on (round, sort name, id) instead of sorting the
+    round: on SQLite it folds ASCII letters only, so a lower-case Å or Ø (rare at the
+    start of a name) may sort apart from its capital there. ``dialect`` is kept for the
+    callers; the column's collation says it all."""
+    return Enrolment.sort_name
 
 
 def shown_name_column() -> ColumnElement[str]:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from .. import xlsxstream
 
 # What a spreadsheet would read as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -54,17 +57,116 @@ def csv_text(value: Cell) -> str:
 
 
 def csv_bytes(
-    header: Sequence[Cell], rows: Sequence[Sequence[Cell]], delimiter: str = ","
+    header: Sequence[Cell], rows: Iterable[Sequence[Cell]], delimiter: str = ","
 ) -> bytes:
     """A table as CSV: UTF-8 with a byte order mark, ``,`` or ``;`` between fields (``;``
     suits a Nordic Excel), CRLF line ends, formulas neutralised."""
+    return b"".join(csv_chunks(header, rows, delimiter))
+
+
+#: Rows of a CSV or xlsx export written between two pieces handed to the response.
+BATCH = 200
+
+
+def csv_chunks(
+    header: Sequence[Cell], rows: Iterable[Sequence[Cell]], delimiter: str = ","
+) -> Iterator[bytes]:
+    """``csv_bytes`` a piece at a time, ``BATCH`` rows each, as ``rows`` come: the file is
+    never all in memory."""
     if delimiter not in DELIMITERS:
         raise ValueError("the delimiter must be ',' or ';'")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    for cells in [header, *rows]:
-        writer.writerow([csv_text(neutralise(cell)) for cell in cells])
-    return buffer.getvalue().encode("utf-8-sig")
+    writer.writerow([csv_text(neutralise(cell)) for cell in header])
+    first = True
+    batch: list[list[str]] = []
+    for cells in rows:
+        batch.append([_csv_cell(cell) for cell in cells])
+        if len(batch) >= BATCH:
+            writer.writerows(batch)
+            batch.clear()
+            yield _take(buffer, first)
+            first = False
+    writer.writerows(batch)
+    yield _take(buffer, first)
+
+
+def _csv_cell(value: Cell) -> str:
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return csv_text(value)
+
+
+def _take(buffer: io.StringIO, first: bool) -> bytes:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode("utf-8-sig" if first else "utf-8")
+
+
+def column_widths(
+    header: Sequence[str], rows: Iterable[Sequence[Cell]], max_width: int = 50
+) -> list[int]:
+    """Columns as wide as their text (a long header wraps at 28 characters), between 8 and
+    ``max_width`` characters."""
+    longest = [min(len(label), 28) for label in header]
+    for cells in rows:
+        for index, cell in enumerate(cells[: len(longest)]):
+            longest[index] = max(longest[index], len(csv_text(cell)))
+    return [min(max(width + 2, 8), max_width) for width in longest]
+
+
+#: The rows of a streamed sheet whose text sets the columns' widths: the widths come
+#: before the rows in the file, so they are measured on the first rows only.
+WIDTH_SAMPLE = BATCH
+
+
+def xlsx_table(
+    workbook: xlsxstream.StreamedWorkbook,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    max_width: int = 50,
+    wrap_rows: bool = False,
+) -> Iterator[bytes]:
+    """A sheet of a streamed workbook with a bold, wrapped header, the first row and
+    column frozen, an auto filter and columns as wide as the text of the header and the
+    first ``WIDTH_SAMPLE`` rows (at most ``max_width``); ``wrap_rows`` wraps the rows'
+    text too (for long observations). Text is stored as text, never as a formula."""
+    rows = iter(rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))
+    look = xlsxstream.WRAP if wrap_rows else xlsxstream.PLAIN
+    yield from workbook.sheet(
+        title,
+        chain(
+            [(header, xlsxstream.BOLD | xlsxstream.WRAP)],
+            ((cells, look) for cells in chain(sample, rows)),
+        ),
+        widths=column_widths(header, sample, max_width),
+        freeze="B2",
+        auto_filter=bool(sample),
+    )
+
+
+def xlsx_rows(
+    workbook: xlsxstream.StreamedWorkbook,
+    title: str,
+    rows: Iterable[tuple[Sequence[Cell], bool]],
+    *,
+    widths: Sequence[float] = (),
+) -> Iterator[bytes]:
+    """A sheet of (cells, is heading) rows, the headings in bold: a workbook's summary."""
+    yield from workbook.sheet(
+        title,
+        ((cells, xlsxstream.BOLD if heading else xlsxstream.PLAIN) for cells, heading in rows),
+        widths=widths,
+    )
+
+
+def streamed_workbook() -> xlsxstream.StreamedWorkbook:
+    """A workbook whose text that looks like a formula is marked quote-prefixed."""
+    return xlsxstream.StreamedWorkbook(quote_prefixes=FORMULA_PREFIXES)
 
 
 def text_cell(sheet: Any, value: Cell) -> WriteOnlyCell:

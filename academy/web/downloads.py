@@ -126,7 +126,11 @@ def csv_formats(language: str) -> tuple[str, str]:
 
 
 def streamed_download(
-    chunks: Callable[[Session], Iterator[bytes]], *, name: str, mimetype: str
+    chunks: Callable[[Session], Iterator[bytes]],
+    *,
+    name: str,
+    mimetype: str,
+    cache_control: str = "private, no-store",
 ) -> Response:
     """An attachment sent while ``chunks`` makes it, from a database session of its own,
     closed when the download ends: the request's is closed before the body is sent."""
@@ -141,6 +145,7 @@ def streamed_download(
 
     return Response(
         generate(),
-        mimetype=mimetype,
-        headers={"Content-Disposition": attachment(name), "Cache-Control": "private, no-store"},
+        # As given: "text/csv; charset=utf-8" names its charset already.
+        content_type=mimetype,
+        headers={"Content-Disposition": attachment(name), "Cache-Control": cache_control},
     )

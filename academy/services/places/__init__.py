@@ -23,9 +23,13 @@ from . import walk_summaries  # noqa: F401 - registers the listeners that keep t
 from .chart import CHART_WIDTH, findings_chart_svg
 from .exports import (
     SourceTitle,
+    findings_cells,
     findings_csv,
+    findings_csv_chunks,
+    findings_header,
     findings_table,
     findings_xlsx,
+    findings_xlsx_chunks,
     record_findings_export,
 )
 from .findings import (
@@ -55,6 +59,7 @@ from .listing import (
     all_findings,
     filter_labels,
     findings_page,
+    findings_stream,
     place_summary,
 )
 from .partners import (
@@ -141,13 +146,18 @@ __all__ = [
     "compare_walks",
     "create_place",
     "filter_labels",
+    "findings_cells",
     "findings_chart_svg",
     "findings_csv",
+    "findings_csv_chunks",
     "findings_group",
+    "findings_header",
     "findings_page",
     "findings_parts",
+    "findings_stream",
     "findings_table",
     "findings_xlsx",
+    "findings_xlsx_chunks",
     "has_shared_findings",
     "load_finding",
     "mark_same_as",

@@ -3,14 +3,13 @@ and the audit row every export of them (these files and the PDF summary) writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from ...models import FindingCategory, Place
@@ -24,25 +23,9 @@ SourceTitle = Callable[[str, str], str]
 ROUND_COLUMN = 8
 
 
-def findings_table(
-    rows: Iterable[FindingRow],
-    language: str,
-    *,
-    source_title: SourceTitle,
-    tz: str | None = None,
-    with_rounds: bool = True,
-) -> tuple[list[str], list[list[Cell]]]:
-    """The header and rows of the exports, translated, not yet neutralised. Without the
-    participants' names: the file goes to the steering group and the next safety walk.
-    Without the round either for a partner or viewer (``with_rounds=False``): the owner's
-    rounds are not theirs to see.
-    ``source_title(course_slug, part_slug)`` names the assignment a finding came from;
-    dates are shown in ``tz`` (the organisation's zone) or the site's TIMEZONE."""
-    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
-
-    def day(value: datetime | None) -> date | None:
-        return value.astimezone(zone).date() if value is not None else None
-
+def findings_header(language: str, *, with_rounds: bool = True) -> list[str]:
+    """The exports' column titles, translated; without the round's for a partner or
+    viewer (``with_rounds=False``)."""
     with force_locale(language):
         header = [
             _("Spot"),
@@ -57,27 +40,72 @@ def findings_table(
             _("Assignment"),
             _("Recorded on"),
         ]
-        categories, severities, statuses = page_labels()
-        body: list[list[Cell]] = [
-            [
-                row.spot,
-                categories[row.category],
-                severities[row.severity],
-                row.observation,
-                row.suggestion,
-                statuses[row.status],
-                row.changed_by or "",
-                day(row.status_changed_at),
-                row.cohort_name,
-                source_title(row.course_slug, row.part_slug),
-                day(row.created_at),
-            ]
-            for row in rows
-        ]
     if not with_rounds:
-        for line in (header, *body):
-            del line[ROUND_COLUMN]
-    return header, body
+        del header[ROUND_COLUMN]
+    return header
+
+
+def findings_cells(
+    rows: Iterable[FindingRow],
+    language: str,
+    *,
+    source_title: SourceTitle,
+    tz: str | None = None,
+    with_rounds: bool = True,
+) -> Iterator[list[Cell]]:
+    """Each finding's cells as ``findings_header`` names them, translated, not yet
+    neutralised, as ``rows`` come. Without the participants' names: the file goes to the
+    steering group and the next safety walk. Without the round either for a partner or
+    viewer (``with_rounds=False``): the owner's rounds are not theirs to see.
+    ``source_title(course_slug, part_slug)`` names the assignment a finding came from;
+    dates are shown in ``tz`` (the organisation's zone) or the site's TIMEZONE."""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    with force_locale(language):
+        categories, severities, statuses = page_labels()
+    # A handful of assignments, named once each.
+    titles: dict[tuple[str, str], str] = {}
+
+    def day(value: datetime | None) -> date | None:
+        return value.astimezone(zone).date() if value is not None else None
+
+    for row in rows:
+        source = titles.get((row.course_slug, row.part_slug))
+        if source is None:
+            source = titles[(row.course_slug, row.part_slug)] = source_title(
+                row.course_slug, row.part_slug
+            )
+        cells: list[Cell] = [
+            row.spot,
+            categories[row.category],
+            severities[row.severity],
+            row.observation,
+            row.suggestion,
+            statuses[row.status],
+            row.changed_by or "",
+            day(row.status_changed_at),
+            row.cohort_name,
+            source,
+            day(row.created_at),
+        ]
+        if not with_rounds:
+            del cells[ROUND_COLUMN]
+        yield cells
+
+
+def findings_table(
+    rows: Iterable[FindingRow],
+    language: str,
+    *,
+    source_title: SourceTitle,
+    tz: str | None = None,
+    with_rounds: bool = True,
+) -> tuple[list[str], list[list[Cell]]]:
+    """The header and rows of the exports (``findings_header``, ``findings_cells``)."""
+    header = findings_header(language, with_rounds=with_rounds)
+    cells = findings_cells(
+        rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds
+    )
+    return header, list(cells)
 
 
 def findings_csv(
@@ -90,17 +118,41 @@ def findings_csv(
     with_rounds: bool = True,
 ) -> bytes:
     """The findings as CSV (UTF-8 with a byte order mark, formulas neutralised)."""
+    return b"".join(
+        findings_csv_chunks(
+            rows,
+            language,
+            source_title=source_title,
+            delimiter=delimiter,
+            tz=tz,
+            with_rounds=with_rounds,
+        )
+    )
+
+
+def findings_csv_chunks(
+    rows: Iterable[FindingRow],
+    language: str,
+    *,
+    source_title: SourceTitle,
+    delimiter: str = ",",
+    tz: str | None = None,
+    with_rounds: bool = True,
+) -> Iterator[bytes]:
+    """``findings_csv`` a piece at a time, written as ``rows`` come (``findings_stream``
+    reads them a batch at a time)."""
     if delimiter not in spreadsheets.DELIMITERS:
         raise ValueError("the delimiter must be ',' or ';'")
-    header, body = findings_table(
-        rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds
+    return spreadsheets.csv_chunks(
+        findings_header(language, with_rounds=with_rounds),
+        findings_cells(rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds),
+        delimiter,
     )
-    return spreadsheets.csv_bytes(header, body, delimiter)
 
 
 def findings_xlsx(
     summary: PlaceSummary,
-    rows: Sequence[FindingRow],
+    rows: Iterable[FindingRow],
     language: str,
     *,
     source_title: SourceTitle,
@@ -109,27 +161,74 @@ def findings_xlsx(
     tz: str | None = None,
     with_rounds: bool = True,
 ) -> bytes:
-    """The findings as an Excel workbook: the CSV's columns on a first sheet (bold,
-    frozen header, wrapped text), and a summary with the counts by category and
-    severity and by status on a second. ``filter_labels`` are (filter, value) pairs
-    already translated, written into the summary."""
-    header, body = findings_table(
-        rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds
+    """The findings as an Excel workbook (``findings_xlsx_chunks``), whole."""
+    return b"".join(
+        findings_xlsx_chunks(
+            summary,
+            rows,
+            language,
+            source_title=source_title,
+            description=description,
+            filter_labels=filter_labels,
+            tz=tz,
+            with_rounds=with_rounds,
+        )
     )
-    workbook = Workbook(write_only=True)
+
+
+def findings_xlsx_chunks(
+    summary: PlaceSummary,
+    rows: Iterable[FindingRow],
+    language: str,
+    *,
+    source_title: SourceTitle,
+    description: str = "",
+    filter_labels: Sequence[tuple[str, str]] = (),
+    tz: str | None = None,
+    with_rounds: bool = True,
+) -> Iterator[bytes]:
+    """The findings as an Excel workbook, written as ``rows`` come: the CSV's columns on
+    a first sheet (bold, frozen header, wrapped text), and a summary with the counts by
+    category and severity and by status on a second. ``filter_labels`` are (filter,
+    value) pairs already translated, written into the summary."""
+    workbook = spreadsheets.streamed_workbook()
     with force_locale(language):
         titles = (_("Findings"), _("Summary"))
+    yield from spreadsheets.xlsx_table(
+        workbook,
+        titles[0],
+        findings_header(language, with_rounds=with_rounds),
+        findings_cells(rows, language, source_title=source_title, tz=tz, with_rounds=with_rounds),
+        max_width=60,
+        wrap_rows=True,
+    )
+    yield from spreadsheets.xlsx_rows(
+        workbook,
+        titles[1],
+        _summary_rows(summary, language, description, filter_labels),
+        widths=(40,),
+    )
+    yield workbook.close()
+
+
+def _summary_rows(
+    summary: PlaceSummary,
+    language: str,
+    description: str,
+    filter_labels: Sequence[tuple[str, str]],
+) -> list[tuple[list[Cell], bool]]:
+    with force_locale(language):
         severities = summary.shown_severities
-        summary_rows: list[tuple[list[Cell], bool]] = [([summary.place_name], True)]
+        rows: list[tuple[list[Cell], bool]] = [([summary.place_name], True)]
         if description:
-            summary_rows.append(([description], False))
-        summary_rows.append(([_("Findings"), summary.total], False))
-        summary_rows += [([label, value], False) for label, value in filter_labels]
-        summary_rows.append(
+            rows.append(([description], False))
+        rows.append(([_("Findings"), summary.total], False))
+        rows += [([label, value], False) for label, value in filter_labels]
+        rows.append(
             ([_("Category"), *[str(SEVERITY_LABELS[s]) for s in severities], _("All")], True)
         )
         for category in FindingCategory:
-            summary_rows.append(
+            rows.append(
                 (
                     [
                         str(CATEGORY_LABELS[category]),
@@ -139,16 +238,12 @@ def findings_xlsx(
                     False,
                 )
             )
-        summary_rows.append(([_("Status")], True))
-        summary_rows += [
+        rows.append(([_("Status")], True))
+        rows += [
             ([str(STATUS_LABELS[status]), count], False)
             for status, count in summary.by_status.items()
         ]
-    spreadsheets.write_table(workbook, titles[0], header, body, max_width=60, wrap_rows=True)
-    sheet = workbook.create_sheet(spreadsheets.sheet_title(titles[1]))
-    sheet.column_dimensions["A"].width = 40
-    spreadsheets.append_rows(sheet, summary_rows)
-    return spreadsheets.workbook_bytes(workbook)
+    return rows
 
 
 def record_findings_export(

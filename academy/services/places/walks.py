@@ -261,12 +261,13 @@ _SEVERITY_OF: dict[str | None, FindingSeverity | None] = {
 }
 _FIRST = aliased(Finding)
 # The marked findings of the place; those of another organisation's round are left out
-# by the caller, which knows the owner's rounds from the counts.
+# by the caller, which knows the owner's rounds from the counts. Not DISTINCT: the caller
+# keeps them in sets, and SQLite sorted 1,750 rows of 10,000 findings to drop the
+# repeats (1.3 against 0.9 ms).
 _MARKED = (
     select(Finding.cohort_id, Finding.same_as_id, _FIRST.cohort_id)
     .join(_FIRST, _FIRST.id == Finding.same_as_id)
     .where(Finding.place_id == _PLACE, Finding.same_as_id.is_not(None))
-    .distinct()
 )
 
 

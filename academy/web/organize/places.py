@@ -3,12 +3,15 @@ of safety walks and place audits (counts, chart, status per finding, exports).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
@@ -21,7 +24,7 @@ from ...services import photos
 from ...services import places as places_service
 from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
-from ..downloads import XLSX, download, file_name, local_today, table_format
+from ..downloads import XLSX, download, file_name, local_today, streamed_download, table_format
 from ..forms import AcademyForm, ButtonForm, bounded_text, require_button_form
 from ..params import int_arg, page_number
 from .access import (
@@ -33,6 +36,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
+from .finding_list import finding_links, finding_words
 from .partners import PartnerForm
 
 
@@ -185,6 +189,9 @@ def place(place_id: int):
     summary = places_service.place_summary(session, place, filters)
     page = places_service.findings_page(session, place, summary, page_number(request.args))
     language = current_locale()
+    labels = places_service.page_labels()
+    # Where a status change leads back to: this view of the page.
+    back_args = {**filters.args(), **({"page": page.number} if page.number > 1 else {})}
     return render_template(
         "organize/places/place.html",
         place=place,
@@ -192,11 +199,11 @@ def place(place_id: int):
         rounds=rounds,
         filters=filters,
         filter_args=filters.args(),
-        # Where a status change leads back to: this view of the page.
-        back_args={**filters.args(), **({"page": page.number} if page.number > 1 else {})},
         summary=summary,
         page=page,
-        labels=places_service.page_labels(),
+        labels=labels,
+        words=finding_words(labels),
+        links=finding_links(back_args),
         source_title=source_titles(language),
         # The chart escapes every text it draws (tests/test_places.py checks it).
         chart=Markup(places_service.findings_chart_svg(summary, language)),  # noqa: S704
@@ -223,29 +230,44 @@ def export_request(
 @bp.post("/places/<int:place_id>/export")
 @reader_required
 def export_findings(place_id: int):
-    """The place's findings as a file (without the rounds for a partner or viewer). A
-    POST, because every export is written to the audit log."""
+    """The place's findings as a file (without the rounds for a partner or viewer), sent
+    as it is written (the findings a batch at a time, from a database session of its
+    own). A POST, because every export is written to the audit log, before the first
+    byte is sent."""
     place, owner, filters, rounds = export_request(place_id)
     session = get_session()
     language = current_locale()
     tz = place.organisation.timezone
-    rows = places_service.all_findings(session, place, filters)
-    source_title = source_titles(language)
+    summary = places_service.place_summary(session, place, filters)
     chosen = table_format(request.form.get("format", "csv"), language)
-    if chosen is XLSX:
-        summary = places_service.place_summary(session, place, filters)
-        body = places_service.findings_xlsx(
-            summary,
-            rows,
-            language,
-            source_title=source_title,
-            description=place.description,
-            filter_labels=places_service.filter_labels(filters, rounds, language),
-            tz=tz,
-            with_rounds=owner,
-        )
-    else:
-        body = places_service.findings_csv(
+    labels = places_service.filter_labels(filters, rounds, language)
+    description = place.description
+    places_service.record_findings_export(
+        session,
+        place,
+        filters,
+        file_format=chosen.extension,
+        rows=summary.total,
+        exported_by_id=current_user.id,
+    )
+    session.commit()
+    name = file_name(place.name, "findings", day=local_today(tz), extension=chosen.extension)
+    source_title = source_titles(language)
+
+    def chunks(reading: Session) -> Iterator[bytes]:
+        rows = places_service.findings_stream(reading, reading.get(Place, place_id), filters)
+        if chosen is XLSX:
+            return places_service.findings_xlsx_chunks(
+                summary,
+                rows,
+                language,
+                source_title=source_title,
+                description=description,
+                filter_labels=labels,
+                tz=tz,
+                with_rounds=owner,
+            )
+        return places_service.findings_csv_chunks(
             rows,
             language,
             source_title=source_title,
@@ -253,17 +275,8 @@ def export_findings(place_id: int):
             tz=tz,
             with_rounds=owner,
         )
-    places_service.record_findings_export(
-        session,
-        place,
-        filters,
-        file_format=chosen.extension,
-        rows=len(rows),
-        exported_by_id=current_user.id,
-    )
-    session.commit()
-    name = file_name(place.name, "findings", day=local_today(tz), extension=chosen.extension)
-    return download(body, name=name, mimetype=chosen.mimetype)
+
+    return streamed_download(chunks, name=name, mimetype=chosen.mimetype, cache_control="no-store")
 
 
 @bp.post("/places/<int:place_id>/summary.pdf")

@@ -3,21 +3,24 @@ as a file (every export is written to the audit log)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ...db import get_session
 from ...i18n import current_locale
 from ...models import AudienceRole, Cohort, EnrolmentStatus, Place
 from ...services import audit, reports
-from ..downloads import XLSX, download, file_name, local_today, table_format
+from ..downloads import XLSX, file_name, local_today, streamed_download, table_format
 from ..forms import ButtonForm, require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
-from .tables import table_labels
+from .tables import report_table_rows, table_labels
 
 
 def report_filters(cohort: Cohort) -> tuple[dict, dict]:
@@ -57,6 +60,7 @@ def report(cohort_id: int):
         "place": filters["place_id"],
         "status": filters["status"] and filters["status"].value,
     }
+    labels = table_labels()
     return render_template(
         "organize/report.html",
         cohort=cohort,
@@ -66,7 +70,8 @@ def report(cohort_id: int):
         places=places,
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
-        labels=table_labels(),
+        labels=labels,
+        table_rows=report_table_rows(page.rows, labels),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
         chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
@@ -77,19 +82,17 @@ def report(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/report/export")
 @organizer_required
 def export_report(cohort_id: int):
-    """The report as a file. A POST, because every export is written to the audit log."""
+    """The report as a file, sent as it is written (the rows a batch at a time, from a
+    database session of its own). A POST, because every export is written to the audit
+    log, before the first byte is sent."""
     cohort, course = load_cohort_course(cohort_id)
     require_button_form()
-    filters, _places = report_filters(cohort)
+    filters, places = report_filters(cohort)
     session = get_session()
-    result = reports.cohort_report(session, cohort, course, **filters)
+    summary = reports.cohort_summary(session, cohort, course, reports.ReportFilters(**filters))
     language = current_locale()
     tz = cohort.organisation.timezone
     chosen = table_format(request.form.get("format", "csv"), language)
-    if chosen is XLSX:
-        body = reports.report_xlsx(result, course, language, tz=tz)
-    else:
-        body = reports.report_csv(result, course, language, delimiter=chosen.delimiter, tz=tz)
     audit.record(
         session,
         "report.exported",
@@ -98,8 +101,24 @@ def export_report(cohort_id: int):
         object_id=cohort.id,
         organisation_id=cohort.organisation_id,
         format=chosen.extension,
-        rows=result.participants,
+        rows=summary.participants,
     )
     session.commit()
     name = file_name(cohort.name, "report", day=local_today(tz), extension=chosen.extension)
-    return download(body, name=name, mimetype=chosen.mimetype)
+    place = places.get(str(filters["place_id"])) if filters["place_id"] is not None else None
+
+    def chunks(reading: Session) -> Iterator[bytes]:
+        if chosen is XLSX:
+            return reports.report_xlsx_stream(
+                reading,
+                course,
+                summary,
+                language,
+                tz=tz,
+                place_name=place.name if place is not None else "",
+            )
+        return reports.report_csv_stream(
+            reading, course, summary, language, delimiter=chosen.delimiter, tz=tz
+        )
+
+    return streamed_download(chunks, name=name, mimetype=chosen.mimetype, cache_control="no-store")

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -23,7 +24,7 @@ from ..params import page_number, text_arg
 from ..urls import url_for_ids
 from .access import load_cohort, load_organisation, organizer_required
 from .blueprint import bp
-from .tables import table_labels
+from .tables import roster_table_rows, table_labels
 
 
 class CohortForm(AcademyForm):
@@ -206,14 +207,18 @@ def cohort(cohort_id: int):
         filter_args={key: value for key, value in filter_args.items() if value},
         sessions=sessions,
         now=utcnow(),
-        labels=table_labels(),
-        links={
-            "resend": url_for_ids("organize.resend"),
-            "certificate": url_for_ids("certificates.manage"),
-            "reinstate": url_for_ids("organize.reinstate"),
-            "move": url_for_ids("organize.move"),
-            "withdraw": url_for_ids("organize.withdraw"),
-        },
+        table_rows=roster_table_rows(
+            page.rows,
+            table_labels(),
+            {
+                "resend": url_for_ids("organize.resend"),
+                "certificate": url_for_ids("certificates.manage"),
+                "reinstate": url_for_ids("organize.reinstate"),
+                "move": url_for_ids("organize.move"),
+                "withdraw": url_for_ids("organize.withdraw"),
+            },
+            generate_csrf(),
+        ),
         certificate_counts=certificates.cohort_counts(session, cohort.id),
         announcements=announcements.sent_in(session, cohort.id),
         button=ButtonForm(),

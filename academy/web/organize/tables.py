@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
-from ...labels import ENROLMENT_LABELS, INVITATION_LABELS, ROLE_SINGULAR, SUBMISSION_LABELS
+from ...i18n import current_locale
+from ...labels import (
+    ENROLMENT_LABELS,
+    INVITATION_LABELS,
+    ROLE_SINGULAR,
+    SUBMISSION_LABELS,
+    still_to_do,
+)
 from ...models import AudienceRole, EnrolmentStatus, SubmissionStatus
+from ...services.reports import ReportRow
+from ...services.roster import RosterRow
 
 
 class TableLabels(NamedTuple):
@@ -28,6 +40,15 @@ class TableLabels(NamedTuple):
 
 
 def table_labels() -> TableLabels:
+    """The labels in the current locale, translated once per locale for the process (the
+    catalogs do not change while it runs), as ``services.places.page_labels``. Shared:
+    read them, never change them."""
+    return _table_labels(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _table_labels(_locale: str) -> TableLabels:
+    # ``_locale`` is the cache's key; the labels are translated in the current locale.
     return TableLabels(
         done=_("Done"),
         lessons=_("Lessons %(read)d/%(total)d"),
@@ -37,3 +58,135 @@ def table_labels() -> TableLabels:
         submissions={key: str(label) for key, label in SUBMISSION_LABELS.items()},
         invitations={key: str(label) for key, label in INVITATION_LABELS.items()},
     )
+
+
+def report_table_rows(rows: Iterable[ReportRow], labels: TableLabels) -> Markup:
+    """The report table's rows as HTML, written here rather than in the template: a page
+    of 50 rows has 300 cells, and Jinja's attribute look-ups, escaping and formatting per
+    cell made up most of the page's rendering. Every text is escaped; what each row still
+    lacks is translated once per kind, not once per row."""
+    done = f"<strong>{escape(labels.done)}</strong><br>"
+    missing: dict[tuple, str] = {}
+    out = []
+    for row in rows:
+        cells = [
+            f'<tr>\n<th scope="row">{escape(row.name)}</th>\n'
+            f"<td>{escape(labels.roles[row.role])}</td>\n<td>{escape(row.place_name)}</td>\n"
+        ]
+        for part in row.parts:
+            quiz = ""
+            if part.max_score is not None:
+                score = {"score": part.best_score or 0, "max": part.max_score}
+                quiz = f"<br>{escape(labels.quiz % score)}"
+            lessons = labels.lessons % {"read": part.lessons_read, "total": part.lessons_total}
+            cells.append(
+                f'<td class="part-cell part-{part.state}">{done if part.completed else ""}'
+                f"{escape(lessons)}{quiz}<br>{escape(labels.submissions[part.assignment_status])}"
+                "</td>\n"
+            )
+        standing = row.standing
+        key = (standing.stage, len(standing.awaiting_approval), standing.sessions_missing)
+        if key not in missing:
+            text = still_to_do(standing)
+            missing[key] = f'<br><span class="aside">{escape(text)}</span>' if text else ""
+        cells.append(
+            f"<td>{row.sessions_attended}/{row.sessions_total}</td>\n"
+            f"<td>{escape(labels.statuses[row.status])}{missing[key]}</td>\n</tr>\n"
+        )
+        out.append("".join(cells))
+    return Markup("".join(out))  # noqa: S704 - every text above is escaped
+
+
+class RosterWords(NamedTuple):
+    """The words of the round page's rows: its columns' names (each cell's ``data-label``
+    on a phone) and its buttons."""
+
+    email: str
+    role: str
+    place: str
+    invitation: str
+    status: str
+    actions: str
+    send: str
+    send_again: str
+    certificate: str
+    reinstate: str
+    move: str
+    withdraw: str
+
+
+def roster_words() -> RosterWords:
+    return _roster_words(current_locale())
+
+
+@lru_cache(maxsize=8)
+def _roster_words(_locale: str) -> RosterWords:
+    return RosterWords(
+        email=_("E-mail"),
+        role=_("Role"),
+        place=_("Place"),
+        invitation=_("Invitation"),
+        status=_("Status"),
+        actions=_("Actions"),
+        send=_("Send"),
+        send_again=_("Send again"),
+        certificate=_("Certificate"),
+        reinstate=_("Reinstate"),
+        move=_("Move"),
+        withdraw=_("Withdraw"),
+    )
+
+
+def roster_table_rows(
+    rows: Iterable[RosterRow],
+    labels: TableLabels,
+    links: Mapping[str, Callable[[int], str]],
+    token: str,
+) -> Markup:
+    """The round page's rows as HTML (50 a page, each with its forms), written here rather
+    than in the template, as the report's are; every text is escaped. ``links`` make each
+    row's addresses from its enrolment's id (``web.urls.url_for_ids``); ``token`` is the
+    CSRF token of the rows' one-button forms."""
+    words = roster_words()
+    label = {name: escape(getattr(words, name)) for name in RosterWords._fields}
+    token = escape(token)
+
+    def button_form(action: str, text: str) -> str:
+        return (
+            f'<form method="post" action="{escape(action)}" class="inline-form">\n'
+            f'<input type="hidden" name="csrf_token" value="{token}">\n'
+            f'<button type="submit" class="link-button">{text}</button>\n</form>\n'
+        )
+
+    out = []
+    for row in rows:
+        id_ = row.enrolment_id
+        send = ""
+        if row.can_send:
+            text = label["send"] if row.invitation == "not-sent" else label["send_again"]
+            send = button_form(links["resend"](id_), text)
+        certificate = ""
+        if row.status == "completed":
+            certificate = (
+                f'<br><a href="{escape(links["certificate"](id_))}">{label["certificate"]}</a>'
+            )
+        if row.status == "withdrawn":
+            actions = button_form(links["reinstate"](id_), label["reinstate"])
+        else:
+            actions = (
+                f'<a href="{escape(links["move"](id_))}">{label["move"]}</a>\n'
+                f'<a href="{escape(links["withdraw"](id_))}" class="link-danger">'
+                f"{label['withdraw']}</a>\n"
+            )
+        out.append(
+            f'<tr>\n<th scope="row">{escape(row.name)}</th>\n'
+            f'<td class="email" data-label="{label["email"]}">{escape(row.email)}</td>\n'
+            f'<td data-label="{label["role"]}">{escape(labels.roles[row.role])}</td>\n'
+            f'<td data-label="{label["place"]}">{escape(row.place_name)}</td>\n'
+            f'<td data-label="{label["invitation"]}">'
+            f"{escape(labels.invitations[row.invitation])}\n{send}</td>\n"
+            f'<td data-label="{label["status"]}">{escape(labels.statuses[row.status])}'
+            f"{certificate}\n</td>\n"
+            f'<td data-label="{label["actions"]}">\n{actions}</td>\n</tr>\n'
+        )
+    return Markup("".join(out))  # noqa: S704 - every text above is escaped
