@@ -70,8 +70,9 @@ class BenchDatabase:
     # What the path templates of bench/targets.py are filled with: "enrolment" (the bench
     # user's enrolment id), "course", "part" and "lesson" (the slugs of the lesson in the
     # middle of the second part, where the bench user has read up to), and
-    # "report_cohort" (the id of the round of the report benchmark) and "roster_cohort"
-    # (the round of the round-page benchmark).
+    # "report_cohort" (the id of the round of the report benchmark), "roster_cohort"
+    # (the round of the round-page benchmark), "place" and "plan" (a place of 2,000
+    # findings and its plan) and "town_place" and "town_plan" (one of 10,000).
     path_values: dict[str, str]
 
 

@@ -43,6 +43,7 @@ from bench.filling import (
     CURRENT,
     LOGIN_EMAIL,
     ORGANIZER_EMAIL,
+    REPORT_PLACES,
     BenchDatabase,
     attendance_rows,
     enrol,
@@ -66,7 +67,7 @@ def create_database(
     course: Course,
     report_participants: int,
     roster_participants: int = 0,
-    place_findings: int = 2_000,
+    place_findings: int = 0,
 ) -> BenchDatabase:
     """Create, migrate and fill ``directory/bench.sqlite3``.
 
@@ -78,8 +79,8 @@ def create_database(
     people of their own, for the organizer's report, and ``ORGANIZER_EMAIL`` organizes
     the organisation (see ``fill_report_cohort``). A third has ``roster_participants``
     enrolled, a third of them still invited, for the round page and the report of a
-    town-wide round (see ``fill_roster_cohort``). One place has ``place_findings``
-    findings and an action plan (see ``fill_place_plan``).
+    town-wide round (see ``fill_roster_cohort``). One place has 2,000 findings and an
+    action plan, another ``place_findings`` and one (see ``fill_place_plan``).
     """
     url = sqlite_database(directory)
     engine = make_engine(url)
@@ -94,9 +95,21 @@ def create_database(
             path_values |= fill_report_cohort(
                 session, course, organisation.id, organisation.place_ids, report_participants
             )
+            # Issue 15's place, walked for years (its plan and walks pages carry the
+            # ratios set with 2,000 findings), and issue 20's town-scale one.
             path_values |= fill_place_plan(
-                session, course, organisation.id, organisation.place_ids[0], place_findings
+                session, course, organisation.id, organisation.place_ids[0]
             )
+            if place_findings:
+                town = fill_place_plan(
+                    session,
+                    course,
+                    organisation.id,
+                    organisation.place_ids[1],
+                    place_findings,
+                    place_name=REPORT_PLACES[1],
+                )
+                path_values |= {"town_place": town["place"], "town_plan": town["plan"]}
             if roster_participants:
                 path_values |= fill_roster_cohort(
                     session, course, organisation.id, organisation.place_ids, roster_participants
@@ -310,6 +323,8 @@ def fill_place_plan(
     findings: int = 2_000,
     measures: int = 30,
     walks: int = 8,
+    *,
+    place_name: str = REPORT_PLACES[0],
 ) -> dict[str, str]:
     """``findings`` findings of safety walks at one place and an action plan for it with
     ``measures`` measures, each answering a few findings, in every status, some overdue:
@@ -326,7 +341,7 @@ def fill_place_plan(
             session,
             organisation_id,
             course,
-            f"Station square, walk {number + 1}",
+            f"{place_name}, walk {number + 1}",
             place_id,
             today - timedelta(days=180 * (walks - number) + 30),
             archived=True,
@@ -373,7 +388,7 @@ def fill_place_plan(
         [
             {
                 "organisation_id": organisation_id,
-                "title": "Action plan Station square 2027-2028",
+                "title": f"Action plan {place_name} 2027-2028",
                 "kind": PlanKind.ACTION_PLAN,
                 "starts_on": today - timedelta(days=200),
                 "ends_on": today + timedelta(days=530),
