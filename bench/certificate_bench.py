@@ -83,6 +83,7 @@ def certificate(course: Course, n: int) -> Certificate:
             part.slug: f"2026-03-{10 + number:02d}" for number, part in enumerate(course.parts)
         },
         issued_at=datetime(2026, 6, 2, 9, 30, tzinfo=UTC),
+        status_index=n,
     )
 
 

@@ -45,7 +45,7 @@ from academy.db import make_engine
 from bench.command import BenchError, add_course_options, add_postgres_option, exit_status
 from bench.course import pick_course
 from bench.database import postgres_database, scratch_name, sqlite_database, vacuum_analyze
-from bench.filling import ORGANIZER_EMAIL, give_authenticator, insert_organisation
+from bench.filling import ORGANIZER_EMAIL, insert_organisation
 from bench.inprocess import academy_app, csrf_token, logged_in_client
 from bench.machine import busy_processes, load_average
 from bench.measure import percentile_ms, verdict
@@ -147,7 +147,6 @@ def fill(url: str, course, rows: int) -> list[Export]:
     try:
         with Session(engine) as session:
             organisation = insert_organisation(session)
-            give_authenticator(session, organisation.organizer_id, ORGANIZER_EMAIL)
             values = fill_roster_cohort(
                 session, course, organisation.id, organisation.place_ids, rows
             )

@@ -49,9 +49,11 @@ LOGIN_PASSWORD = "benchmark password"  # noqa: S105 (an account in a throwaway d
 # LOGIN_PASSWORD: a participant in the middle of the course, and an organizer of the
 # organisation (not enrolled in anything).
 ACCOUNTS = {"participant": LOGIN_EMAIL, "organizer": ORGANIZER_EMAIL}
-# Staff give a code from their authenticator app after the password (issue 19): the
-# organizer's app, as a secret the benchmarks make its codes from (a throwaway database).
-TOTP_SECRETS = {ORGANIZER_EMAIL: "BENCHORGANIZERAPPSECRET234567ABC"}
+# Staff give a code from their authenticator app after the password (issue 19): every
+# organizer an organisation of the benchmarks gets (insert_organisation) has an app with
+# this secret, from which the benchmarks make the codes (a throwaway database).
+STAFF_TOTP_SECRET = "BENCHORGANIZERAPPSECRET234567ABC"  # noqa: S105
+TOTP_SECRETS = {ORGANIZER_EMAIL: STAFF_TOTP_SECRET}
 # The organisation's rounds (cohorts) of the course, oldest first; the bench user is in
 # the one at index CURRENT.
 COHORTS = 5
@@ -135,6 +137,7 @@ def insert_organisation(
     )
     [organizer_id] = insert_accounts(session, [(organizer_email, "Oda Organizer")], locale=locale)
     insert_rows(session, Organizer, [{"organisation_id": organisation_id, "user_id": organizer_id}])
+    give_authenticator(session, organizer_id)
     place_ids = insert_rows(
         session, Place, [{"organisation_id": organisation_id, "name": place} for place in places]
     )
@@ -170,9 +173,9 @@ def round_row(
     }
 
 
-def give_authenticator(session: Session, user_id: int, email: str) -> None:
-    """Set up the authenticator app of ``TOTP_SECRETS[email]`` for the user."""
-    insert_rows(session, SecondFactor, [{"user_id": user_id, "secret": TOTP_SECRETS[email]}])
+def give_authenticator(session: Session, user_id: int) -> None:
+    """Set up an authenticator app with ``STAFF_TOTP_SECRET`` for the user."""
+    insert_rows(session, SecondFactor, [{"user_id": user_id, "secret": STAFF_TOTP_SECRET}])
 
 
 def insert_round(session: Session, *args: Any, **kwargs: Any) -> int:

@@ -44,7 +44,7 @@ from bench.database import count_rows, insert_rows, sqlite_database
 from bench.filling import ORGANIZER_EMAIL, insert_organisation, person_name, user_row
 from bench.inprocess import academy_app, csrf_token, logged_in_client
 from bench.machine import load_average
-from bench.measure import timed_with_cpu
+from bench.measure import timed_with_cpu, verdict
 
 TARGET_SECONDS = 3.0
 ATTACK_TARGET_SECONDS = 1.0
@@ -269,10 +269,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {step:<16} {seconds:6.3f} s ({cpu:.3f})")
         over = case.total > case.target
         failed |= over
-        verdict = "OVER" if over else "ok"
         print(
             f"  {'total':<16} {case.total:6.3f} s ({case.total_cpu:.3f})   "
-            f"target {case.target:.1f} s: {verdict}"
+            f"target {case.target:.1f} s: {verdict(not over)}"
         )
         for step, seconds, cpu in case.apart:
             print(f"  {step:<16} {seconds:6.3f} s ({cpu:.3f})   not in the total")

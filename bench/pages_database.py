@@ -42,13 +42,11 @@ from bench.filling import (
     COHORTS,
     CURRENT,
     LOGIN_EMAIL,
-    ORGANIZER_EMAIL,
     REPORT_PLACES,
     BenchDatabase,
     attendance_rows,
     enrol,
     fill_report_cohort,
-    give_authenticator,
     held,
     insert_accounts,
     insert_organisation,
@@ -88,7 +86,6 @@ def create_database(
         with Session(engine) as session:
             user_ids = insert_users(session, users)
             organisation = insert_organisation(session)
-            give_authenticator(session, organisation.organizer_id, ORGANIZER_EMAIL)
             path_values = fill_course(
                 session, course, user_ids, organisation.id, organisation.place_ids[0]
             )

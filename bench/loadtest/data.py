@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -24,7 +23,6 @@ from academy.models import (
     EnrolmentStatus,
     LiveSession,
     Organizer,
-    SecondFactor,
     User,
     utcnow,
 )
@@ -34,8 +32,10 @@ from bench.filling import (
     LOGIN_PASSWORD,
     ORGANIZER_EMAIL,
     REPORT_PLACES,
+    STAFF_TOTP_SECRET,
     enrol_with_attendance,
     fill_report_cohort,
+    give_authenticator,
     held,
     insert_accounts,
     insert_organisation,
@@ -87,15 +87,10 @@ def fill(
                 [{"organisation_id": organisation_id, "user_id": user_id} for user_id in extra],
             )
             organizer_ids = [organisation.organizer_id, *extra]
-            totp_secrets = [pyotp.random_base32() for _ in organizer_ids]
-            insert_rows(
-                session,
-                SecondFactor,
-                [
-                    {"user_id": user_id, "secret": secret}
-                    for user_id, secret in zip(organizer_ids, totp_secrets, strict=True)
-                ],
-            )
+            # insert_organisation gave the first its app; the others get the same secret.
+            for user_id in extra:
+                give_authenticator(session, user_id)
+            totp_secrets = [STAFF_TOTP_SECRET] * len(organizer_ids)
             people = _fill_load_cohort(session, course, organisation_id, place_ids, participants)
             report = fill_report_cohort(
                 session, course, organisation_id, place_ids, report_participants

@@ -410,7 +410,13 @@ def _certificate(
     course: Course, enrolment_id: int, enrolment: dict[str, Any], n: int, number: int
 ) -> dict[str, Any]:
     """The certificate row of a finished enrolment, without its PDF (never read here)."""
-    from academy.services.certificates import initials, name_hash, new_code, new_name_salt
+    from academy.services.certificates import (
+        identity_hash,
+        initials,
+        name_hash,
+        new_code,
+        new_name_salt,
+    )
 
     name = f"Scale Person {number}-{n}"
     salt = new_name_salt()
@@ -421,6 +427,7 @@ def _certificate(
         "holder_initials": initials(name),
         "name_salt": salt,
         "name_hash": name_hash(salt, name),
+        "identity_hash": identity_hash(salt, name),
         "locale": "en",
         "course_slug": course.slug,
         "content_version": course.content_version,
@@ -429,4 +436,6 @@ def _certificate(
         "place_name": REPORT_PLACES[0],
         "part_completed_on": {part.slug: "2026-01-01" for part in course.parts},
         "issued_at": enrolment["completed_at"],
+        # One certificate per enrolment, so its id is a free index in the status lists.
+        "status_index": enrolment_id,
     }
