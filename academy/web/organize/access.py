@@ -198,10 +198,14 @@ def load_plans_organisation(organisation_id: int) -> tuple[Organisation, bool]:
     return organisation, reach.owns(organisation.id)
 
 
+# The plan's loader options, made once (each page of a plan asks them).
+_WITH_ORGANISATION = (joinedload(Plan.organisation),)
+
+
 def load_plan(plan_id: int) -> tuple[Plan, plans.PlanView]:
     """A plan at least one of whose places the current user reads, with what they see
     of it, or 404."""
-    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    plan = get_session().get(Plan, plan_id, options=_WITH_ORGANISATION)
     view = None if plan is None else plans.plan_view(get_session(), plan, current_reach())
     if view is None:
         abort(404)
@@ -210,7 +214,7 @@ def load_plan(plan_id: int) -> tuple[Plan, plans.PlanView]:
 
 def load_owned_plan(plan_id: int) -> Plan:
     """A plan of one of the current user's organisations (to change), or 404."""
-    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    plan = get_session().get(Plan, plan_id, options=_WITH_ORGANISATION)
     _abort_unless_organized(plan.organisation_id if plan else None)
     return plan
 
