@@ -20,7 +20,7 @@ from ..forms import ButtonForm, require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
-from .tables import report_table_rows, table_labels
+from .tables import filter_options, report_table_rows, table_labels
 
 # The organisation's places for the filter, as (id, name) rows: built once, and no ORM
 # objects for a list the page only names.
@@ -73,6 +73,14 @@ def report(cohort_id: int):
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
         labels=labels,
+        filter_options=filter_options,
+        role_options=[(r.value, label, filters["role"] == r) for r, label in labels.roles.items()],
+        place_options=[
+            (id_, place.name, filters["place_id"] == place.id) for id_, place in places.items()
+        ],
+        status_options=[
+            (s.value, label, filters["status"] == s) for s, label in labels.statuses.items()
+        ],
         table_rows=report_table_rows(page.rows, labels),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).

@@ -113,6 +113,19 @@ def report_table_rows(rows: Iterable[ReportRow], labels: TableLabels) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every text above is escaped
 
 
+def filter_options(options: Iterable[tuple[object, str, bool]]) -> Markup:
+    """The ``<option>``s of a filter's select from (value, label, chosen) triples, as the
+    ``filter_option`` macro writes them (the report's filters have about fifteen: a macro
+    call each cost more than the rest of the form)."""
+    return Markup(  # noqa: S704 - every text is escaped
+        "".join(
+            f'\n  <option value="{escape(value)}"{" selected" if chosen else ""}>'
+            f"{escape(label)}</option>\n"
+            for value, label, chosen in options
+        )
+    )
+
+
 class RosterWords(NamedTuple):
     """The words of the round page's rows: its columns' names (each cell's ``data-label``
     on a phone) and its buttons."""
