@@ -121,17 +121,19 @@ class Target:
 # have it (a page holds few distinct states), the labels are escaped once, a part state's
 # completion is read as a flag (SQLite parsed each time), the chart is drawn once per
 # set of counts, round and language (keyed by all it is drawn from, so never stale), and
-# the places and the organizer's organisations come from statements built once; the
-# HTML is the same to the byte. In-process, main and this branch side by side: 6.4 ->
-# 4.2 ms (healthz 0.36-0.38); function calls per request 20,500 -> 15,500. Two runs
-# (/healthz 1,824 and 1,275 req/s, load average 2.4-3.0, others' tests and profilers
-# running): 0.14 and 0.14, p95 95 and 63 ms. Not met: the ratio is about (healthz +
-# 0.27 ms) / (page + 0.27 ms) in-process, so 0.25 needs the page at about 2.3 ms, about
-# what the request costs without the summary, the rows and the template. That takes a
-# rendered page kept per round, language, filters and page number, keyed by a change
-# stamp of the round that every write the report shows bumps (steps, enrolments and
-# their status, role and place, names, places, live sessions and attendance, the round's
-# rules), proven equal to a fresh render after each kind of write; not done here.
+# the places and the organizer's organisations come from statements built once, the
+# filters' options are written in Python; the HTML is the same to the byte. In-process,
+# main and this branch side by side: 6.4 -> 4.2 and 5.1 -> 3.7 ms (healthz 0.36-0.38);
+# function calls per request 20,500 -> 15,500. Three runs: 0.18, p95 48 ms (/healthz
+# 2,151, load average 1.2-1.8); 0.14 and 0.14, p95 95 and 63 ms (/healthz 1,824 and
+# 1,275, load average 2.4-3.0, others' tests and profilers running). Not met: the ratio
+# is about (healthz + 0.27 ms) / (page + 0.27 ms) in-process, so 0.25 needs the page at
+# about 2.3 ms, about what the request costs without the summary, the rows and the
+# template. That takes a rendered page kept per round, language, filters and page
+# number, keyed by a change stamp of the round that every write the report shows bumps
+# (steps, enrolments and their status, role and place, names, places, live sessions and
+# attendance, the round's rules), proven equal to a fresh render after each kind of
+# write; not done here.
 # Issue 20: every organizer page answers within this at the 95th percentile, with a
 # round of 10,000 participants and a place of 10,000 findings (the exports:
 # bench.export_bench).
@@ -192,8 +194,8 @@ TARGETS: list[Target] = [
     # template: they are written in Python now
     # (web/organize/cards.py: each status tag, day and word once a page, the same HTML
     # to the byte), and the owner's open proposals and the loader options are built
-    # once: 5.0 -> 3.6 ms in-process side by side, 0.15 and 0.17 in two runs
-    # (/healthz 1,824 and 1,275).
+    # once: 5.0 -> 3.6 and 3.9 -> 3.3 ms in-process side by side with main, 0.21, 0.15
+    # and 0.17 in three runs (/healthz 2,151, 1,824 and 1,275).
     Target("/organize/plans/{plan}", 0.15, login="organizer"),
     # Issue 15, item 4: the same place's walks compared (fill_place_plan: its 2,000
     # findings from eight walks half a year apart, a fifth of each later walk marked as
@@ -208,8 +210,9 @@ TARGETS: list[Target] = [
     # in-process against 4.1 for the plan page, and 0.19 of /healthz in two full runs
     # (load average 1.3-1.9), the plan page 0.19 beside it. Issue 20: make bench gave
     # 0.14 (/healthz 2,135), the machine rather than a regression (in-process as before);
-    # the measure cards are written in Python as the plan page's: 4.5 -> 3.5 ms
-    # in-process side by side, 0.17 and 0.17 in two runs (/healthz 1,824 and 1,275).
+    # the measure cards are written in Python as the plan page's: 4.5 -> 3.5 and
+    # 3.8 -> 3.4 ms in-process side by side with main, 0.21, 0.17 and 0.17 in three runs
+    # (/healthz 2,151, 1,824 and 1,275).
     Target("/organize/places/{place}/walks", 0.15, login="organizer"),
     Target(
         "/organize/cohorts/{roster_cohort}",
