@@ -100,6 +100,12 @@ def dateformat(
     return flask_babel.format_date(value, format)
 
 
+def format_day(value: date) -> str:
+    """A calendar day as the ``dateformat`` filter writes it in the current locale, for
+    HTML written in Python (remembered the same way)."""
+    return _formatted_day(value, None, get_locale())
+
+
 @lru_cache(maxsize=2048)
 def _formatted_day(value: date, format: str | None, locale) -> str:
     # ``locale`` is the one format_date reads itself; it is part of the key.

@@ -108,6 +108,32 @@ class Target:
 # the same busy machine: cohort_summary 21.5 -> 1.1 ms, report_page 12.3 -> 4.5 ms.
 # Three runs served with gunicorn.conf.py (as production; /healthz 620-965 req/s): the
 # report at 0.11, 0.11 and 0.14 of /healthz, p95 162-176 ms.
+# Issue 20 raised the target to 0.25 (0.11 in make bench, /healthz 2,135 req/s). Profiled
+# in-process first (cProfile and timers around each piece, CPU time, best of 7 x 50): of
+# about 7 ms a request, 2.5 ms were Python over the page's 50 rows (a PartRow, standing
+# and cell made per part of every row: 0.44 + 0.61 ms; about 980 markupsafe escapes), the
+# template 0.9-1.1 ms, report_page's SQL 0.5 ms, cohort_summary 0.49 ms of which 0.40 is
+# SQL (the enrolment GROUP BY 0.12 ms, part_state's counts 0.27 ms, both index-only), the
+# user, organisations, cohort and places 0.2 ms each, and Flask, the session and the CSRF
+# form about 0.9 ms. So the counts are not where the time goes: keeping them on write
+# (or caching the summary) would save at most 0.4 ms. What changed: a part's row, its
+# standing and its cell are made once per distinct state and shared by the rows that
+# have it (a page holds few distinct states), the labels are escaped once, a part state's
+# completion is read as a flag (SQLite parsed each time), the chart is drawn once per
+# set of counts, round and language (keyed by all it is drawn from, so never stale), and
+# the places and the organizer's organisations come from statements built once, the
+# filters' options are written in Python; the HTML is the same to the byte. In-process,
+# main and this branch side by side: 6.4 -> 4.2 and 5.1 -> 3.7 ms (healthz 0.36-0.38);
+# function calls per request 20,500 -> 15,500. Three runs: 0.18, p95 48 ms (/healthz
+# 2,151, load average 1.2-1.8); 0.14 and 0.14, p95 95 and 63 ms (/healthz 1,824 and
+# 1,275, load average 2.4-3.0, others' tests and profilers running). Not met: the ratio
+# is about (healthz + 0.27 ms) / (page + 0.27 ms) in-process, so 0.25 needs the page at
+# about 2.3 ms, about what the request costs without the summary, the rows and the
+# template. That takes a rendered page kept per round, language, filters and page
+# number, keyed by a change stamp of the round that every write the report shows bumps
+# (steps, enrolments and their status, role and place, names, places, live sessions and
+# attendance, the round's rules), proven equal to a fresh render after each kind of
+# write; not done here.
 # Issue 20: every organizer page answers within this at the 95th percentile, with a
 # round of 10,000 participants and a place of 10,000 findings (the exports:
 # bench.export_bench).
@@ -161,6 +187,15 @@ TARGETS: list[Target] = [
     # machine (load average 2-5), where the code before measured 0.12-0.13 (README). The
     # place page of those 2,000 findings sits at 0.07 (16 ms in-process, 60 % template);
     # its target comes with the comparison over walks (issue 15, item 4), which it becomes.
+    # Issue 20: make bench gave 0.13 (/healthz 2,135). Mostly the machine: in-process,
+    # the code of 3dc3e72 (when it measured 0.17-0.19) and today's main side by side,
+    # three times: 3.8-4.8 ms against 4.1-4.9 ms, so at most a tenth more CPU (the walks
+    # page the same, 3.9-4.9 against 3.9-4.2 ms). Still the cards were half the
+    # template: they are written in Python now
+    # (web/organize/cards.py: each status tag, day and word once a page, the same HTML
+    # to the byte), and the owner's open proposals and the loader options are built
+    # once: 5.0 -> 3.6 and 3.9 -> 3.3 ms in-process side by side with main, 0.21, 0.15
+    # and 0.17 in three runs (/healthz 2,151, 1,824 and 1,275).
     Target("/organize/plans/{plan}", 0.15, login="organizer"),
     # Issue 15, item 4: the same place's walks compared (fill_place_plan: its 2,000
     # findings from eight walks half a year apart, a fifth of each later walk marked as
@@ -173,7 +208,11 @@ TARGETS: list[Target] = [
     # (WalkSummary, services/places/walk_summaries.py), so the page reads a row per walk,
     # and each table row's counts are one string of cells (number_cells): 3.8 ms
     # in-process against 4.1 for the plan page, and 0.19 of /healthz in two full runs
-    # (load average 1.3-1.9), the plan page 0.19 beside it.
+    # (load average 1.3-1.9), the plan page 0.19 beside it. Issue 20: make bench gave
+    # 0.14 (/healthz 2,135), the machine rather than a regression (in-process as before);
+    # the measure cards are written in Python as the plan page's: 4.5 -> 3.5 and
+    # 3.8 -> 3.4 ms in-process side by side with main, 0.21, 0.17 and 0.17 in three runs
+    # (/healthz 2,151, 1,824 and 1,275).
     Target("/organize/places/{place}/walks", 0.15, login="organizer"),
     Target(
         "/organize/cohorts/{roster_cohort}",

@@ -892,3 +892,58 @@ def test_svg_part_titles_follow_the_language(db, course, round_):
     texts = [el.text for el in root.iter(SVG + "text")]
     assert "1. Situasjonell kriminalitetsforebygging" in texts
     assert "2. Trygg byplanlegging" in texts
+
+
+def test_rows_sharing_a_state_equal_rows_made_alone(db, course, round_):
+    """The report makes a part's row and standing once per distinct state and shares
+    them: every row equals the one made for its person alone, and the rows of equal
+    states are the same objects."""
+    from academy.services.reports import queries, statements
+
+    summary = cohort_summary(db, round_.cohort, course)
+    values = statements.bound_values(round_.cohort.id, summary.filters)
+    people = db.execute(
+        statements.people_statement(
+            statements.dialect_of(db), statements.shape_of(summary.filters), paged=False
+        ),
+        values,
+    ).all()
+    states = statements.part_states(
+        db.execute(statements.cohort_states_statement(statements.shape_of(summary.filters)), values)
+    )
+    shared = queries._RowMaker(course, summary.rules, summary.sessions_total)
+    rows = [shared.row(person, states.get(person.id)) for person in people]
+    alone = [
+        queries._RowMaker(course, summary.rules, summary.sessions_total).row(
+            person, states.get(person.id)
+        )
+        for person in people
+    ]
+    assert rows == alone
+    assert len(rows) == 4
+    by_state: dict = {}
+    for part_row in itertools.chain.from_iterable(row.parts for row in rows):
+        assert by_state.setdefault(part_row, part_row) is part_row
+
+
+def test_the_chart_is_drawn_anew_when_what_it_shows_changes(db, course, round_):
+    """The chart is kept by everything it is drawn from: the same counts give the same
+    chart, a changed count, name or language a new one, as drawn without keeping."""
+    from dataclasses import replace
+
+    from academy.services.reports import chart
+
+    summary = cohort_summary(db, round_.cohort, course)
+    first = progress_chart_svg(summary, course, "en")
+    assert first == chart._draw(summary, course, "en", f"cohort-{round_.cohort.id}-progress")
+    assert progress_chart_svg(summary, course, "en") == first
+    moved = replace(
+        summary,
+        parts=(replace(summary.parts[0], completed=0, in_progress=3), *summary.parts[1:]),
+    )
+    renamed = replace(summary, cohort_name="Another name")
+    for changed, language in ((moved, "en"), (renamed, "en"), (summary, "sv")):
+        svg = progress_chart_svg(changed, course, language)
+        assert svg != first
+        prefix = f"cohort-{round_.cohort.id}-progress"
+        assert svg == chart._draw(changed, course, language, prefix)

@@ -34,7 +34,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ...content import Assignment, AssignmentField, Part
@@ -188,6 +188,18 @@ class ProposalRow:
     cohort_name: str
 
 
+# Read on every view of a plan by its owner: built once, run with the places' ids.
+_OPEN_PROPOSALS = (
+    select(MeasureProposal, Cohort.name)
+    .join(Cohort, Cohort.id == MeasureProposal.cohort_id)
+    .where(
+        MeasureProposal.place_id.in_(bindparam("place_ids", expanding=True)),
+        MeasureProposal.status == ProposalStatus.OPEN,
+    )
+    .order_by(MeasureProposal.created_at, MeasureProposal.position, MeasureProposal.id)
+)
+
+
 def open_proposals(session: Session, place_ids: Collection[int]) -> list[ProposalRow]:
     """The open proposals of these places, oldest first, in one statement."""
     if not place_ids:
@@ -195,13 +207,7 @@ def open_proposals(session: Session, place_ids: Collection[int]) -> list[Proposa
     return [
         ProposalRow(proposal, cohort_name)
         for proposal, cohort_name in session.execute(
-            select(MeasureProposal, Cohort.name)
-            .join(Cohort, Cohort.id == MeasureProposal.cohort_id)
-            .where(
-                MeasureProposal.place_id.in_(list(place_ids)),
-                MeasureProposal.status == ProposalStatus.OPEN,
-            )
-            .order_by(MeasureProposal.created_at, MeasureProposal.position, MeasureProposal.id)
+            _OPEN_PROPOSALS, {"place_ids": list(place_ids)}
         )
     ]
 

@@ -19,6 +19,15 @@ _NOT_STARTED = "#6b6b6b"
 _BAR_HEIGHT = 24
 
 
+# Charts drawn, by everything a chart is drawn from: the same counts of the same round in
+# the same language give the same chart, so a report asked again before anything changed
+# draws none (a fifth of a millisecond), and any change of a count is a new key. The
+# catalogs do not change while the process runs; the course is compared by identity (a
+# reloaded course is a new object) and kept in the entry, so its id is not reused.
+_DRAWN: dict[tuple, tuple[Course, str]] = {}
+_DRAWN_MAX = 256
+
+
 def progress_chart_svg(
     summary: CohortSummary, course: Course, language: str, *, id_prefix: str | None = None
 ) -> str:
@@ -30,6 +39,18 @@ def progress_chart_svg(
     ``cohort_summary`` (or ``CohortReport.summary``).
     """
     prefix = id_prefix or f"cohort-{summary.cohort_id}-progress"
+    key = (id(course), language, prefix, summary.cohort_name, summary.participants, summary.parts)
+    drawn = _DRAWN.get(key)
+    if drawn is not None and drawn[0] is course:
+        return drawn[1]
+    svg = _draw(summary, course, language, prefix)
+    if len(_DRAWN) >= _DRAWN_MAX:
+        _DRAWN.clear()
+    _DRAWN[key] = (course, svg)
+    return svg
+
+
+def _draw(summary: CohortSummary, course: Course, language: str, prefix: str) -> str:
     total = summary.participants
     bar_width = WIDTH - 2 * MARGIN
     with force_locale(language):

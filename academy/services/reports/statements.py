@@ -117,11 +117,12 @@ def part_states(rows: Iterable[Row[Any]]) -> dict[int, dict[str, Row[Any]]]:
 
 # Columns rather than ORM objects: the report only reads them, and loading 8,000 objects
 # into the identity map would cost more than the query. queries._part_row unpacks a row
-# in this order.
+# in this order. Whether the part is completed rather than when: the report shows no
+# time, and on SQLite each time is a string parsed into a datetime.
 _STATE_COLUMNS = (
     PartState.enrolment_id,
     PartState.part_slug,
-    PartState.completed_at,
+    PartState.completed_at.is_not(None).label("completed"),
     PartState.lessons_read,
     PartState.quiz_best,
     PartState.quiz_max,

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from flask import abort, g
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ...content import Course, get_catalog
@@ -46,6 +46,12 @@ def organizer_required(view):
     return wrapped
 
 
+# Asked on every organizer page: built once, run with the user's id (building a select
+# costs about as much as running this one).
+_ORGANIZED = select(Organizer.organisation_id).where(Organizer.user_id == bindparam("user_id"))
+_VIEWED = select(Viewer.organisation_id).where(Viewer.user_id == bindparam("user_id"))
+
+
 def organisation_ids() -> list[int] | None:
     """The organisations the current user organizes; None means all (administrator).
 
@@ -54,11 +60,7 @@ def organisation_ids() -> list[int] | None:
     if current_user.is_admin:
         return None
     if "organisation_ids" not in g:
-        g.organisation_ids = list(
-            get_session().scalars(
-                select(Organizer.organisation_id).where(Organizer.user_id == current_user.id)
-            )
-        )
+        g.organisation_ids = list(get_session().scalars(_ORGANIZED, {"user_id": current_user.id}))
     return g.organisation_ids
 
 
@@ -70,9 +72,7 @@ def viewer_organisation_ids() -> list[int]:
         return []
     if "viewer_organisation_ids" not in g:
         g.viewer_organisation_ids = list(
-            get_session().scalars(
-                select(Viewer.organisation_id).where(Viewer.user_id == current_user.id)
-            )
+            get_session().scalars(_VIEWED, {"user_id": current_user.id})
         )
     return g.viewer_organisation_ids
 
@@ -198,10 +198,14 @@ def load_plans_organisation(organisation_id: int) -> tuple[Organisation, bool]:
     return organisation, reach.owns(organisation.id)
 
 
+# The plan's loader options, made once (each page of a plan asks them).
+_WITH_ORGANISATION = (joinedload(Plan.organisation),)
+
+
 def load_plan(plan_id: int) -> tuple[Plan, plans.PlanView]:
     """A plan at least one of whose places the current user reads, with what they see
     of it, or 404."""
-    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    plan = get_session().get(Plan, plan_id, options=_WITH_ORGANISATION)
     view = None if plan is None else plans.plan_view(get_session(), plan, current_reach())
     if view is None:
         abort(404)
@@ -210,7 +214,7 @@ def load_plan(plan_id: int) -> tuple[Plan, plans.PlanView]:
 
 def load_owned_plan(plan_id: int) -> Plan:
     """A plan of one of the current user's organisations (to change), or 404."""
-    plan = get_session().get(Plan, plan_id, options=[joinedload(Plan.organisation)])
+    plan = get_session().get(Plan, plan_id, options=_WITH_ORGANISATION)
     _abort_unless_organized(plan.organisation_id if plan else None)
     return plan
 

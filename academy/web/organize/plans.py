@@ -27,6 +27,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
+from .cards import plan_measure_cards
 from .plan_forms import PlanForm, ReviewForm, saved
 from .situation import language_name as situation_language
 
@@ -139,23 +140,25 @@ def edit_plan(plan_id: int):
 def render_plan(plan: Plan, view: plans_service.PlanView, review_form: ReviewForm | None = None):
     session = get_session()
     today = local_today(plan.organisation.timezone)
+    page = plans_service.plan_page(session, plan, view.place_ids, today, with_proposals=view.owner)
+    # Translated once for the page: a lazy label looks its catalog up on every use.
+    statuses = {status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()}
     return render_template(
         "organize/plans/plan.html",
-        page=plans_service.plan_page(
-            session, plan, view.place_ids, today, with_proposals=view.owner
-        ),
+        page=page,
         plan=plan,
         organisation=plan.organisation,
         owner=view.owner,
         kinds=plans_service.KIND_LABELS,
-        # Translated once for the page: a lazy label looks its catalog up on every use,
-        # and the page shows one per measure card.
-        statuses={
-            status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
-        },
+        statuses=statuses,
+        measure_cards=plan_measure_cards(
+            page.measures,
+            statuses,
+            url_for_ids("organize.measure", "measure_id"),
+            with_place=len(page.places) > 1,
+        ),
         review_form=review_form or (ReviewForm() if view.owner else None),
         today=today,
-        measure_url=url_for_ids("organize.measure", "measure_id"),
         situation_language=situation_language(plan.organisation),
     )
 

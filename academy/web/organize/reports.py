@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import render_template, request
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ...db import get_session
@@ -20,21 +20,23 @@ from ..forms import ButtonForm, require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
-from .tables import report_table_rows, table_labels
+from .tables import filter_options, report_table_rows, table_labels
+
+# The organisation's places for the filter, as (id, name) rows: built once, and no ORM
+# objects for a list the page only names.
+_PLACES = (
+    select(Place.id, Place.name)
+    .where(Place.organisation_id == bindparam("organisation_id"))
+    .order_by(Place.name)
+)
 
 
 def report_filters(cohort: Cohort) -> tuple[dict, dict]:
     """Filters from the query string, checked against what exists; unknown values are
-    ignored rather than trusted."""
+    ignored rather than trusted. The places are rows with ``id`` and ``name``."""
     args = request.values
-    places = {
-        str(place.id): place
-        for place in get_session().scalars(
-            select(Place)
-            .where(Place.organisation_id == cohort.organisation_id)
-            .order_by(Place.name)
-        )
-    }
+    rows = get_session().connection().execute(_PLACES, {"organisation_id": cohort.organisation_id})
+    places = {str(place.id): place for place in rows}
     chosen = {"role": None, "place_id": None, "status": None}
     if args.get("role") in {role.value for role in AudienceRole}:
         chosen["role"] = AudienceRole(args["role"])
@@ -71,6 +73,14 @@ def report(cohort_id: int):
         filters=filters,
         filter_args={key: value for key, value in filter_args.items() if value is not None},
         labels=labels,
+        filter_options=filter_options,
+        role_options=[(r.value, label, filters["role"] == r) for r, label in labels.roles.items()],
+        place_options=[
+            (id_, place.name, filters["place_id"] == place.id) for id_, place in places.items()
+        ],
+        status_options=[
+            (s.value, label, filters["status"] == s) for s, label in labels.statuses.items()
+        ],
         table_rows=report_table_rows(page.rows, labels),
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).

@@ -63,38 +63,67 @@ def _table_labels(_locale: str) -> TableLabels:
 def report_table_rows(rows: Iterable[ReportRow], labels: TableLabels) -> Markup:
     """The report table's rows as HTML, written here rather than in the template: a page
     of 50 rows has 300 cells, and Jinja's attribute look-ups, escaping and formatting per
-    cell made up most of the page's rendering. Every text is escaped; what each row still
-    lacks is translated once per kind, not once per row."""
+    cell made up most of the page's rendering. Every text is escaped. A part's cell is
+    written once per distinct part row (the rows share them: services.reports), a row's
+    last cell once per role of status and standing, a place once: most of a page's
+    cells repeat, and each escape makes a Markup object."""
     done = f"<strong>{escape(labels.done)}</strong><br>"
-    missing: dict[tuple, str] = {}
+    lessons_format = str(escape(labels.lessons))
+    quiz_format = str(escape(labels.quiz))
+    roles = {role: str(escape(label)) for role, label in labels.roles.items()}
+    places: dict[str, str] = {}
+    cells: dict[int, str] = {}
+    last: dict[tuple, str] = {}
     out = []
     for row in rows:
-        cells = [
-            f'<tr>\n<th scope="row">{escape(row.name)}</th>\n'
-            f"<td>{escape(labels.roles[row.role])}</td>\n<td>{escape(row.place_name)}</td>\n"
-        ]
+        place = places.get(row.place_name)
+        if place is None:
+            place = places[row.place_name] = str(escape(row.place_name))
+        parts = []
         for part in row.parts:
-            quiz = ""
-            if part.max_score is not None:
-                score = {"score": part.best_score or 0, "max": part.max_score}
-                quiz = f"<br>{escape(labels.quiz % score)}"
-            lessons = labels.lessons % {"read": part.lessons_read, "total": part.lessons_total}
-            cells.append(
-                f'<td class="part-cell part-{part.state}">{done if part.completed else ""}'
-                f"{escape(lessons)}{quiz}<br>{escape(labels.submissions[part.assignment_status])}"
-                "</td>\n"
-            )
+            # The part rows are shared and live as long as ``rows``: their ids are keys.
+            cell = cells.get(id(part))
+            if cell is None:
+                quiz = ""
+                if part.max_score is not None:
+                    quiz = "<br>" + quiz_format % {
+                        "score": part.best_score or 0,
+                        "max": part.max_score,
+                    }
+                lessons = lessons_format % {"read": part.lessons_read, "total": part.lessons_total}
+                cell = cells[id(part)] = (
+                    f'<td class="part-cell part-{part.state}">{done if part.completed else ""}'
+                    f"{lessons}{quiz}<br>{escape(labels.submissions[part.assignment_status])}"
+                    "</td>\n"
+                )
+            parts.append(cell)
         standing = row.standing
-        key = (standing.stage, len(standing.awaiting_approval), standing.sessions_missing)
-        if key not in missing:
+        waiting = len(standing.awaiting_approval)
+        key = (row.status, standing.stage, waiting, standing.sessions_missing)
+        status = last.get(key)
+        if status is None:
             text = still_to_do(standing)
-            missing[key] = f'<br><span class="aside">{escape(text)}</span>' if text else ""
-        cells.append(
-            f"<td>{row.sessions_attended}/{row.sessions_total}</td>\n"
-            f"<td>{escape(labels.statuses[row.status])}{missing[key]}</td>\n</tr>\n"
+            aside = f'<br><span class="aside">{escape(text)}</span>' if text else ""
+            status = last[key] = f"<td>{escape(labels.statuses[row.status])}{aside}</td>\n</tr>\n"
+        out.append(
+            f'<tr>\n<th scope="row">{escape(row.name)}</th>\n'
+            f"<td>{roles[row.role]}</td>\n<td>{place}</td>\n{''.join(parts)}"
+            f"<td>{row.sessions_attended}/{row.sessions_total}</td>\n{status}"
         )
-        out.append("".join(cells))
     return Markup("".join(out))  # noqa: S704 - every text above is escaped
+
+
+def filter_options(options: Iterable[tuple[object, str, bool]]) -> Markup:
+    """The ``<option>``s of a filter's select from (value, label, chosen) triples, as the
+    ``filter_option`` macro writes them (the report's filters have about fifteen: a macro
+    call each cost more than the rest of the form)."""
+    return Markup(  # noqa: S704 - every text is escaped
+        "".join(
+            f'\n  <option value="{escape(value)}"{" selected" if chosen else ""}>'
+            f"{escape(label)}</option>\n"
+            for value, label, chosen in options
+        )
+    )
 
 
 class RosterWords(NamedTuple):

@@ -19,6 +19,7 @@ from ...services import places as places_service
 from ...services import plans as plans_service
 from ..forms import AcademyForm, ButtonForm
 from ..params import page_number
+from ..urls import url_for_ids
 from .access import (
     load_finding,
     load_place,
@@ -27,6 +28,7 @@ from .access import (
     reader_required,
 )
 from .blueprint import bp
+from .cards import walk_measure_cards
 from .situation import language_name as situation_language
 
 
@@ -62,6 +64,7 @@ def place_walks(place_id: int):
     )
     headings = [places_service.column_label(column, by) for column in comparison.columns]
     labels = places_service.page_labels()
+    statuses = {status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()}
     return render_template(
         "organize/places/walks.html",
         place=place,
@@ -69,12 +72,13 @@ def place_walks(place_id: int):
         owner=owner,
         comparison=comparison,
         headings=headings,
-        trends=measure_trends(comparison, headings, labels),
+        measure_cards=walk_measure_cards(
+            statuses,
+            url_for_ids("organize.measure", "measure_id"),
+            measure_trends(comparison, headings, labels),
+        ),
         situation_language=situation_language(place.organisation),
         labels=labels,
-        measure_statuses={
-            status: str(label) for status, label in plans_service.MEASURE_STATUS_LABELS.items()
-        },
         # The chart escapes every text it draws (tests/test_walks.py checks it).
         chart=Markup(places_service.walks_chart_svg(comparison, current_locale())),  # noqa: S704
     )
