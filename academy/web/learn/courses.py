@@ -16,6 +16,7 @@ from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
 from ..forms import ButtonForm, require_button_form
+from . import fragments
 from .access import OWN_ENROLMENT, load_enrolment, load_part, my_enrolments, own_course
 from .blueprint import bp
 
@@ -258,23 +259,13 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
         session.commit()
         state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
         return redirect(step_url(enrolment, progress_service.next_step(course, state)))
-    index = part.lessons.index(current)
-    previous = part.lessons[index - 1] if index > 0 else None
-    following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
-    language = current_locale()
-    notes = [(role, html) for role, html in current.role_notes.get(language, {}).items()]
-    # The participant's own role first, then the others in the course's order.
-    notes.sort(key=lambda note: note[0] != enrolment.role.value)
     return render_template(
         "learn/lesson.html",
-        enrolment=enrolment,
-        course=course,
-        part=part,
         lesson=current,
-        number=index + 1,
-        previous=previous,
-        following=following,
-        notes=notes,
+        trail=fragments.trail(enrolment.id, course, part),
+        article=fragments.lesson_article(course, part, current, enrolment.role.value),
+        pager=fragments.lesson_pager(enrolment.id, course, part, current),
+        last=current is part.lessons[-1],
         done=done,
     )
 

@@ -1,0 +1,137 @@
+"""Kept HTML fragments of the participant's pages: the parts drawn from the course files
+alone (a lesson's text, a part's trail, a quiz question's answers), rendered once and
+then reused by every request that shows them.
+
+A fragment is keyed by everything it is made of: the course's slug and content version
+(a new version of the files is a new key, so a reloaded course never shows old HTML),
+the language, the part, lesson or item, and the role where role notes are in it. Nothing
+of a user is ever in one: no name, no progress, no token. What links to the participant's
+own enrolment is rendered with ``ENROLMENT_SLOT`` for its id and slotted in per request
+(``for_enrolment``), so that the trail of a part is the same fragment for everyone.
+
+Fragments are kept per application (tests run several, each with its own course folder
+and links) in a bounded least-recently-used store; text from the course files is
+Markdown rendered and escaped at load time, and everything else goes through Jinja's
+autoescaping as on the page itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import current_app, get_template_attribute, request
+from markupsafe import Markup
+
+from ...content import Course, Lesson, Part
+from ...i18n import current_locale
+
+# Enough for every lesson of a few courses in every language and role, and for the
+# answers of their quiz questions in every order drawn; the oldest go first beyond it.
+MAX_FRAGMENTS = 8192
+EXTENSION_KEY = "academy.fragments"
+
+# The enrolment id fragments are rendered with, replaced by the participant's own per
+# request. A number no real enrolment reaches, between slashes in every address that
+# carries it ("/learn/<id>/..."), so the replacement cannot touch anything else.
+ENROLMENT_SLOT = 9_007_199_254_740_881
+_SLOT = f"/{ENROLMENT_SLOT}/"
+
+
+class FragmentStore:
+    """A bounded, thread-safe map from key to HTML, least recently used dropped first."""
+
+    def __init__(self, max_size: int = MAX_FRAGMENTS) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Markup]) -> Markup:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        # Rendered outside the lock: two threads may build the same fragment once each.
+        made = build()
+        with self._lock:
+            self._items[key] = made
+            if len(self._items) > self.max_size:
+                self._items.popitem(last=False)
+        return made
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def store() -> FragmentStore:
+    """The fragments of the current application."""
+    found = current_app.extensions.get(EXTENSION_KEY)
+    if found is None:
+        found = current_app.extensions.setdefault(EXTENSION_KEY, FragmentStore())
+    return found
+
+
+def course_key(kind: str, course: Course, language: str, *rest: Hashable) -> tuple[Hashable, ...]:
+    """The key of a fragment of ``course``: its content version and the language are always
+    in it, and the script root, as every address in a fragment starts with it."""
+    return (kind, course.slug, course.content_version, language, request.script_root, *rest)
+
+
+def fragment(key: tuple[Hashable, ...], macro: str, *args: Any, **kwargs: Any) -> Markup:
+    """The kept HTML of ``key``, rendered by ``macro`` of learn/_fragments.html the first
+    time (in the request's language, which is part of every key)."""
+    return store().get(
+        key, lambda: get_template_attribute("learn/_fragments.html", macro)(*args, **kwargs)
+    )
+
+
+def for_enrolment(html: Markup, enrolment_id: int) -> Markup:
+    """``html`` with the participant's enrolment in its addresses."""
+    return Markup(html.replace(_SLOT, f"/{int(enrolment_id)}/"))  # noqa: S704 - kept HTML, an int
+
+
+def trail(enrolment_id: int, course: Course, part: Part | None = None) -> Markup:
+    """The breadcrumbs of a page of the course (or of one of its parts)."""
+    language = current_locale()
+    key = course_key("trail", course, language, part.slug if part else None)
+    return for_enrolment(
+        fragment(key, "trail", ENROLMENT_SLOT, course, part, language), enrolment_id
+    )
+
+
+def lesson_article(course: Course, part: Part, lesson: Lesson, own_role: str) -> Markup:
+    """A lesson's text: heading, objectives, body with its checks, the role notes (the
+    participant's own role first, then the others in the course's order) and the
+    sources."""
+    language = current_locale()
+    key = course_key("lesson", course, language, part.slug, lesson.slug, own_role)
+
+    def notes() -> list[tuple[str, str]]:
+        kept = list(lesson.role_notes.get(language, {}).items())
+        kept.sort(key=lambda note: note[0] != own_role)
+        return kept
+
+    return store().get(
+        key,
+        lambda: get_template_attribute("learn/_fragments.html", "lesson_article")(
+            part, lesson, notes(), own_role, language
+        ),
+    )
+
+
+def lesson_pager(enrolment_id: int, course: Course, part: Part, lesson: Lesson) -> Markup:
+    """The links to the part's lessons before and after this one."""
+    language = current_locale()
+    key = course_key("pager", course, language, part.slug, lesson.slug)
+    index = part.lessons.index(lesson)
+    previous = part.lessons[index - 1] if index > 0 else None
+    following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
+    html = fragment(key, "lesson_pager", ENROLMENT_SLOT, part, previous, following, language)
+    return for_enrolment(html, enrolment_id)
