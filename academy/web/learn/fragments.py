@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from flask import current_app, get_template_attribute, request
 from markupsafe import Markup
 
-from ...content import Course, Lesson, Part
+from ...content import Course, Lesson, Part, QuizItem
 from ...i18n import current_locale
 
 # Enough for every lesson of a few courses in every language and role, and for the
@@ -135,3 +135,18 @@ def lesson_pager(enrolment_id: int, course: Course, part: Part, lesson: Lesson) 
     following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
     html = fragment(key, "lesson_pager", ENROLMENT_SLOT, part, previous, following, language)
     return for_enrolment(html, enrolment_id)
+
+
+def quiz_choices(
+    course: Course, part: Part, item: QuizItem, order: Sequence[str], checked: str | None = None
+) -> Markup:
+    """The answers of a quiz question as radio buttons, in the order this showing drew:
+    kept per order (a question of four answers has at most 24), rendered anew only when a
+    sent form is shown again with an answer checked."""
+    language = current_locale()
+    if checked:
+        return get_template_attribute("learn/_fragments.html", "quiz_choices")(
+            item, order, language, checked
+        )
+    key = course_key("choices", course, language, part.slug, item.slug, tuple(order))
+    return fragment(key, "quiz_choices", item, order, language)
