@@ -21,11 +21,13 @@ from .access import OWN_ENROLMENT, load_enrolment, load_part, my_enrolments, own
 from .blueprint import bp
 
 # Built once, with bound parameters, like the statements in access.py.
-# The lesson page needs only the enrolment, its course and whether the lesson is read:
-# one query, with the cohort left to load lazily when a "done" needs it.
+# The lesson page needs only the enrolment's id and role, its course and whether the
+# lesson is read: one query of columns (loading the enrolment as an object cost as much
+# as the query), the enrolment itself loaded only when a "done" is sent.
 _LESSON_ENROLMENT = (
     select(
-        Enrolment,
+        Enrolment.id,
+        Enrolment.role,
         Cohort.course_slug,
         exists().where(
             LessonProgress.enrolment_id == Enrolment.id,
@@ -133,6 +135,7 @@ def dashboard():
                 "enrolment": enrolment,
                 "course": course,
                 "progress": state,
+                "bars": fragments.part_bars(course, state),
                 "next": progress_service.next_step(course, state),
                 "standing": progress_service.standing(
                     course, enrolment, state, attended.get(enrolment.id, 0)
@@ -144,7 +147,9 @@ def dashboard():
                 "announcements": announced.get(enrolment.id, []),
             }
         )
-    return render_template("learn/dashboard.html", rows=rows, button=ButtonForm())
+    # The forms of the page write their CSRF token out themselves: building a ButtonForm
+    # for it cost more than a statement.
+    return render_template("learn/dashboard.html", rows=rows)
 
 
 @bp.get("/<int:enrolment_id>/live-sessions.ics")
@@ -178,6 +183,7 @@ def course_overview(enrolment_id: int):
         standing=standing,
         sessions=sessions,
         surveys=evaluation.open_surveys(get_session(), [(enrolment, course, state)])[enrolment.id],
+        cards=fragments.part_cards(enrolment.id, course, state),
     )
 
 
@@ -246,7 +252,7 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     )
     if row is None:
         abort(404)
-    enrolment, course_slug, done = row
+    enrolment_id, role, course_slug, done = row
     course = own_course(course_slug)
     part = load_part(course, part_slug)
     current = part.lesson(lesson_slug)
@@ -255,16 +261,19 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     # The page writes its CSRF token out itself, so the form is only built for a "done".
     if request.method == "POST" and ButtonForm().validate_on_submit():
         session = get_session()
+        enrolment = session.get_one(Enrolment, enrolment_id)
         progress_service.complete_lesson(session, enrolment, course, part, lesson_slug)
         session.commit()
         state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
         return redirect(step_url(enrolment, progress_service.next_step(course, state)))
+    language = current_locale()
     return render_template(
         "learn/lesson.html",
         lesson=current,
-        trail=fragments.trail(enrolment.id, course, part),
-        article=fragments.lesson_article(course, part, current, enrolment.role.value),
-        pager=fragments.lesson_pager(enrolment.id, course, part, current),
+        language=language,
+        trail=fragments.trail(enrolment_id, course, part, language),
+        article=fragments.lesson_article(course, part, current, role.value, language),
+        pager=fragments.lesson_pager(enrolment_id, course, part, current, language),
         last=current is part.lessons[-1],
         done=done,
     )

@@ -100,7 +100,7 @@ def quiz(enrolment_id: int, part_slug: str):
         enrolment=enrolment,
         course=course,
         part=part,
-        trail=fragments.trail(enrolment.id, course, part),
+        trail=fragments.trail(enrolment.id, course, part, language),
         nonce=nonce,
         # ``questions`` in the quiz's order: the summary's "Question 12" is the twelfth.
         questions=questions,

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from ...content import Course, Lesson, Part, QuizItem
 from ...i18n import current_locale
+from ...services.progress import PartProgress, Progress, part_steps
 
 # Enough for every lesson of a few courses in every language and role, and for the
 # answers of their quiz questions in every order drawn; the oldest go first beyond it.
@@ -97,20 +98,20 @@ def for_enrolment(html: Markup, enrolment_id: int) -> Markup:
     return Markup(html.replace(_SLOT, f"/{int(enrolment_id)}/"))  # noqa: S704 - kept HTML, an int
 
 
-def trail(enrolment_id: int, course: Course, part: Part | None = None) -> Markup:
+def trail(enrolment_id: int, course: Course, part: Part | None, language: str) -> Markup:
     """The breadcrumbs of a page of the course (or of one of its parts)."""
-    language = current_locale()
     key = course_key("trail", course, language, part.slug if part else None)
     return for_enrolment(
         fragment(key, "trail", ENROLMENT_SLOT, course, part, language), enrolment_id
     )
 
 
-def lesson_article(course: Course, part: Part, lesson: Lesson, own_role: str) -> Markup:
+def lesson_article(
+    course: Course, part: Part, lesson: Lesson, own_role: str, language: str
+) -> Markup:
     """A lesson's text: heading, objectives, body with its checks, the role notes (the
     participant's own role first, then the others in the course's order) and the
     sources."""
-    language = current_locale()
     key = course_key("lesson", course, language, part.slug, lesson.slug, own_role)
 
     def notes() -> list[tuple[str, str]]:
@@ -126,9 +127,10 @@ def lesson_article(course: Course, part: Part, lesson: Lesson, own_role: str) ->
     )
 
 
-def lesson_pager(enrolment_id: int, course: Course, part: Part, lesson: Lesson) -> Markup:
+def lesson_pager(
+    enrolment_id: int, course: Course, part: Part, lesson: Lesson, language: str
+) -> Markup:
     """The links to the part's lessons before and after this one."""
-    language = current_locale()
     key = course_key("pager", course, language, part.slug, lesson.slug)
     index = part.lessons.index(lesson)
     previous = part.lessons[index - 1] if index > 0 else None
@@ -150,3 +152,32 @@ def quiz_choices(
         )
     key = course_key("choices", course, language, part.slug, item.slug, tuple(order))
     return fragment(key, "quiz_choices", item, order, language)
+
+
+def part_bar(course: Course, part: Part, state: PartProgress) -> Markup:
+    """A part's progress bar: kept per number of steps done, so that it is the same
+    fragment for everyone at the same point of the part."""
+    language = current_locale()
+    done, total = part_steps(part, state)
+    key = course_key("bar", course, language, part.slug, done, total, state.completed)
+    return fragment(key, "part_bar", part, done, total, state.completed, language)
+
+
+def part_bars(course: Course, progress: Progress) -> Markup:
+    """The progress bars of every part of the course."""
+    return Markup("").join(
+        part_bar(course, part, progress.part(part.slug)) for part in course.parts
+    )
+
+
+def part_cards(enrolment_id: int, course: Course, progress: Progress) -> Markup:
+    """The course page's card of each part: its title, summary and progress bar."""
+    language = current_locale()
+    cards = []
+    for part in course.parts:
+        state = progress.part(part.slug)
+        done, total = part_steps(part, state)
+        key = course_key("card", course, language, part.slug, done, total, state.completed)
+        bar = part_bar(course, part, state)
+        cards.append(fragment(key, "part_card", ENROLMENT_SLOT, part, bar, language))
+    return for_enrolment(Markup("\n").join(cards), enrolment_id)
