@@ -13,10 +13,10 @@ from markupsafe import Markup
 from ...db import get_session
 from ...extensions import csrf
 from ...i18n import current_locale
-from ...models import QuizAttempt, SubmissionStatus
+from ...models import Enrolment, QuizAttempt, SubmissionStatus
 from ...services import progress as progress_service
 from . import fragments
-from .access import load_enrolment, load_part
+from .access import load_enrolment, load_enrolment_course, load_part
 from .blueprint import bp
 from .courses import step_url
 from .forms import (
@@ -42,7 +42,7 @@ class QuizQuestion(NamedTuple):
 
 @bp.route("/<int:enrolment_id>/<part_slug>/quiz", methods=["GET", "POST"])
 def quiz(enrolment_id: int, part_slug: str):
-    enrolment, course = load_enrolment(enrolment_id)
+    course = load_enrolment_course(enrolment_id)
     part = load_part(course, part_slug)
     if part.quiz is None:
         abort(404)
@@ -60,8 +60,9 @@ def quiz(enrolment_id: int, part_slug: str):
         if unknown:
             abort(400)
         if form.validate_on_submit():
-            answers = {field.name.removeprefix("item_"): field.data for field in item_fields(form)}
             session = get_session()
+            enrolment = session.get_one(Enrolment, enrolment_id)
+            answers = {field.name.removeprefix("item_"): field.data for field in item_fields(form)}
             try:
                 result = progress_service.submit_quiz(
                     session, enrolment, course, part, answers, nonce
@@ -97,10 +98,8 @@ def quiz(enrolment_id: int, part_slug: str):
         )
     return render_template(
         "learn/quiz.html",
-        enrolment=enrolment,
-        course=course,
         part=part,
-        trail=fragments.trail(enrolment.id, course, part, language),
+        trail=fragments.trail(enrolment_id, course, part, language),
         nonce=nonce,
         # ``questions`` in the quiz's order: the summary's "Question 12" is the twelfth.
         questions=questions,
