@@ -70,6 +70,13 @@ class Progress:
     def part(self, slug: str) -> PartProgress:
         return self.parts[slug]
 
+    @property
+    def any_returned(self) -> bool:
+        """Whether an organizer returned an assignment of any part for revision."""
+        return any(
+            state.submission_status == SubmissionStatus.RETURNED for state in self.parts.values()
+        )
+
 
 def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, Progress]:
     """Progress for many enrolments: one statement whatever their number."""

@@ -34,9 +34,7 @@ class QuizQuestion(NamedTuple):
     """One question as the quiz page shows it."""
 
     name: str  # the radio group's name, and its id
-    label: str
-    choices: Markup  # the radio buttons, in the order drawn
-    context: str | None  # HTML from the course files shown above the answers
+    html: Markup  # the fieldset: the question and its answers in the order drawn
     errors: Sequence[str] = ()
 
 
@@ -79,23 +77,24 @@ def quiz(enrolment_id: int, part_slug: str):
                 )
             )
     sent = {field.name: field for field in item_fields(form)} if form else {}
+    asked = [item for item in part.quiz.items if item.slug in order]
     questions = []
-    for item in part.quiz.items:
-        if item.slug not in order:
-            continue
+    for number, item in enumerate(asked, start=1):
         name = f"item_{item.slug}"
         field = sent.get(name)
-        questions.append(
-            QuizQuestion(
-                name=name,
-                label=item.question[language],
-                choices=fragments.quiz_choices(
-                    course, part, item, order[item.slug], field.data if field else None
-                ),
-                context=item.context_html[language] if item.context_html else None,
-                errors=field.errors if field else (),
-            )
+        errors = field.errors if field else ()
+        html = fragments.quiz_question(
+            course,
+            part,
+            item,
+            order[item.slug],
+            number,
+            len(asked),
+            language,
+            errors,
+            field.data if field else None,
         )
+        questions.append(QuizQuestion(name, html, errors))
     return render_template(
         "learn/quiz.html",
         part=part,

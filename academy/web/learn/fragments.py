@@ -39,6 +39,8 @@ EXTENSION_KEY = "academy.fragments"
 # carries it ("/learn/<id>/..."), so the replacement cannot touch anything else.
 ENROLMENT_SLOT = 9_007_199_254_740_881
 _SLOT = f"/{ENROLMENT_SLOT}/"
+# The number of a kept quiz question ("Question <n> of 12"), slotted in per showing.
+QUESTION_SLOT = 9_007_199_254_740_877
 
 
 class FragmentStore:
@@ -139,19 +141,33 @@ def lesson_pager(
     return for_enrolment(html, enrolment_id)
 
 
-def quiz_choices(
-    course: Course, part: Part, item: QuizItem, order: Sequence[str], checked: str | None = None
+def quiz_question(
+    course: Course,
+    part: Part,
+    item: QuizItem,
+    order: Sequence[str],
+    number: int,
+    count: int,
+    language: str,
+    errors: Sequence[str] = (),
+    checked: str | None = None,
 ) -> Markup:
-    """The answers of a quiz question as radio buttons, in the order this showing drew:
-    kept per order (a question of four answers has at most 24), rendered anew only when a
-    sent form is shown again with an answer checked."""
-    language = current_locale()
-    if checked:
-        return get_template_attribute("learn/_fragments.html", "quiz_choices")(
-            item, order, language, checked
+    """Question ``number`` of ``count`` with its answers as radio buttons, in the order
+    this showing drew. Kept per order (a question of four answers has at most 24) with
+    the number slotted in; rendered anew only when a sent form is shown again."""
+    if errors or checked:
+        return get_template_attribute("learn/_fragments.html", "quiz_question")(
+            item, order, number, count, language, errors, checked
         )
-    key = course_key("choices", course, language, part.slug, item.slug, tuple(order))
-    return fragment(key, "quiz_choices", item, order, language)
+    key = course_key("question", course, language, part.slug, item.slug, tuple(order), count)
+    kept = fragment(key, "quiz_question", item, order, QUESTION_SLOT, count, language)
+    before, slot, after = kept.partition(str(QUESTION_SLOT))
+    if not slot or str(QUESTION_SLOT) in after:
+        # The course's own text holds the placeholder: render this one as it is.
+        return get_template_attribute("learn/_fragments.html", "quiz_question")(
+            item, order, number, count, language
+        )
+    return Markup(f"{before}{int(number)}{after}")  # noqa: S704 - kept HTML and an int
 
 
 def part_bar(course: Course, part: Part, state: PartProgress) -> Markup:
