@@ -84,9 +84,12 @@ def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, P
     result: dict[int, Progress] = {enrolment_id: Progress() for enrolment_id in ids}
     if not ids:
         return result
-    for kind, enrolment_id, part, text, best, maximum, passed, attempts, comment in session.execute(
-        _PROGRESS_BY_IDS, {"ids": ids}
-    ):
+    # Columns read on the connection, past the ORM's handling of a statement (a third of
+    # its cost here); the flush first, as the ORM's own execute would, so that a step
+    # just recorded in this transaction counts.
+    session.flush()
+    rows = session.connection().execute(_PROGRESS_BY_IDS, {"ids": ids})
+    for kind, enrolment_id, part, text, best, maximum, passed, attempts, comment in rows:
         progress = result[enrolment_id].part(part)
         if kind == _LESSON:
             progress.lessons_done.add(text)

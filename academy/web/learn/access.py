@@ -62,6 +62,7 @@ def load_enrolment_course(enrolment_id: int) -> Course:
     ``load_enrolment``, without loading the enrolment)."""
     row = (
         get_session()
+        .connection()
         .execute(_ENROLMENT_COURSE, {"enrolment_id": enrolment_id, "user_id": current_user.id})
         .first()
     )

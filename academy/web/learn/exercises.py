@@ -77,24 +77,17 @@ def quiz(enrolment_id: int, part_slug: str):
                 )
             )
     sent = {field.name: field for field in item_fields(form)} if form else {}
-    asked = [item for item in part.quiz.items if item.slug in order]
-    questions = []
-    for number, item in enumerate(asked, start=1):
-        name = f"item_{item.slug}"
-        field = sent.get(name)
-        errors = field.errors if field else ()
-        html = fragments.quiz_question(
-            course,
-            part,
-            item,
-            order[item.slug],
-            number,
-            len(asked),
-            language,
-            errors,
-            field.data if field else None,
-        )
-        questions.append(QuizQuestion(name, html, errors))
+    asked = []
+    for item in part.quiz.items:
+        if item.slug in order:
+            field = sent.get(f"item_{item.slug}")
+            errors = field.errors if field else ()
+            asked.append((item, order[item.slug], errors, field.data if field else None))
+    html = fragments.quiz_questions(course, part, asked, language)
+    questions = [
+        QuizQuestion(f"item_{item.slug}", shown, errors)
+        for (item, _order, errors, _checked), shown in zip(asked, html, strict=True)
+    ]
     return render_template(
         "learn/quiz.html",
         part=part,

@@ -44,14 +44,15 @@ QUESTION_SLOT = 9_007_199_254_740_877
 
 
 class FragmentStore:
-    """A bounded, thread-safe map from key to HTML, least recently used dropped first."""
+    """A bounded, thread-safe map from key to kept HTML (or pieces of it), least recently
+    used dropped first."""
 
     def __init__(self, max_size: int = MAX_FRAGMENTS) -> None:
         self.max_size = max_size
-        self._items: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], Markup]) -> Markup:
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -90,9 +91,7 @@ def course_key(kind: str, course: Course, language: str, *rest: Hashable) -> tup
 def fragment(key: tuple[Hashable, ...], macro: str, *args: Any, **kwargs: Any) -> Markup:
     """The kept HTML of ``key``, rendered by ``macro`` of learn/_fragments.html the first
     time (in the request's language, which is part of every key)."""
-    return store().get(
-        key, lambda: get_template_attribute("learn/_fragments.html", macro)(*args, **kwargs)
-    )
+    return store().get(key, lambda: _macro(macro)(*args, **kwargs))
 
 
 def for_enrolment(html: Markup, enrolment_id: int) -> Markup:
@@ -122,10 +121,7 @@ def lesson_article(
         return kept
 
     return store().get(
-        key,
-        lambda: get_template_attribute("learn/_fragments.html", "lesson_article")(
-            part, lesson, notes(), own_role, language
-        ),
+        key, lambda: _macro("lesson_article")(part, lesson, notes(), own_role, language)
     )
 
 
@@ -141,33 +137,45 @@ def lesson_pager(
     return for_enrolment(html, enrolment_id)
 
 
-def quiz_question(
+def quiz_questions(
     course: Course,
     part: Part,
-    item: QuizItem,
-    order: Sequence[str],
-    number: int,
-    count: int,
+    asked: Sequence[tuple[QuizItem, Sequence[str], Sequence[str], str | None]],
     language: str,
-    errors: Sequence[str] = (),
-    checked: str | None = None,
-) -> Markup:
-    """Question ``number`` of ``count`` with its answers as radio buttons, in the order
-    this showing drew. Kept per order (a question of four answers has at most 24) with
-    the number slotted in; rendered anew only when a sent form is shown again."""
-    if errors or checked:
-        return get_template_attribute("learn/_fragments.html", "quiz_question")(
-            item, order, number, count, language, errors, checked
-        )
-    key = course_key("question", course, language, part.slug, item.slug, tuple(order), count)
-    kept = fragment(key, "quiz_question", item, order, QUESTION_SLOT, count, language)
-    before, slot, after = kept.partition(str(QUESTION_SLOT))
+) -> list[Markup]:
+    """The questions of one showing of the quiz, each (item, order of its answers, errors,
+    answer checked), as fieldsets with their answers as radio buttons. Each is kept per
+    order drawn (a question of four answers has at most 24) with its number slotted in;
+    one is rendered anew only when a sent form is shown again with its answer or errors."""
+    kept = store()
+    prefix = course_key("question", course, language, part.slug)
+    count = len(asked)
+    shown = []
+    for number, (item, order, errors, checked) in enumerate(asked, start=1):
+        if not (errors or checked):
+            before, after = kept.get(
+                (*prefix, item.slug, tuple(order), count),
+                lambda item=item, order=order: _split_question(item, order, count, language),
+            )
+            if before is not None:
+                shown.append(Markup(f"{before}{number}{after}"))  # noqa: S704 - kept HTML, an int
+                continue
+        shown.append(_macro("quiz_question")(item, order, number, count, language, errors, checked))
+    return shown
+
+
+def _split_question(item: QuizItem, order: Sequence[str], count: int, language: str):
+    """A question rendered with ``QUESTION_SLOT`` for its number, cut in two around it;
+    (None, None) in the unlikely case that the course's own text holds the slot."""
+    html = _macro("quiz_question")(item, order, QUESTION_SLOT, count, language)
+    before, slot, after = html.partition(str(QUESTION_SLOT))
     if not slot or str(QUESTION_SLOT) in after:
-        # The course's own text holds the placeholder: render this one as it is.
-        return get_template_attribute("learn/_fragments.html", "quiz_question")(
-            item, order, number, count, language
-        )
-    return Markup(f"{before}{int(number)}{after}")  # noqa: S704 - kept HTML and an int
+        return None, None
+    return before, after
+
+
+def _macro(name: str) -> Callable[..., Markup]:
+    return get_template_attribute("learn/_fragments.html", name)
 
 
 def part_bar(course: Course, part: Part, state: PartProgress) -> Markup:
