@@ -171,6 +171,7 @@ def live_sessions_calendar(enrolment_id: int):
 @bp.get("/<int:enrolment_id>/")
 def course_overview(enrolment_id: int):
     enrolment, course = load_enrolment(enrolment_id)
+    language = current_locale()
     state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
     standing = progress_service.standing(
         course, enrolment, state, attendance_counts([enrolment]).get(enrolment.id, 0)
@@ -189,7 +190,9 @@ def course_overview(enrolment_id: int):
         standing=standing,
         sessions=sessions,
         surveys=evaluation.open_surveys(get_session(), [(enrolment, course, state)])[enrolment.id],
+        trail=fragments.top_trail(language),
         cards=fragments.part_cards(enrolment.id, course, state),
+        dossier=fragments.dossier(enrolment.id, language),
     )
 
 

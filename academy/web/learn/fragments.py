@@ -99,6 +99,17 @@ def for_enrolment(html: Markup, enrolment_id: int) -> Markup:
     return Markup(html.replace(_SLOT, f"/{int(enrolment_id)}/"))  # noqa: S704 - kept HTML, an int
 
 
+def top_trail(language: str) -> Markup:
+    """The breadcrumbs of the pages right below "My courses"."""
+    return fragment(("top-trail", language, request.script_root), "top_trail")
+
+
+def dossier(enrolment_id: int, language: str) -> Markup:
+    """The course page's offer of the place dossier (no words of the course in it)."""
+    html = fragment(("dossier", language, request.script_root), "dossier", ENROLMENT_SLOT)
+    return for_enrolment(html, enrolment_id)
+
+
 def trail(enrolment_id: int, course: Course, part: Part | None, language: str) -> Markup:
     """The breadcrumbs of a page of the course (or of one of its parts)."""
     key = course_key("trail", course, language, part.slug if part else None)
