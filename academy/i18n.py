@@ -63,8 +63,15 @@ def localtime(value: datetime | None, tz: str | None = None, fmt: str = "medium"
     """A stored UTC time shown in ``tz`` (an organisation's zone) or the site's TIMEZONE."""
     if value is None:
         return ""
-    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
-    return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+    return _formatted_time(value, tz or current_app.config["TIMEZONE"], fmt, get_locale())
+
+
+@lru_cache(maxsize=2048)
+def _formatted_time(value: datetime, zone: str, fmt: str, locale) -> str:
+    # Remembered as _formatted_day is: the pages show the same few session times over
+    # and over, and each formatting looks the locale's patterns up anew. Everything the
+    # text depends on is in the key.
+    return format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=locale)
 
 
 def html_datetime(value: datetime | date) -> str:

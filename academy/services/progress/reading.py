@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from ...content import Course, Part
 from ...models import (
@@ -60,87 +70,108 @@ class Progress:
     def part(self, slug: str) -> PartProgress:
         return self.parts[slug]
 
+    @property
+    def any_returned(self) -> bool:
+        """Whether an organizer returned an assignment of any part for revision."""
+        return any(
+            state.submission_status == SubmissionStatus.RETURNED for state in self.parts.values()
+        )
+
 
 def load_progress(session: Session, enrolment_ids: Iterable[int]) -> dict[int, Progress]:
-    """Progress for many enrolments: four queries whatever their number."""
+    """Progress for many enrolments: one statement whatever their number."""
     ids = list(enrolment_ids)
     result: dict[int, Progress] = {enrolment_id: Progress() for enrolment_id in ids}
     if not ids:
         return result
-    _read_progress(session, result, _PROGRESS_BY_IDS, {"ids": ids})
+    # Columns read on the connection, past the ORM's handling of a statement (a third of
+    # its cost here); the flush first, as the ORM's own execute would, so that a step
+    # just recorded in this transaction counts.
+    session.flush()
+    rows = session.connection().execute(_PROGRESS_BY_IDS, {"ids": ids})
+    for kind, enrolment_id, part, text, best, maximum, passed, attempts, comment in rows:
+        progress = result[enrolment_id].part(part)
+        if kind == _LESSON:
+            progress.lessons_done.add(text)
+        elif kind == _QUIZ:
+            progress.best_score, progress.max_score = best, maximum
+            progress.quiz_passed, progress.attempts = bool(passed), attempts
+        elif kind == _ASSIGNMENT:
+            progress.submission_status = SubmissionStatus(text)
+            progress.reviewer_comment = comment
+        else:
+            progress.completed = True
     return result
 
 
-_Scope = Callable[[Select[Any], InstrumentedAttribute[int]], Select[Any]]
+# The kinds of row of _PROGRESS_BY_IDS.
+_LESSON, _QUIZ, _ASSIGNMENT, _COMPLETED = 1, 2, 3, 4
 
 
-def _progress_statements(scope: _Scope) -> tuple[Select[Any], ...]:
-    """Lessons read, quiz attempts per part, assignments and completed parts, in the order
-    ``_read_progress`` takes them; ``scope`` picks the enrolments."""
-    return (
-        scope(
-            select(
-                LessonProgress.enrolment_id, LessonProgress.part_slug, LessonProgress.lesson_slug
-            ),
+def _progress_by_ids() -> CompoundSelect:
+    """Lessons read, quiz attempts per part, assignments and completed parts of the
+    enrolments in the expanding parameter ``ids``, as one UNION ALL: every page of a
+    course reads them all, and one round trip costs less than four. Each row is (kind,
+    enrolment id, part, lesson slug or assignment status, best score, maximum score,
+    passed, attempts, reviewer comment), the columns a kind has no use for NULL."""
+    ids = bindparam("ids", expanding=True)
+    no_text = cast(null(), String)
+    no_number = cast(null(), Integer)
+    return union_all(
+        select(
+            literal_column(str(_LESSON), Integer),
             LessonProgress.enrolment_id,
-        ),
-        scope(
-            select(
-                QuizAttempt.enrolment_id,
-                QuizAttempt.part_slug,
-                func.max(QuizAttempt.score),
-                func.max(QuizAttempt.max_score),
-                func.max(QuizAttempt.passed.cast(Integer)),
-                func.count(),
-            ),
+            LessonProgress.part_slug,
+            LessonProgress.lesson_slug,
+            no_number,
+            no_number,
+            no_number,
+            no_number,
+            no_text,
+        ).where(LessonProgress.enrolment_id.in_(ids)),
+        select(
+            literal_column(str(_QUIZ), Integer),
             QuizAttempt.enrolment_id,
-        ).group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug),
+            QuizAttempt.part_slug,
+            no_text,
+            func.max(QuizAttempt.score),
+            func.max(QuizAttempt.max_score),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.count(),
+            no_text,
+        )
+        .where(QuizAttempt.enrolment_id.in_(ids))
+        .group_by(QuizAttempt.enrolment_id, QuizAttempt.part_slug),
         # Columns, not objects: the answers themselves (JSON, often long) are not needed here.
-        scope(
-            select(
-                AssignmentSubmission.enrolment_id,
-                AssignmentSubmission.part_slug,
-                AssignmentSubmission.status,
-                AssignmentSubmission.reviewer_comment,
-            ),
+        select(
+            literal_column(str(_ASSIGNMENT), Integer),
             AssignmentSubmission.enrolment_id,
-        ),
-        scope(
-            select(PartState.enrolment_id, PartState.part_slug).where(
-                PartState.completed_at.is_not(None)
-            ),
+            AssignmentSubmission.part_slug,
+            cast(AssignmentSubmission.status, String),
+            no_number,
+            no_number,
+            no_number,
+            no_number,
+            AssignmentSubmission.reviewer_comment,
+        ).where(AssignmentSubmission.enrolment_id.in_(ids)),
+        select(
+            literal_column(str(_COMPLETED), Integer),
             PartState.enrolment_id,
-        ),
+            PartState.part_slug,
+            no_text,
+            no_number,
+            no_number,
+            no_number,
+            no_number,
+            no_text,
+        ).where(PartState.enrolment_id.in_(ids), PartState.completed_at.is_not(None)),
     )
 
 
-# Built once: constructing the four statements (coercing every column and clause) cost
-# several times more than running them on the participant's pages. The list of ids is
-# an expanding parameter, so one compiled form serves any number of enrolments.
-_PROGRESS_BY_IDS = _progress_statements(
-    lambda statement, column: statement.where(column.in_(bindparam("ids", expanding=True)))
-)
-
-
-def _read_progress(
-    session: Session,
-    result: dict[int, Progress],
-    statements: tuple[Select[Any], ...],
-    params: dict[str, Any] | None = None,
-) -> None:
-    lessons, quizzes, assignments, completions = statements
-    for enrolment_id, part, lesson in session.execute(lessons, params):
-        result[enrolment_id].part(part).lessons_done.add(lesson)
-    for enrolment_id, part, best, maximum, passed, attempts in session.execute(quizzes, params):
-        progress = result[enrolment_id].part(part)
-        progress.best_score, progress.max_score = best, maximum
-        progress.quiz_passed, progress.attempts = bool(passed), attempts
-    for enrolment_id, part, status, comment in session.execute(assignments, params):
-        progress = result[enrolment_id].part(part)
-        progress.submission_status = status
-        progress.reviewer_comment = comment
-    for enrolment_id, part in session.execute(completions, params):
-        result[enrolment_id].part(part).completed = True
+# Built once: constructing the statement (coercing every column and clause) cost several
+# times more than running it on the participant's pages. The list of ids is an expanding
+# parameter, so one compiled form serves any number of enrolments.
+_PROGRESS_BY_IDS = _progress_by_ids()
 
 
 def lesson_is_done(session: Session, enrolment_id: int, part_slug: str, lesson_slug: str) -> bool:

@@ -35,6 +35,14 @@ _ENROLMENT = (
 )
 
 
+# The pages that show the course and no more of the round (the quiz) need the
+# enrolment's id and its course only: columns, as loading the enrolment with its round
+# and organisation cost as much as the query itself.
+_ENROLMENT_COURSE = (
+    select(Enrolment.id, Cohort.course_slug).join(Enrolment.cohort).where(*OWN_ENROLMENT)
+)
+
+
 def my_enrolments():
     return get_session().scalars(_MY_ENROLMENTS, {"user_id": current_user.id}).unique().all()
 
@@ -47,6 +55,20 @@ def load_enrolment(enrolment_id: int) -> tuple[Enrolment, Course]:
     if enrolment is None:
         abort(404)
     return enrolment, own_course(enrolment.cohort.course_slug)
+
+
+def load_enrolment_course(enrolment_id: int) -> Course:
+    """The course of the current user's own enrolment ``enrolment_id``, or 404 (as
+    ``load_enrolment``, without loading the enrolment)."""
+    row = (
+        get_session()
+        .connection()
+        .execute(_ENROLMENT_COURSE, {"enrolment_id": enrolment_id, "user_id": current_user.id})
+        .first()
+    )
+    if row is None:
+        abort(404)
+    return own_course(row.course_slug)
 
 
 _SESSION_ENROLMENT = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Row, bindparam, exists, select
 
 from ...content import get_course
 from ...db import get_session
@@ -16,15 +16,18 @@ from ...services import progress as progress_service
 from ...services.mail import absolute_url
 from ..calendar import calendar_download
 from ..forms import ButtonForm, require_button_form
+from . import fragments
 from .access import OWN_ENROLMENT, load_enrolment, load_part, my_enrolments, own_course
 from .blueprint import bp
 
 # Built once, with bound parameters, like the statements in access.py.
-# The lesson page needs only the enrolment, its course and whether the lesson is read:
-# one query, with the cohort left to load lazily when a "done" needs it.
+# The lesson page needs only the enrolment's id and role, its course and whether the
+# lesson is read: one query of columns (loading the enrolment as an object cost as much
+# as the query), the enrolment itself loaded only when a "done" is sent.
 _LESSON_ENROLMENT = (
     select(
-        Enrolment,
+        Enrolment.id,
+        Enrolment.role,
         Cohort.course_slug,
         exists().where(
             LessonProgress.enrolment_id == Enrolment.id,
@@ -35,8 +38,10 @@ _LESSON_ENROLMENT = (
     .join(Enrolment.cohort)
     .where(*OWN_ENROLMENT)
 )
+# The sessions as rows of columns rather than objects (the pages only read them):
+# loading them as objects cost half again as much.
 _UPCOMING_SESSIONS = (
-    select(LiveSession)
+    select(*LiveSession.__table__.columns)
     .where(
         LiveSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)),
         LiveSession.ends_at >= bindparam("now"),
@@ -46,13 +51,17 @@ _UPCOMING_SESSIONS = (
 )
 
 
-def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[LiveSession]]:
-    """Live sessions not yet over, per cohort, in one query."""
-    by_cohort: dict[int, list[LiveSession]] = {cohort_id: [] for cohort_id in cohort_ids}
+def upcoming_sessions(cohort_ids: list[int]) -> dict[int, list[Row]]:
+    """Live sessions not yet over, per cohort, in one query: rows with the attributes of
+    a LiveSession, to read."""
+    by_cohort: dict[int, list[Row]] = {cohort_id: [] for cohort_id in cohort_ids}
     if cohort_ids:
-        for live in get_session().scalars(
-            _UPCOMING_SESSIONS, {"cohort_ids": cohort_ids, "now": utcnow()}
-        ):
+        rows = (
+            get_session()
+            .connection()
+            .execute(_UPCOMING_SESSIONS, {"cohort_ids": cohort_ids, "now": utcnow()})
+        )
+        for live in rows:
             by_cohort[live.cohort_id].append(live)
     return by_cohort
 
@@ -68,7 +77,7 @@ def attendance_counts(enrolments) -> dict[int, int]:
     return completion.sessions_attended(get_session(), waiting) if waiting else {}
 
 
-def session_notes(enrolments, sessions: dict[int, list[LiveSession]], progress, now):
+def session_notes(enrolments, sessions: dict[int, list[Row]], progress, now):
     """Per enrolment: the live sessions open for check-in now, the ids of those the
     person is checked in to (one query, and none when no session is open), and the next
     session tied to a part they have not finished, with that part."""
@@ -132,6 +141,7 @@ def dashboard():
                 "enrolment": enrolment,
                 "course": course,
                 "progress": state,
+                "bars": fragments.part_bars(course, state),
                 "next": progress_service.next_step(course, state),
                 "standing": progress_service.standing(
                     course, enrolment, state, attended.get(enrolment.id, 0)
@@ -143,7 +153,9 @@ def dashboard():
                 "announcements": announced.get(enrolment.id, []),
             }
         )
-    return render_template("learn/dashboard.html", rows=rows, button=ButtonForm())
+    # The forms of the page write their CSRF token out themselves: building a ButtonForm
+    # for it cost more than a statement.
+    return render_template("learn/dashboard.html", rows=rows)
 
 
 @bp.get("/<int:enrolment_id>/live-sessions.ics")
@@ -159,6 +171,7 @@ def live_sessions_calendar(enrolment_id: int):
 @bp.get("/<int:enrolment_id>/")
 def course_overview(enrolment_id: int):
     enrolment, course = load_enrolment(enrolment_id)
+    language = current_locale()
     state = progress_service.load_progress(get_session(), [enrolment.id])[enrolment.id]
     standing = progress_service.standing(
         course, enrolment, state, attendance_counts([enrolment]).get(enrolment.id, 0)
@@ -177,6 +190,9 @@ def course_overview(enrolment_id: int):
         standing=standing,
         sessions=sessions,
         surveys=evaluation.open_surveys(get_session(), [(enrolment, course, state)])[enrolment.id],
+        trail=fragments.top_trail(language),
+        cards=fragments.part_cards(enrolment.id, course, state),
+        dossier=fragments.dossier(enrolment.id, language),
     )
 
 
@@ -232,6 +248,7 @@ def part_overview(enrolment_id: int, part_slug: str):
 def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     row = (
         get_session()
+        .connection()
         .execute(
             _LESSON_ENROLMENT,
             {
@@ -245,7 +262,7 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     )
     if row is None:
         abort(404)
-    enrolment, course_slug, done = row
+    enrolment_id, role, course_slug, done = row
     course = own_course(course_slug)
     part = load_part(course, part_slug)
     current = part.lesson(lesson_slug)
@@ -254,27 +271,20 @@ def lesson(enrolment_id: int, part_slug: str, lesson_slug: str):
     # The page writes its CSRF token out itself, so the form is only built for a "done".
     if request.method == "POST" and ButtonForm().validate_on_submit():
         session = get_session()
+        enrolment = session.get_one(Enrolment, enrolment_id)
         progress_service.complete_lesson(session, enrolment, course, part, lesson_slug)
         session.commit()
         state = progress_service.load_progress(session, [enrolment.id])[enrolment.id]
         return redirect(step_url(enrolment, progress_service.next_step(course, state)))
-    index = part.lessons.index(current)
-    previous = part.lessons[index - 1] if index > 0 else None
-    following = part.lessons[index + 1] if index + 1 < len(part.lessons) else None
     language = current_locale()
-    notes = [(role, html) for role, html in current.role_notes.get(language, {}).items()]
-    # The participant's own role first, then the others in the course's order.
-    notes.sort(key=lambda note: note[0] != enrolment.role.value)
     return render_template(
         "learn/lesson.html",
-        enrolment=enrolment,
-        course=course,
-        part=part,
         lesson=current,
-        number=index + 1,
-        previous=previous,
-        following=following,
-        notes=notes,
+        language=language,
+        trail=fragments.trail(enrolment_id, course, part, language),
+        article=fragments.lesson_article(course, part, current, role.value, language),
+        pager=fragments.lesson_pager(enrolment_id, course, part, current, language),
+        last=current is part.lessons[-1],
         done=done,
     )
 

@@ -3,15 +3,20 @@ submission). Their forms are built from the course files in ``forms``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ...db import get_session
 from ...extensions import csrf
 from ...i18n import current_locale
-from ...models import QuizAttempt, SubmissionStatus
+from ...models import Enrolment, QuizAttempt, SubmissionStatus
 from ...services import progress as progress_service
-from .access import load_enrolment, load_part
+from . import fragments
+from .access import load_enrolment, load_enrolment_course, load_part
 from .blueprint import bp
 from .courses import step_url
 from .forms import (
@@ -25,53 +30,72 @@ from .forms import (
 )
 
 
+class QuizQuestion(NamedTuple):
+    """One question as the quiz page shows it."""
+
+    name: str  # the radio group's name, and its id
+    html: Markup  # the fieldset: the question and its answers in the order drawn
+    errors: Sequence[str] = ()
+
+
 @bp.route("/<int:enrolment_id>/<part_slug>/quiz", methods=["GET", "POST"])
 def quiz(enrolment_id: int, part_slug: str):
-    enrolment, course = load_enrolment(enrolment_id)
+    course = load_enrolment_course(enrolment_id)
     part = load_part(course, part_slug)
     if part.quiz is None:
         abort(404)
     language = current_locale()
-    nonce = quiz_nonce(request.form.get("nonce") if request.method == "POST" else None)
+    posted = request.method == "POST"
+    nonce = quiz_nonce(request.form.get("nonce") if posted else None)
     order = progress_service.shuffled_choices(part.quiz, nonce)
-    form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
-    # The posted nonce only if it is one this site could have made.
-    form.nonce.data = nonce
-    if request.method == "POST":
+    # A first showing builds no form: its answers are kept fragments of the course and its
+    # token the page's. Answers sent are checked by the form built from the same order.
+    form = None
+    if posted:
+        form = quiz_form_class(part.quiz, language, order)(nonce=nonce)
         known = {field.name for field in item_fields(form)}
         unknown = {key for key in request.form if key.startswith("item_")} - known
         if unknown:
             abort(400)
-    if form.validate_on_submit():
-        answers = {field.name.removeprefix("item_"): field.data for field in item_fields(form)}
-        session = get_session()
-        try:
-            result = progress_service.submit_quiz(
-                session, enrolment, course, part, answers, form.nonce.data
+        if form.validate_on_submit():
+            session = get_session()
+            enrolment = session.get_one(Enrolment, enrolment_id)
+            answers = {field.name.removeprefix("item_"): field.data for field in item_fields(form)}
+            try:
+                result = progress_service.submit_quiz(
+                    session, enrolment, course, part, answers, nonce
+                )
+            except progress_service.ProgressError:
+                abort(400)
+            session.commit()
+            return redirect(
+                url_for(
+                    "learn.quiz_result",
+                    enrolment_id=enrolment.id,
+                    part_slug=part.slug,
+                    attempt_id=result.attempt.id,
+                )
             )
-        except progress_service.ProgressError:
-            abort(400)
-        session.commit()
-        return redirect(
-            url_for(
-                "learn.quiz_result",
-                enrolment_id=enrolment.id,
-                part_slug=part.slug,
-                attempt_id=result.attempt.id,
-            )
-        )
+    sent = {field.name: field for field in item_fields(form)} if form else {}
+    asked = []
+    for item in part.quiz.items:
+        if item.slug in order:
+            field = sent.get(f"item_{item.slug}")
+            errors = field.errors if field else ()
+            asked.append((item, order[item.slug], errors, field.data if field else None))
+    html = fragments.quiz_questions(course, part, asked, language)
+    questions = [
+        QuizQuestion(f"item_{item.slug}", shown, errors)
+        for (item, _order, errors, _checked), shown in zip(asked, html, strict=True)
+    ]
     return render_template(
         "learn/quiz.html",
-        enrolment=enrolment,
-        course=course,
         part=part,
-        form=form,
-        questions=item_fields(form),
-        contexts={
-            f"item_{item.slug}": item.context_html[language]
-            for item in part.quiz.items
-            if item.context_html
-        },
+        trail=fragments.trail(enrolment_id, course, part, language),
+        nonce=nonce,
+        # ``questions`` in the quiz's order: the summary's "Question 12" is the twelfth.
+        questions=questions,
+        has_errors=bool(form and form.errors),
     )
 
 
