@@ -9,6 +9,7 @@ import pytest
 
 from academy.content import EXTENSION_KEY as COURSES_KEY
 from academy.content import Catalog, get_catalog, get_course
+from academy.web.kept import EXTENSION_KEY, FragmentStore
 from academy.web.learn import fragments
 from tests.factories import make_enrolment
 
@@ -35,8 +36,8 @@ def kept(app, course, language: str):
 
 
 def test_a_fragment_is_kept_per_content_version_and_language(app, course):
-    store = fragments.FragmentStore()
-    app.extensions[fragments.EXTENSION_KEY] = store
+    store = FragmentStore()
+    app.extensions[EXTENSION_KEY] = store
     try:
         english = kept(app, course, "en")
         assert kept(app, course, "en") is english  # kept, not rendered again
@@ -53,11 +54,11 @@ def test_a_fragment_is_kept_per_content_version_and_language(app, course):
         assert "A title from the new version" in changed
         assert "A title from the new version" not in english
     finally:
-        app.extensions.pop(fragments.EXTENSION_KEY, None)
+        app.extensions.pop(EXTENSION_KEY, None)
 
 
 def test_the_store_is_bounded_oldest_first():
-    store = fragments.FragmentStore(max_size=2)
+    store = FragmentStore(max_size=2)
     for key in ("a", "b", "a", "c"):
         store.get(key, lambda key=key: key.upper())
     assert len(store) == 2

@@ -4,11 +4,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import labels
+    from . import chrome, labels
     from .downloads import csv_formats
     from .forms import form_errors
 
     labels.init_app(app)
+    chrome.init_app(app)
     app.add_template_global(form_errors, "form_errors")
     app.add_template_global(csv_formats, "csv_formats")
     from .account.routes import bp as account_bp

@@ -17,22 +17,16 @@ autoescaping as on the page itself.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from flask import current_app, get_template_attribute, request
+from flask import get_template_attribute, request
 from markupsafe import Markup
 
 from ...content import Course, Lesson, Part, QuizItem
 from ...i18n import current_locale
 from ...services.progress import PartProgress, Progress, part_steps
-
-# Enough for every lesson of a few courses in every language and role, and for the
-# answers of their quiz questions in every order drawn; the oldest go first beyond it.
-MAX_FRAGMENTS = 8192
-EXTENSION_KEY = "academy.fragments"
+from ..kept import store
 
 # The enrolment id fragments are rendered with, replaced by the participant's own per
 # request. A number no real enrolment reaches, between slashes in every address that
@@ -41,45 +35,6 @@ ENROLMENT_SLOT = 9_007_199_254_740_881
 _SLOT = f"/{ENROLMENT_SLOT}/"
 # The number of a kept quiz question ("Question <n> of 12"), slotted in per showing.
 QUESTION_SLOT = 9_007_199_254_740_877
-
-
-class FragmentStore:
-    """A bounded, thread-safe map from key to kept HTML (or pieces of it), least recently
-    used dropped first."""
-
-    def __init__(self, max_size: int = MAX_FRAGMENTS) -> None:
-        self.max_size = max_size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        # Rendered outside the lock: two threads may build the same fragment once each.
-        made = build()
-        with self._lock:
-            self._items[key] = made
-            if len(self._items) > self.max_size:
-                self._items.popitem(last=False)
-        return made
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def store() -> FragmentStore:
-    """The fragments of the current application."""
-    found = current_app.extensions.get(EXTENSION_KEY)
-    if found is None:
-        found = current_app.extensions.setdefault(EXTENSION_KEY, FragmentStore())
-    return found
 
 
 def course_key(kind: str, course: Course, language: str, *rest: Hashable) -> tuple[Hashable, ...]:
