@@ -12,7 +12,7 @@ from ...i18n import current_locale
 from ...labels import ROLE_LABELS
 from ...services import audit, evaluation
 from ..downloads import XLSX, download, file_name, local_today, table_format
-from ..forms import ButtonForm, require_button_form
+from ..forms import require_button_form
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
 
@@ -37,7 +37,6 @@ def evaluation_results(cohort_id: int):
         roles={role: str(label) for role, label in ROLE_LABELS.items()},
         # The chart escapes every text it draws (tests/test_evaluation.py checks it).
         chart=Markup(chart) if chart else None,  # noqa: S704
-        export=ButtonForm(),
         one_decimal=evaluation.one_decimal,
     )
 

@@ -25,7 +25,7 @@ from ...services import places as places_service
 from ...services.places import PLACE_DESCRIPTION_MAX, PLACE_NAME_MAX, STATUS_LABELS
 from .. import photos as photos_web
 from ..downloads import XLSX, download, file_name, local_today, streamed_download, table_format
-from ..forms import AcademyForm, ButtonForm, bounded_text, require_button_form
+from ..forms import AcademyForm, bounded_text, require_button_form
 from ..params import int_arg, page_number
 from .access import (
     load_finding,
@@ -207,7 +207,6 @@ def place(place_id: int):
         source_title=source_titles(language),
         # The chart escapes every text it draws (tests/test_places.py checks it).
         chart=Markup(places_service.findings_chart_svg(summary, language)),  # noqa: S704
-        export=ButtonForm(),
         owner=owner,
         partners=places_service.partner_choice(session, place) if owner else None,
         partner_form=PartnerForm() if owner else None,

@@ -16,7 +16,7 @@ from ...i18n import current_locale
 from ...models import AudienceRole, Cohort, EnrolmentStatus, Place
 from ...services import audit, reports
 from ..downloads import XLSX, file_name, local_today, streamed_download, table_format
-from ..forms import ButtonForm, require_button_form
+from ..forms import require_button_form
 from ..params import page_number
 from .access import load_cohort_course, organizer_required
 from .blueprint import bp
@@ -85,7 +85,6 @@ def report(cohort_id: int):
         language=language,
         # The chart escapes every text it draws (tests/test_reports.py checks it).
         chart=Markup(reports.progress_chart_svg(summary, course, language)),  # noqa: S704
-        export=ButtonForm(),
     )
 
 
