@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import flask_babel
@@ -117,6 +117,23 @@ def format_day(value: date) -> str:
 def _formatted_day(value: date, format: str | None, locale) -> str:
     # ``locale`` is the one format_date reads itself; it is part of the key.
     return flask_babel.format_date(value, format)
+
+
+_Words = TypeVar("_Words")
+
+
+def per_locale(build: Callable[[], _Words]) -> Callable[[], _Words]:
+    """``build()`` in the current locale, made once per locale for the process: for the
+    tables of translated words a page reads many times (the catalogs do not change while
+    it runs, and every look-up through Flask-Babel costs a trip through ``g``). The
+    result is shared between requests: read it, never change it."""
+    made = lru_cache(maxsize=8)(lambda _locale: build())
+
+    @wraps(build)
+    def in_current_locale() -> _Words:
+        return made(current_locale())
+
+    return in_current_locale
 
 
 def current_locale() -> str:

@@ -20,6 +20,7 @@ from flask import current_app
 MAX_FRAGMENTS = 8192
 EXTENSION_KEY = "academy.fragments"
 
+
 class FragmentStore:
     """A bounded, thread-safe map from key to kept HTML (or pieces of it), least recently
     used dropped first."""

@@ -3,12 +3,11 @@ the chart and the exports."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ...i18n import per_locale
 from ...models import FindingCategory, FindingSeverity, FindingStatus
 
 CATEGORY_LABELS = {
@@ -57,17 +56,10 @@ class PageLabels(NamedTuple):
     statuses: dict[FindingStatus, str]
 
 
+@per_locale
 def page_labels() -> PageLabels:
-    """The labels in the current locale, translated once per locale for the process (the
-    catalogs do not change while it runs; each lazy label costs a Flask-Babel look-up).
-    The dicts are shared: read them, never change them."""
-    return _page_labels(str(get_locale()))
-
-
-@lru_cache(maxsize=8)
-def _page_labels(_locale: str) -> PageLabels:
-    # ``_locale`` is the cache's key; the labels are translated in the current locale,
-    # which it names.
+    """The labels in the current locale (``per_locale``: each lazy label costs a
+    Flask-Babel look-up). The dicts are shared: read them, never change them."""
     return PageLabels(
         categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
         severities={key: str(label) for key, label in SEVERITY_LABELS.items()},

@@ -12,13 +12,12 @@ templates', to the byte.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ...i18n import current_locale, format_day
+from ...i18n import format_day, per_locale
 from ...models import MeasureStatus
 from ...services.plans.pages import MeasureRow
 
@@ -32,14 +31,9 @@ class CardWords(NamedTuple):
     findings: str
 
 
+@per_locale
 def card_words() -> CardWords:
     """The cards' words in the current locale, escaped; shared, never changed."""
-    return _card_words(current_locale())
-
-
-@lru_cache(maxsize=8)
-def _card_words(_locale: str) -> CardWords:
-    # ``_locale`` is the cache's key; the words are translated in the current locale.
     return CardWords(
         *(
             str(escape(text))
@@ -113,8 +107,9 @@ class TrendWords(NamedTuple):
     no_findings: str
 
 
-@lru_cache(maxsize=8)
-def _trend_words(_locale: str) -> TrendWords:
+@per_locale
+def trend_words() -> TrendWords:
+    """The trend cards' words in the current locale, escaped; shared, never changed."""
     return TrendWords(
         *(
             str(escape(text))
@@ -140,7 +135,7 @@ def walk_measure_cards(
     ``<ol class="measure-list measure-trends">``) from the comparison's measures:
     ``trends`` are their lines beside the walks by measure id (``walks.measure_trends``).
     The page calls it once per plan."""
-    words = _trend_words(current_locale())
+    words = trend_words()
     tags = {
         status: f'<span class="status-tag status-{status.value}">{escape(label)}</span>'
         for status, label in statuses.items()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ...i18n import current_locale
+from ...i18n import per_locale
 from ...labels import (
     ENROLMENT_LABELS,
     INVITATION_LABELS,
@@ -39,16 +38,9 @@ class TableLabels(NamedTuple):
     invitations: dict[str, str]
 
 
+@per_locale
 def table_labels() -> TableLabels:
-    """The labels in the current locale, translated once per locale for the process (the
-    catalogs do not change while it runs), as ``services.places.page_labels``. Shared:
-    read them, never change them."""
-    return _table_labels(current_locale())
-
-
-@lru_cache(maxsize=8)
-def _table_labels(_locale: str) -> TableLabels:
-    # ``_locale`` is the cache's key; the labels are translated in the current locale.
+    """The labels in the current locale (``per_locale``: shared, never changed)."""
     return TableLabels(
         done=_("Done"),
         lessons=_("Lessons %(read)d/%(total)d"),
@@ -144,12 +136,9 @@ class RosterWords(NamedTuple):
     withdraw: str
 
 
+@per_locale
 def roster_words() -> RosterWords:
-    return _roster_words(current_locale())
-
-
-@lru_cache(maxsize=8)
-def _roster_words(_locale: str) -> RosterWords:
+    """The round page's words in the current locale (``per_locale``)."""
     return RosterWords(
         email=_("E-mail"),
         role=_("Role"),
