@@ -74,9 +74,10 @@ class Phase:
 def phases(count: int) -> list[Phase]:
     """The rounds of one organisation, oldest first: finished ones 60 days apart (archived
     once over for a month), two running (started 30 and 10 days ago) and a planned one. With
-    one round, only the one started 30 days ago: the round that is measured."""
-    if count == 1:
-        return [Phase("current", 30)]
+    one round, only the one started 30 days ago: the round that is measured; with two,
+    that one and the one started 10 days ago (the measured round is always there)."""
+    if count < 3:
+        return [Phase("current", 30), Phase("early", 10)][:count]
     ended = max(0, count - 3)
     rounds = [Phase("ended", 130 + 60 * (ended - number), archived=True) for number in range(ended)]
     return [*rounds, Phase("current", 30), Phase("early", 10), Phase("planned", -20)][-count:]
