@@ -19,7 +19,7 @@ from flask_login import current_user, login_user
 from sqlalchemy.orm import Session
 
 from ...db import get_session
-from ...extensions import client_address, limiter
+from ...extensions import limit_failed_posts
 from ...models import User
 from ...services import second_factor
 from ..forms import safe_next
@@ -90,18 +90,7 @@ def _account_key() -> str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    key_func=lambda: "second-step-address:" + client_address(),
-    methods=["POST"],
-    deduct_when=_step_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_step_failed,
-)
+@limit_failed_posts("second-step-address", _account_key, _step_failed)
 def second_step():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

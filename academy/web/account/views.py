@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField
 
 from ...db import get_session
-from ...extensions import client_address, limiter
+from ...extensions import limit_failed_posts, limiter
 from ...models import User, normalize_email
 from ...services import accounts, calendar_feeds, notifications, privacy, sign_in
 from ..calendar import feed_addresses, feed_response
@@ -49,26 +49,12 @@ def _login_failed(_response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-
-
-def _address_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
 def _password_step(form: LoginForm):
     return render_template("account/login.html", form=form, step="password")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _address_limit,
-    key_func=lambda: "login-address:" + client_address(),
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed)
+@limit_failed_posts("login-address", _account_key, _login_failed)
 def login():
     """The address first: people of a domain an organisation's provider covers go there,
     everyone else gets the password (a form sent with both, as password managers and

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...db import get_session
-from ...extensions import client_address, limiter
+from ...extensions import limit_failed_posts
 from ...models import InvitationPurpose
 from ...services import accounts, enrolments, invitations, sign_in
 from ..account.provider import send_to_provider
@@ -51,18 +51,7 @@ def _invitation_key() -> str:
 # go nowhere count (a wrong password, a form with errors, a link that is not valid), per
 # address and per link, against the limits of failed logins.
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    key_func=lambda: "invitation-address:" + client_address(),
-    methods=["POST"],
-    deduct_when=_not_accepted,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_invitation_key,
-    methods=["POST"],
-    deduct_when=_not_accepted,
-)
+@limit_failed_posts("invitation-address", _invitation_key, _not_accepted)
 def accept(token: str):
     session = get_session()
     found = invitations.look_up(session, token[:512], InvitationPurpose.ENROLMENT)
