@@ -171,6 +171,26 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
+def signed_in_client(app, engine, email: str, name: str):
+    """A test client signed in as a new person with ``email`` and ``name``."""
+    with Session(engine) as session:
+        user = User(
+            email=email,
+            email_normalized=normalize_email(email),
+            name=name,
+            certificate_name=name,
+            password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1"),
+        )
+        session.add(user)
+        session.commit()
+        user_id = user.get_id()
+    client = app.test_client()
+    with client.session_transaction() as cookie_session:
+        cookie_session["_user_id"] = user_id
+        cookie_session["_fresh"] = True
+    return client
+
+
 def test_the_app_recovers_by_itself_when_postgresql_restarts(cluster):
     migrate(cluster.url)
     app = create_app(test_config(cluster.url))
@@ -178,21 +198,7 @@ def test_the_app_recovers_by_itself_when_postgresql_restarts(cluster):
     # Without pre-ping: shows that the restart really kills the pool's connections.
     plain = create_engine(cluster.url)
     try:
-        with Session(engine) as session:
-            user = User(
-                email="Åsa@example.se",
-                email_normalized=normalize_email("Åsa@example.se"),
-                name="Åsa Öberg",
-                certificate_name="Åsa Öberg",
-                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1"),
-            )
-            session.add(user)
-            session.commit()
-            user_id = user.get_id()
-        client = app.test_client()
-        with client.session_transaction() as cookie_session:
-            cookie_session["_user_id"] = user_id
-            cookie_session["_fresh"] = True
+        client = signed_in_client(app, engine, "Åsa@example.se", "Åsa Öberg")
 
         # A request in the middle of its work when the server restarts.
         in_flight = engine.connect()
@@ -231,21 +237,7 @@ def test_pages_answer_503_while_postgresql_is_down_and_work_again_once_it_is_up(
     app = create_app(test_config(cluster.url, PROPAGATE_EXCEPTIONS=False))
     engine = get_engine(app)
     try:
-        with Session(engine) as session:
-            user = User(
-                email="nils@example.no",
-                email_normalized=normalize_email("nils@example.no"),
-                name="Nils Ødegård",
-                certificate_name="Nils Ødegård",
-                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1"),
-            )
-            session.add(user)
-            session.commit()
-            user_id = user.get_id()
-        client = app.test_client()
-        with client.session_transaction() as cookie_session:
-            cookie_session["_user_id"] = user_id
-            cookie_session["_fresh"] = True
+        client = signed_in_client(app, engine, "nils@example.no", "Nils Ødegård")
         assert client.get("/account").status_code == 200
 
         cluster.stop()

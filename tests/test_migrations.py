@@ -751,6 +751,27 @@ def test_certificates_get_status_places_and_identity_hashes(database_url, tmp_pa
             engine.dispose()
 
 
+def insert_round(connection, now) -> None:
+    """Round 1 of organisation 1, with the columns every revision since walk summaries has."""
+    insert_rows(
+        connection,
+        "cohort",
+        [
+            {
+                "id": 1,
+                "organisation_id": 1,
+                "course_slug": "safer-places",
+                "name": "Våren",
+                "attendance_required": False,
+                "required_sessions": 0,
+                "assignments_need_approval": False,
+                "evaluate_each_part": False,
+                "created_at": now,
+            }
+        ],
+    )
+
+
 def test_walk_summaries_are_counted_from_the_findings_there_are(database_url, tmp_path):
     """The upgrade fills ``walk_summary`` from the existing findings, as the application
     counts them; the downgrade drops it and leaves the findings."""
@@ -793,23 +814,7 @@ def test_walk_summaries_are_counted_from_the_findings_there_are(database_url, tm
                         }
                     ],
                 )
-                insert_rows(
-                    connection,
-                    "cohort",
-                    [
-                        {
-                            "id": 1,
-                            "organisation_id": 1,
-                            "course_slug": "safer-places",
-                            "name": "Våren",
-                            "attendance_required": False,
-                            "required_sessions": 0,
-                            "assignments_need_approval": False,
-                            "evaluate_each_part": False,
-                            "created_at": now,
-                        }
-                    ],
-                )
+                insert_round(connection, now)
                 insert_rows(
                     connection,
                     "finding",
@@ -858,23 +863,7 @@ def test_sort_names_are_filled_and_kept_after_the_upgrade(database_url, tmp_path
                     "organisation",
                     [{"id": 1, "name": "Vänersborg", "kind": "municipality", "created_at": now}],
                 )
-                insert_rows(
-                    connection,
-                    "cohort",
-                    [
-                        {
-                            "id": 1,
-                            "organisation_id": 1,
-                            "course_slug": "safer-places",
-                            "name": "Våren",
-                            "attendance_required": False,
-                            "required_sessions": 0,
-                            "assignments_need_approval": False,
-                            "evaluate_each_part": False,
-                            "created_at": now,
-                        }
-                    ],
-                )
+                insert_round(connection, now)
                 person = {
                     "certificate_name": "",
                     "locale": "sv",
