@@ -75,15 +75,7 @@ def accept(token: str):
             return send_to_provider(
                 provider, email=user.email, next_url=None, invitation=token[:512]
             )
-        return render_template(
-            "invite/accept.html",
-            invitation=invitation,
-            enrolment=enrolment,
-            cohort=enrolment.cohort,
-            user=user,
-            form=button,
-            provider=provider,
-        )
+        return _accept_page(invitation, button, provider=provider)
     existing = user.has_password
     form = (
         ExistingAccountForm()
@@ -118,12 +110,18 @@ def accept(token: str):
             return after_password(
                 session, user, remember=False, next_url=url_for("learn.dashboard")
             )
+    return _accept_page(invitation, form, existing=existing)
+
+
+def _accept_page(invitation, form, **shown):
+    """The invitation's page with ``form`` (a provider's button, or the password forms)."""
+    enrolment = invitation.enrolment
     return render_template(
         "invite/accept.html",
         invitation=invitation,
         enrolment=enrolment,
         cohort=enrolment.cohort,
-        user=user,
+        user=enrolment.user,
         form=form,
-        existing=existing,
+        **shown,
     )
